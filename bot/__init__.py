@@ -1,0 +1,1 @@
+"""The application: command line, jobs, scheduler and the Slack app."""

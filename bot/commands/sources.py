@@ -1,0 +1,99 @@
+"""``strongtie poll``, ``strongtie sources`` and ``strongtie posts``."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.clikit import NotBuiltYet, emit_json, runtime
+from bot.timeutil import iso
+from models.entities import Post, Source
+from models.store import all_sources, find_customer, post_counts
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(poll)
+    cli.add_command(sources)
+    cli.add_command(posts)
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Poll every enabled source now, not only those due.")
+def poll(force: bool) -> None:
+    """One polling pass over due sources, then exit."""
+    raise NotBuiltYet("polling is not built yet (issue: connectors and poller)")
+
+
+def source_row(source: Source, posts: int) -> dict:
+    """The ``sources --json`` record of one source."""
+    return {
+        "id": source.id,
+        "customer": source.customer.name,
+        "team": source.customer.team.name,
+        "kind": source.kind,
+        "target": source.target,
+        "url": source.url,
+        "enabled": source.enabled and source.in_roster,
+        "last_polled_at": iso(source.last_polled_at),
+        "last_status": source.last_status,
+        "last_error": source.last_error,
+        "error_count": source.error_count,
+        "next_check_at": iso(source.next_check_at),
+        "posts": posts,
+    }
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def sources(as_json: bool) -> None:
+    """Every source with its health: last poll, status, error and post count."""
+    rt = runtime()
+    with rt.session() as session:
+        counts = post_counts(session=session)
+        rows = [source_row(s, counts.get(s.id, 0)) for s in all_sources(session=session)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        status = row["last_status"] or "never polled"
+        error = f"  ({row['last_error']})" if row["last_error"] else ""
+        click.echo(f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}")
+    click.echo(f"{len(rows)} source(s).")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--customer", metavar="NAME", help="Only this customer's posts.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many, newest first.")
+def posts(as_json: bool, customer: str | None, limit: int | None) -> None:
+    """Posts brought in from customers' sources, newest first (text is plain text)."""
+    rt = runtime()
+    with rt.session() as session:
+        query = (
+            select(Post)
+            .options(selectinload(Post.customer), selectinload(Post.source))
+            .order_by(Post.published_at.desc(), Post.id.desc())
+        )
+        if customer:
+            query = query.where(Post.customer_id == find_customer(customer, session=session).id)
+        if limit:
+            query = query.limit(limit)
+        rows = [
+            {
+                "id": p.id,
+                "customer": p.customer.name,
+                "source_kind": p.source.kind,
+                "url": p.url,
+                "title": p.title,
+                "text": p.text,
+                "published_at": iso(p.published_at),
+            }
+            for p in session.scalars(query)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['published_at'] or '?':<21} {row['customer']:<24} {row['title'][:60]}  {row['url'] or ''}")
+    click.echo(f"{len(rows)} post(s).")

@@ -1,0 +1,205 @@
+"""Runtime settings: the environment, optionally layered over a TOML file.
+
+Precedence: environment variable > TOML file (``STRONGTIE_CONFIG`` or ``./strongtie.toml``)
+> documented default. Every validation error names the variable it came from. Secrets are
+wrapped in :class:`Secret` so they never show up in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_DATABASE_URL = "sqlite:///strongtie.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
+DEFAULT_LINKEDIN_API_URL = "https://api.linkedin.com"
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+class Secret:
+    """A string that refuses to print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be a boolean (1/0, true/false, yes/no), got {raw!r}")
+
+
+def _parse_int(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _parse_float(name: str, raw: str, minimum: float) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _parse_url(name: str, raw: str) -> str:
+    value = str(raw).strip()
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class _Var:
+    env: str
+    toml_key: str
+    kind: str  # str | secret | bool | int | float | url
+    default: Any
+    minimum: float = 0
+
+
+_VARIABLES: dict[str, _Var] = {
+    "database_url": _Var("STRONGTIE_DATABASE_URL", "database_url", "str", DEFAULT_DATABASE_URL),
+    "slack_bot_token": _Var("SLACK_BOT_TOKEN", "slack.bot_token", "secret", ""),
+    "slack_signing_secret": _Var("SLACK_SIGNING_SECRET", "slack.signing_secret", "secret", ""),
+    "slack_app_token": _Var("SLACK_APP_TOKEN", "slack.app_token", "secret", ""),
+    "slack_api_url": _Var("SLACK_API_URL", "slack.api_url", "url", DEFAULT_SLACK_API_URL),
+    "x_bearer_token": _Var("X_BEARER_TOKEN", "x.bearer_token", "secret", ""),
+    "twitter_api_url": _Var("STRONGTIE_TWITTER_API_URL", "x.api_url", "url", DEFAULT_TWITTER_API_URL),
+    "x_monthly_budget_usd": _Var("STRONGTIE_X_MONTHLY_BUDGET_USD", "x.monthly_budget_usd", "float", 0.0),
+    "x_price_per_post_usd": _Var("STRONGTIE_X_PRICE_PER_POST_USD", "x.price_per_post_usd", "float", 0.005),
+    "linkedin_access_token": _Var("LINKEDIN_ACCESS_TOKEN", "linkedin.access_token", "secret", ""),
+    "linkedin_api_url": _Var("STRONGTIE_LINKEDIN_API_URL", "linkedin.api_url", "url", DEFAULT_LINKEDIN_API_URL),
+    "allow_private_networks": _Var("STRONGTIE_ALLOW_PRIVATE_NETWORKS", "poll.allow_private_networks", "bool", False),
+    "poll_concurrency": _Var("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1),
+    "poll_per_host": _Var("STRONGTIE_POLL_PER_HOST", "poll.per_host", "int", 4, 1),
+    "poll_interval_minutes": _Var("STRONGTIE_POLL_INTERVAL_MINUTES", "poll.interval_minutes", "int", 30, 1),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything strongtie reads from its environment, validated once."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
+    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    x_bearer_token: Secret = field(default_factory=lambda: Secret(""))
+    twitter_api_url: str = DEFAULT_TWITTER_API_URL
+    x_monthly_budget_usd: float = 0.0
+    x_price_per_post_usd: float = 0.005
+    linkedin_access_token: Secret = field(default_factory=lambda: Secret(""))
+    linkedin_api_url: str = DEFAULT_LINKEDIN_API_URL
+    allow_private_networks: bool = False
+    poll_concurrency: int = 16
+    poll_per_host: int = 4
+    poll_interval_minutes: int = 30
+    scoring: Mapping[str, Any] = field(default_factory=dict)
+
+    def require(self, name: str) -> None:
+        """Fail with the variable's name when a setting a command needs is empty."""
+        if not getattr(self, name):
+            raise SettingsError(f"{_VARIABLES[name].env} is not set; this command needs it")
+
+
+def _lookup_toml(data: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _convert(name: str, var: _Var, raw: Any, source: str) -> Any:
+    label = var.env if source == "env" else f"{var.toml_key} in the config file"
+    if var.kind == "secret":
+        return Secret(str(raw))
+    if var.kind == "bool":
+        return raw if isinstance(raw, bool) else _parse_bool(label, str(raw))
+    if var.kind == "int":
+        return _parse_int(label, raw, int(var.minimum))
+    if var.kind == "float":
+        return _parse_float(label, raw, var.minimum)
+    if var.kind == "url":
+        return _parse_url(label, raw)
+    value = str(raw).strip()
+    if not value:
+        raise SettingsError(f"{label} is empty")
+    return value
+
+
+def _read_toml(environ: Mapping[str, str]) -> dict[str, Any]:
+    explicit = environ.get("STRONGTIE_CONFIG")
+    path = Path(explicit) if explicit else Path("strongtie.toml")
+    if not path.exists():
+        if explicit:
+            raise SettingsError(f"STRONGTIE_CONFIG points to {explicit}, which does not exist")
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"STRONGTIE_CONFIG file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``) and the TOML file."""
+    environ = os.environ if environ is None else environ
+    toml_data = _read_toml(environ)
+    values: dict[str, Any] = {}
+    for name, var in _VARIABLES.items():
+        if var.env in environ:
+            values[name] = _convert(name, var, environ[var.env], "env")
+            continue
+        from_file = _lookup_toml(toml_data, var.toml_key)
+        if from_file is not None:
+            values[name] = _convert(name, var, from_file, "toml")
+    scoring = toml_data.get("scoring", {})
+    if not isinstance(scoring, Mapping):
+        raise SettingsError("[scoring] in the config file must be a table")
+    values["scoring"] = dict(scoring)
+    known = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in known})
+
+
+def variable_names() -> dict[str, str]:
+    """Setting name -> environment variable, for docs and error messages."""
+    return {name: var.env for name, var in _VARIABLES.items()}

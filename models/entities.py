@@ -1,0 +1,306 @@
+"""The stored facts: teams, members, customers, their sources and posts, interactions, and what the
+scorer, the suggestion rules and the digest have decided over time.
+
+Schema changes go through an Alembic revision in ``models/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+TIE_STAGES = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
+HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
+INTERACTION_KINDS = (
+    "meeting", "call", "email", "message", "comment", "share", "like", "mention",
+    "gift", "event", "intro", "referral", "trial", "purchase", "note",
+)
+DIRECTIONS = ("inbound", "outbound", "mutual")
+SOURCE_KINDS = ("rss", "bluesky", "mastodon", "youtube", "substack", "twitter", "linkedin")
+SUGGESTION_STATUSES = ("open", "sent", "done", "snoozed", "dismissed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slack_channel: Mapped[str] = mapped_column(String(40))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    top_n: Mapped[int] = mapped_column(Integer, default=20)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[Member]] = relationship(back_populates="team", order_by="Member.id")
+    customers: Mapped[list[Customer]] = relationship(back_populates="team", order_by="Customer.id")
+
+
+class Member(Base):
+    """An account manager: a Slack user who belongs to one team."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    slack_user: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+
+
+class Customer(Base):
+    """A person at a customer account whose relationship the team tends.
+
+    ``in_roster`` goes false when the roster no longer lists them (history is kept);
+    ``tracked`` is true for the team's top ``top_n`` by revenue among those in the roster.
+    """
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # casefolded name, for matching
+    company: Mapped[str] = mapped_column(String(200), default="")
+    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    revenue: Mapped[float] = mapped_column(Float, default=0.0)
+    revenue_rank: Mapped[Optional[int]] = mapped_column(Integer)
+    tracked: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
+    snoozed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="customers")
+    owner: Mapped[Optional[Member]] = relationship()
+    sources: Mapped[list[Source]] = relationship(back_populates="customer", order_by="Source.id")
+
+
+class Source(Base):
+    """Where a customer publishes. The row is also the poller's cursor and health record."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "target"),
+        CheckConstraint(_in("kind", SOURCE_KINDS), name="kind"),
+        Index("ix_sources_due", "enabled", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(500))  # handle, URN or URL as given (normalised)
+    url: Mapped[Optional[str]] = mapped_column(Text)  # feed URL to poll (updated on 301/308)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
+    # cursor
+    etag: Mapped[Optional[str]] = mapped_column(String(500))
+    last_modified: Mapped[Optional[str]] = mapped_column(String(100))
+    since_id: Mapped[Optional[str]] = mapped_column(String(100))
+    external_user_id: Mapped[Optional[str]] = mapped_column(String(100))  # e.g. the X user id
+    cursor_extra: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # scheduling and health
+    next_check_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    check_interval_seconds: Mapped[Optional[int]] = mapped_column(Integer)
+    last_polled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_status: Mapped[Optional[str]] = mapped_column(String(40))  # ok, not_modified, error, disabled…
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="sources")
+
+
+class Post(Base):
+    """Something a customer published, as plain text; unique per source and external id."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_posts_customer_published", "customer_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(500))
+    url: Mapped[Optional[str]] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[Optional[str]] = mapped_column(String(300))
+    published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Source] = relationship()
+    customer: Mapped[Customer] = relationship()
+
+
+class Interaction(Base):
+    """One touch between the team and a customer.
+
+    ``dedupe_key`` makes retried writes (a Slack retry, a double click, a re-imported CSV row)
+    land once.
+    """
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", INTERACTION_KINDS), name="kind"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
+        Index("ix_interactions_customer_occurred", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10), default="mutual")
+    note: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_user: Mapped[Optional[str]] = mapped_column(String(40))  # Slack user id of the member
+    origin: Mapped[str] = mapped_column(String(20), default="cli")  # cli, slack, import, demo, suggestion
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+
+
+class ScoreSnapshot(Base):
+    """What the scorer said about one relationship at one moment."""
+
+    __tablename__ = "score_snapshots"
+    __table_args__ = (UniqueConstraint("customer_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    score: Mapped[float] = mapped_column(Float)
+    stage: Mapped[str] = mapped_column(String(20))
+    hourglass: Mapped[str] = mapped_column(String(10))
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StageChange(Base):
+    """A move of a relationship between tie stages (``track='tie'``) or hourglass stages."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "track", "changed_at", "to_stage"),
+        CheckConstraint(_in("track", ("tie", "hourglass", "risk")), name="track"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    track: Mapped[str] = mapped_column(String(10), default="tie")
+    from_stage: Mapped[Optional[str]] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    score: Mapped[Optional[float]] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Suggestion(Base):
+    """A small gesture proposed to a customer's owner; ``dedupe_key`` keeps one per post/occasion."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (CheckConstraint(_in("status", SUGGESTION_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    owner_user: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    post_id: Mapped[Optional[int]] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    post_url: Mapped[Optional[str]] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    suggested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    slack_channel: Mapped[Optional[str]] = mapped_column(String(40))
+    slack_ts: Mapped[Optional[str]] = mapped_column(String(40))
+    acted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    acted_by: Mapped[Optional[str]] = mapped_column(String(40))
+
+    customer: Mapped[Customer] = relationship()
+
+
+class DigestRun(Base):
+    """The digest sent (or being sent) to one team for one local date: at most one per day."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("team_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="sent")  # sending, sent, failed
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    covered_from: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    covered_to: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    slack_ts: Mapped[Optional[str]] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class Rating(Base):
+    """A manager's own 0-10 judgment of a tie, used to calibrate the model."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("rating >= 0 AND rating <= 10", name="range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    by_user: Mapped[Optional[str]] = mapped_column(String(40))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+
+    customer: Mapped[Customer] = relationship()
+
+
+class ApiUsage(Base):
+    """Units consumed from a metered API in a period (X bills per post read, per month)."""
+
+    __tablename__ = "api_usage"
+    __table_args__ = (UniqueConstraint("provider", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SchedulerLease(Base):
+    """Who runs the one scheduler of a deployment, and until when the claim holds."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,161 @@
+"""Apply a validated roster to the store: upsert in place, never delete history.
+
+A customer or source the file no longer lists stays in the database with ``in_roster=False`` (and
+stops being tracked or polled); its interactions, posts and scores are kept. Per team only the
+top ``top_n`` customers by revenue are tracked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.roster import CustomerSpec, Roster, TeamSpec
+from models.entities import Customer, Member, Source, Team
+from models.store import normalise_name
+
+
+@dataclass
+class RosterChanges:
+    """What an import changed, counted by ``"<entity> <verb>"`` (e.g. ``"customer added"``)."""
+
+    counts: Counter = field(default_factory=Counter)
+    untracked: list[str] = field(default_factory=list)
+
+    def note(self, entity: str, verb: str) -> None:
+        self.counts[f"{entity} {verb}"] += 1
+
+    @property
+    def changed(self) -> bool:
+        return any(not key.endswith("unchanged") for key in self.counts)
+
+    def summary(self) -> str:
+        parts = [f"{n} {key}" for key, n in sorted(self.counts.items()) if not key.endswith("unchanged")]
+        text = "; ".join(parts) if parts else "nothing changed"
+        if self.untracked:
+            text += f". Untracked (beyond top_n by revenue): {', '.join(self.untracked)}"
+        return text
+
+
+def _assign(row: object, values: dict[str, object]) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def _upsert_team(spec: TeamSpec, session: Session, changes: RosterChanges) -> Team:
+    team = session.scalar(select(Team).where(Team.name == spec.name))
+    values = {
+        "slack_channel": spec.slack_channel,
+        "timezone": spec.timezone,
+        "digest_time": spec.digest_time,
+        "top_n": spec.top_n,
+    }
+    if team is None:
+        team = Team(name=spec.name, **values)
+        session.add(team)
+        session.flush()
+        changes.note("team", "added")
+    else:
+        changes.note("team", "updated" if _assign(team, values) else "unchanged")
+    return team
+
+
+def _sync_members(team: Team, spec: TeamSpec, session: Session, changes: RosterChanges) -> dict[str, Member]:
+    existing = {m.slack_user: m for m in session.scalars(select(Member).where(Member.team_id == team.id))}
+    for member_spec in spec.members:
+        member = existing.get(member_spec.slack_user)
+        if member is None:
+            member = Member(team_id=team.id, slack_user=member_spec.slack_user, name=member_spec.name, active=True)
+            session.add(member)
+            existing[member.slack_user] = member
+            changes.note("member", "added")
+        else:
+            changes.note("member", "updated" if _assign(member, {"name": member_spec.name, "active": True}) else "unchanged")
+    listed = {m.slack_user for m in spec.members}
+    for slack_user, member in existing.items():
+        if slack_user not in listed and member.active:
+            member.active = False
+            changes.note("member", "deactivated")
+    session.flush()
+    return existing
+
+
+def _tracked_names(spec: TeamSpec) -> tuple[set[str], dict[str, int]]:
+    ranked = sorted(spec.customers, key=lambda c: (-c.revenue, c.name.casefold()))
+    ranks = {c.name: index + 1 for index, c in enumerate(ranked)}
+    return {c.name for c in ranked[: spec.top_n]}, ranks
+
+
+def _sync_sources(customer: Customer, spec: CustomerSpec, session: Session, changes: RosterChanges) -> None:
+    existing = {(s.kind, s.target): s for s in session.scalars(select(Source).where(Source.customer_id == customer.id))}
+    listed = set()
+    for source_spec in spec.sources:
+        key = (source_spec.kind, source_spec.target)
+        listed.add(key)
+        source = existing.get(key)
+        if source is None:
+            session.add(Source(customer_id=customer.id, kind=source_spec.kind, target=source_spec.target, url=source_spec.url, enabled=True, in_roster=True))
+            changes.note("source", "added")
+        elif not source.in_roster:
+            source.in_roster = True
+            changes.note("source", "restored")
+        else:
+            changes.note("source", "unchanged")
+    for key, source in existing.items():
+        if key not in listed and source.in_roster:
+            source.in_roster = False
+            changes.note("source", "removed")
+
+
+def _sync_customers(team: Team, spec: TeamSpec, members: dict[str, Member], session: Session, changes: RosterChanges) -> None:
+    existing = {c.name_key: c for c in session.scalars(select(Customer).where(Customer.team_id == team.id))}
+    tracked, ranks = _tracked_names(spec)
+    listed = set()
+    for customer_spec in spec.customers:
+        key = normalise_name(customer_spec.name)
+        listed.add(key)
+        owner = members.get(customer_spec.owner) if customer_spec.owner else None
+        values = {
+            "name": customer_spec.name,
+            "company": customer_spec.company,
+            "owner_id": owner.id if owner else None,
+            "revenue": customer_spec.revenue,
+            "revenue_rank": ranks[customer_spec.name],
+            "tracked": customer_spec.name in tracked,
+            "in_roster": True,
+        }
+        customer = existing.get(key)
+        if customer is None:
+            customer = Customer(team_id=team.id, name_key=key, **values)
+            session.add(customer)
+            session.flush()
+            changes.note("customer", "added")
+        else:
+            changes.note("customer", "updated" if _assign(customer, values) else "unchanged")
+        if customer_spec.name not in tracked:
+            changes.untracked.append(f"{customer_spec.name} ({team.name})")
+        _sync_sources(customer, customer_spec, session, changes)
+    for key, customer in existing.items():
+        if key not in listed and (customer.in_roster or customer.tracked):
+            _assign(customer, {"in_roster": False, "tracked": False, "revenue_rank": None})
+            for source in customer.sources:
+                source.in_roster = False
+            changes.note("customer", "removed")
+
+
+def apply_roster(roster: Roster, *, session: Session) -> RosterChanges:
+    """Upsert every team, member, customer and source of ``roster``; report what changed."""
+    changes = RosterChanges()
+    for team_spec in roster.teams:
+        team = _upsert_team(team_spec, session, changes)
+        members = _sync_members(team, team_spec, session, changes)
+        _sync_customers(team, team_spec, members, session, changes)
+    session.flush()
+    return changes

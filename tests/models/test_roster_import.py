@@ -1,0 +1,107 @@
+"""Roster import through the CLI, on SQLite and PostgreSQL."""
+
+import json
+
+ROSTER = """
+teams:
+  - name: Enterprise East
+    slack_channel: C0123456
+    timezone: America/New_York
+    digest_time: "09:00"
+    top_n: 2
+    members:
+      - {slack_user: U012ABC, name: Dana Reyes}
+    customers:
+      - name: Jane Doe
+        company: Acme Corp
+        owner: U012ABC
+        revenue: 120000
+        sources:
+          - rss: https://acme.example/blog/feed.xml
+          - bluesky: jane.bsky.social
+      - name: Omar Haddad
+        company: Globex
+        owner: U012ABC
+        revenue: 90000
+        sources:
+          - twitter: omarh
+      - name: Lee Chen
+        company: Initech
+        revenue: 1000
+"""
+
+
+def _sources(cli):
+    return json.loads(cli("sources", "--json").output)
+
+
+def test_import_creates_everything_and_tracks_top_n(cli, roster_file, session):
+    result = cli("roster", "import", str(roster_file(ROSTER)))
+    assert result.exit_code == 0, result.output
+    assert "3 customer added" in result.output
+    assert "Untracked (beyond top_n by revenue): Lee Chen" in result.output
+    sources = _sources(cli)
+    assert {(s["customer"], s["kind"], s["target"]) for s in sources} == {
+        ("Jane Doe", "rss", "https://acme.example/blog/feed.xml"),
+        ("Jane Doe", "bluesky", "jane.bsky.social"),
+        ("Omar Haddad", "twitter", "omarh"),
+    }
+    bluesky = next(s for s in sources if s["kind"] == "bluesky")
+    assert bluesky["url"] == "https://bsky.app/profile/jane.bsky.social/rss"
+
+
+def test_reimport_changes_nothing(cli, roster_file):
+    path = str(roster_file(ROSTER))
+    cli("roster", "import", path)
+    before = _sources(cli)
+    again = cli("roster", "import", path)
+    assert again.exit_code == 0
+    assert "nothing changed" in again.output
+    assert _sources(cli) == before
+
+
+def test_bad_file_imports_nothing_and_names_the_field(cli, roster_file):
+    broken = ROSTER.replace("revenue: 90000", "revenue: ninety")
+    result = cli("roster", "import", str(roster_file(broken)))
+    assert result.exit_code == 1
+    assert "team 'Enterprise East', customer 'Omar Haddad', field 'revenue'" in result.output
+    assert _sources(cli) == []
+
+
+def test_edit_updates_in_place_and_removal_keeps_history(cli, roster_file):
+    cli("roster", "import", str(roster_file(ROSTER)))
+    assert cli("log", "Omar Haddad", "call", "--note", "kickoff").exit_code == 0
+    first_ids = {s["target"]: s["id"] for s in _sources(cli)}
+
+    edited = ROSTER.replace("company: Acme Corp", "company: Acme Holdings")
+    edited = edited.replace("""      - name: Omar Haddad
+        company: Globex
+        owner: U012ABC
+        revenue: 90000
+        sources:
+          - twitter: omarh
+""", "")
+    result = cli("roster", "import", str(roster_file(edited, "edited.yaml")))
+    assert result.exit_code == 0, result.output
+    assert "1 customer removed" in result.output
+    assert "1 customer updated" in result.output or "2 customer updated" in result.output
+
+    after = {s["target"]: s for s in _sources(cli)}
+    assert after["https://acme.example/blog/feed.xml"]["id"] == first_ids["https://acme.example/blog/feed.xml"]
+    assert after["omarh"]["enabled"] is False
+    history = json.loads(cli("interactions", "--json").output)
+    assert [(i["customer"], i["note"]) for i in history] == [("Omar Haddad", "kickoff")]
+
+
+def test_tracking_follows_revenue_rank(cli, roster_file, sessions):
+    from sqlalchemy import select
+
+    from models.entities import Customer
+
+    cli("roster", "import", str(roster_file(ROSTER)))
+    jane_shrinks = ROSTER.replace("revenue: 120000", "revenue: 500")
+    cli("roster", "import", str(roster_file(jane_shrinks, "v2.yaml")))
+    with sessions() as session:
+        tracked = {c.name: c.tracked for c in session.scalars(select(Customer))}
+    assert tracked["Lee Chen"] is True
+    assert tracked["Jane Doe"] is False

@@ -1,0 +1,139 @@
+"""A loopback fake of the Slack Web API (point SLACK_API_URL at ``fake.base_url``).
+
+It accepts calls the way slack-sdk sends them (form or JSON bodies, ``Authorization: Bearer``),
+records each one, and answers with Slack's documented response shapes. ``fail_next(method, n)``
+makes the next ``n`` calls of a method answer HTTP 429 with ``Retry-After: 1``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class SlackCall:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlackAPI:
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        self.token = token
+        self.calls: list[SlackCall] = []
+        self._rate_limited: dict[str, int] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            do_GET = do_POST
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # lifecycle -----------------------------------------------------------------------------
+    def __enter__(self) -> "FakeSlackAPI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    # test controls ---------------------------------------------------------------------------
+    def fail_next(self, method: str, times: int = 1) -> None:
+        with self._lock:
+            self._rate_limited[method] = times
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    # protocol ------------------------------------------------------------------------------
+    def _read_args(self, handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        content_type = handler.headers.get("Content-Type", "")
+        if "json" in content_type:
+            return json.loads(body or b"{}")
+        if "multipart/form-data" in content_type:
+            return {"_multipart_bytes": len(body)}
+        args = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        for key in ("blocks", "attachments"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    def _reply(self, handler: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
+        body = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?")[0]
+        method = path.rsplit("/", 1)[-1]
+        args = self._read_args(handler)
+        auth = handler.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        with self._lock:
+            remaining = self._rate_limited.get(method, 0)
+            if remaining:
+                self._rate_limited[method] = remaining - 1
+            self.calls.append(SlackCall(method, args, token))
+        if remaining:
+            self._reply(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            return
+        if token != self.token and method not in {"api.test"}:
+            self._reply(handler, 200, {"ok": False, "error": "invalid_auth"})
+            return
+        self._reply(handler, 200, self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "strongtie",
+                    "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        if method in {"chat.postMessage", "chat.update"}:
+            channel = args.get("channel", "")
+            return {"ok": True, "channel": channel, "ts": args.get("ts") or ts,
+                    "message": {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": "B0BOT"}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.open":
+            users = args.get("users", "U0")
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V0FAKE", "type": "home", "blocks": args.get("view", {})}}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": self.base_url + "upload", "file_id": f"F{next(self._ts):08d}"}
+        if method == "upload":
+            return {"ok": True}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F0", "title": args.get("files", "")}]}
+        return {"ok": True}

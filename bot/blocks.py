@@ -6,10 +6,30 @@ it is shown, so it can never mention @channel/@here/@everyone or a user, nor for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from bot.digest_content import Digest, StageCount
+
 # action_id of the buttons on a suggestion message; the button's value is the suggestion id.
 ACTION_DONE = "suggestion_done"
 ACTION_SNOOZE = "suggestion_snooze"
 ACTION_DISMISS = "suggestion_dismiss"
+
+KIND_LABELS: dict[str, str] = {
+    "share": "Share or comment",
+    "congratulate": "Congratulate",
+    "follow_friday": "#FollowFriday",
+    "check_in": "Check in",
+    "invite_trial": "Invite to try",
+    "results_review": "Results review",
+    "referral_ask": "Referral ask",
+}
+_OUTCOME_LABELS = {"done": "Done", "snoozed": "Snoozed", "dismissed": "Not relevant"}
+_SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters
+_LIST_LIMIT = 10
 
 
 def escape_mrkdwn(text: str | None) -> str:
@@ -17,3 +37,224 @@ def escape_mrkdwn(text: str | None) -> str:
     if not text:
         return ""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How text is marked up: Slack mrkdwn (escaped) or a plain terminal."""
+
+    escape: Callable[[str | None], str]
+    bold: Callable[[str], str]
+    link: Callable[[str | None, str], str]
+
+
+def _slack_link(url: str | None, label: str) -> str:
+    if not url or not url.startswith(("http://", "https://")):
+        return escape_mrkdwn(label)
+    safe_url = escape_mrkdwn(url).replace("|", "%7C")
+    return f"<{safe_url}|{escape_mrkdwn(label).replace('|', '¦')}>"
+
+
+def _plain_link(url: str | None, label: str) -> str:
+    return f"{label} ({url})" if url else label
+
+
+SLACK = _Style(escape=escape_mrkdwn, bold=lambda s: f"*{s}*", link=_slack_link)
+TERMINAL = _Style(escape=lambda s: s or "", bold=lambda s: s, link=_plain_link)
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+# --- suggestion messages (DMs to the owner) -----------------------------------------------------
+
+
+def _suggestion_lines(kind: str, customer: str, text: str, post_url: str | None, style: _Style) -> list[str]:
+    lines = [f"{style.bold(style.escape(kind_label(kind)))}: {style.escape(customer)}", style.escape(text)]
+    if post_url:
+        lines.append(style.link(post_url, "Open the post"))
+    return lines
+
+
+def suggestion_message(
+    *,
+    suggestion_id: int,
+    kind: str,
+    customer: str,
+    text: str,
+    post_url: str | None = None,
+    reason: str = "",
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that proposes one gesture: fallback text and blocks with Done / Snooze / Not relevant.
+
+    Each button's value is the suggestion id, so the click handler needs nothing else.
+    """
+    lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
+    blocks: list[dict[str, Any]] = [_section("\n".join(lines)[:_SECTION_LIMIT])]
+    if reason:
+        blocks.append(_context(f"Why: {escape_mrkdwn(reason)}"[:_SECTION_LIMIT]))
+    value = str(suggestion_id)
+    blocks.append({
+        "type": "actions",
+        "block_id": f"suggestion:{value}",
+        "elements": [
+            {"type": "button", "action_id": ACTION_DONE, "value": value, "style": "primary",
+             "text": {"type": "plain_text", "text": "Done"}},
+            {"type": "button", "action_id": ACTION_SNOOZE, "value": value,
+             "text": {"type": "plain_text", "text": "Snooze"}},
+            {"type": "button", "action_id": ACTION_DISMISS, "value": value,
+             "text": {"type": "plain_text", "text": "Not relevant"}},
+        ],
+    })
+    return " ".join(lines[:2]), blocks
+
+
+def suggestion_done_message(
+    *,
+    kind: str,
+    customer: str,
+    text: str,
+    outcome: str,
+    post_url: str | None = None,
+    by: str | None = None,
+    until: datetime | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """The same message after a click: the buttons give way to what happened.
+
+    ``outcome`` is ``done``, ``snoozed`` (with ``until``) or ``dismissed``; ``by`` is the Slack user
+    id of whoever clicked (shown as a mention, since it is an id Slack gave us, not free text).
+    """
+    lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
+    status = _OUTCOME_LABELS.get(outcome, escape_mrkdwn(outcome))
+    if outcome == "snoozed" and until is not None:
+        status += f" until {until.date().isoformat()}"
+    if by and by.isalnum():
+        status += f" by <@{by}>"
+    blocks = [_section("\n".join(lines)[:_SECTION_LIMIT]), _context(f"\u2714 {status}")]
+    return f"{status}: {' '.join(lines[:2])}", blocks
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def _when(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]]]:
+    esc = style.escape
+    sections: list[tuple[str, list[str]]] = []
+
+    def moves(title: str, items) -> None:
+        lines = []
+        for move in items[:_LIST_LIMIT]:
+            owner = f" ({esc(move.owner)})" if move.owner else ""
+            track = "tie" if move.track == "tie" else "hourglass"
+            why = f": {esc(move.reason)}" if move.reason else ""
+            lines.append(f"\u2022 {style.bold(esc(move.customer))}{owner} {track} {move.from_stage} \u2192 {move.to_stage}{why}")
+        if len(items) > _LIST_LIMIT:
+            lines.append(f"\u2026and {len(items) - _LIST_LIMIT} more")
+        sections.append((title, lines or ["none"]))
+
+    moves("Promotions", digest.promotions)
+    moves("Demotions", digest.demotions)
+
+    risk = [
+        f"\u2022 {style.bold(esc(item.customer))}" + (f" ({esc(item.owner)})" if item.owner else "")
+        + (f": {esc(item.reason)}" if item.reason else "")
+        for item in digest.newly_at_risk[:_LIST_LIMIT]
+    ]
+    sections.append(("Newly at risk", risk or ["none"]))
+
+    posts = []
+    for post in digest.notable_posts[:_LIST_LIMIT]:
+        milestone = f" [{esc(post.milestone)}]" if post.milestone else ""
+        posts.append(f"\u2022 {style.bold(esc(post.customer))}{milestone}: {style.link(post.url, esc(post.title) or 'a post')}")
+    sections.append(("Notable posts", posts or ["none"]))
+
+    suggestions = []
+    for owner, items in digest.suggestions_by_owner[:_LIST_LIMIT]:
+        suggestions.append(style.bold(esc(owner)))
+        for item in items:
+            link = f" {style.link(item.post_url, 'post')}" if item.post_url else ""
+            suggestions.append(f"  \u2022 {esc(kind_label(item.kind))} \u2013 {esc(item.text)}{link}")
+    sections.append(("Today's top suggestions", suggestions or ["none"]))
+
+    sections.append(("Hourglass", _hourglass_lines(digest.hourglass, digest.stall, style)))
+    return sections
+
+
+def _hourglass_lines(counts: list[StageCount], stall: StageCount | None, style: _Style) -> list[str]:
+    widest = max([c.count for c in counts] + [1])
+    rows = []
+    for row in counts:
+        bar = "\u2588" * round(12 * row.count / widest) if row.count else "\u00b7"
+        dwell = f"median stay {row.median_dwell_days:.0f} d" if row.median_dwell_days is not None else ""
+        rows.append(f"{row.stage:<7} {bar:<12} {row.count:>3}  {dwell}".rstrip())
+    lines = ["```" + "\n".join(rows) + "```"] if style is SLACK else ["  " + r for r in rows]
+    if stall is not None:
+        lines.append(
+            f"Stalling at {style.bold(stall.stage)}: {stall.count} relationship{'s' if stall.count != 1 else ''}, "
+            f"there a median {stall.median_current_days:.0f} days so far"
+        )
+    return lines
+
+
+def _digest_title(digest: Digest) -> str:
+    return f"Daily digest \u00b7 {digest.team} \u00b7 {digest.local_date.strftime('%a %d %b %Y')}"
+
+
+def _digest_covers(digest: Digest) -> str:
+    return (f"Since the last digest: {_when(digest.covered_from, digest.timezone)} \u2192 "
+            f"{_when(digest.covered_to, digest.timezone)} ({digest.timezone})")
+
+
+def digest_blocks(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
+    """The digest as Slack sends it: an escaped mrkdwn fallback text and Block Kit blocks."""
+    sections = _digest_sections(digest, SLACK)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _digest_title(digest)[:150]}},
+        _context(escape_mrkdwn(_digest_covers(digest))),
+    ]
+    for title, lines in sections:
+        blocks.append({"type": "divider"})
+        blocks.extend(_chunked_sections(f"*{title}*", lines))
+    fallback = "\n".join(
+        [escape_mrkdwn(_digest_title(digest))]
+        + [f"*{title}*\n" + "\n".join(lines) for title, lines in sections]
+    )
+    return fallback, blocks
+
+
+def _chunked_sections(heading: str, lines: list[str]) -> list[dict[str, Any]]:
+    """Section blocks holding ``lines`` under ``heading``, each within Slack's size limit."""
+    chunks: list[str] = []
+    current = heading
+    for line in lines:
+        line = line[:_SECTION_LIMIT - len(heading) - 1]
+        if len(current) + 1 + len(line) > _SECTION_LIMIT:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}"
+    chunks.append(current)
+    return [_section(chunk) for chunk in chunks]
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest laid out for a terminal (``strongtie digest --dry-run``): plain, unescaped."""
+    out = [_digest_title(digest), _digest_covers(digest)]
+    for title, lines in _digest_sections(digest, TERMINAL):
+        out.append("")
+        out.append(title)
+        out.extend(line if line.startswith("  ") else f"  {line}" for line in lines)
+    return "\n".join(out)

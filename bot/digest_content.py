@@ -1,0 +1,100 @@
+"""What a daily digest says, as plain data (pure).
+
+The digest job fills a :class:`Digest` from the store; ``bot/blocks.py`` renders it for Slack and
+for a terminal. Keeping the content separate from both lets each be tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+TIE_ORDER = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
+HOURGLASS_ORDER = ("know", "like", "trust", "try", "buy", "repeat", "refer")
+STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_ORDER, "hourglass": HOURGLASS_ORDER}
+
+
+@dataclass(frozen=True)
+class StageMove:
+    """A relationship that moved between stages of one track since the last digest."""
+
+    customer: str
+    owner: str | None  # display name of the owning member
+    track: str  # tie or hourglass
+    from_stage: str
+    to_stage: str
+    changed_at: datetime
+    reason: str
+
+    @property
+    def is_promotion(self) -> bool:
+        order = STAGE_ORDERS[self.track]
+        return order.index(self.to_stage) > order.index(self.from_stage)
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    customer: str
+    owner: str | None
+    since: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class NotablePost:
+    customer: str
+    title: str
+    url: str | None
+    published_at: datetime
+    milestone: str | None  # the milestone it announces, if any
+
+
+@dataclass(frozen=True)
+class DigestSuggestion:
+    kind: str
+    customer: str
+    text: str
+    post_url: str | None
+    priority: float
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """How many relationships sit in a stage now, and how long stays in it last (median days)."""
+
+    stage: str
+    count: int
+    median_dwell_days: float | None  # over every stay in the stage, finished or ongoing
+    median_current_days: float | None = None  # over the relationships in it now
+
+
+@dataclass(frozen=True)
+class Digest:
+    team: str
+    local_date: date
+    covered_from: datetime
+    covered_to: datetime
+    moves: list[StageMove] = field(default_factory=list)
+    newly_at_risk: list[RiskItem] = field(default_factory=list)
+    notable_posts: list[NotablePost] = field(default_factory=list)
+    suggestions_by_owner: list[tuple[str, list[DigestSuggestion]]] = field(default_factory=list)
+    hourglass: list[StageCount] = field(default_factory=list)
+    stall: StageCount | None = None
+    timezone: str = "UTC"
+
+    @property
+    def promotions(self) -> list[StageMove]:
+        return [m for m in self.moves if m.is_promotion]
+
+    @property
+    def demotions(self) -> list[StageMove]:
+        return [m for m in self.moves if not m.is_promotion]
+
+
+def stall_stage(counts: list[StageCount]) -> StageCount | None:
+    """Where relationships stall: the occupied stage whose occupants have sat there longest
+    (median of their current stays), the larger stage winning a tie."""
+    occupied = [c for c in counts if c.count and c.median_current_days is not None]
+    if not occupied:
+        return None
+    return max(occupied, key=lambda c: (c.median_current_days, c.count))

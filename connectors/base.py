@@ -1,0 +1,241 @@
+"""What every connector shares: the source/cursor/record types, error classification and paging.
+
+A connector takes a :class:`SourceRef` and its :class:`Cursor` and returns a :class:`FetchResult`
+(records plus the next cursor). It never touches the database: the poll job stores the result.
+
+Errors are classified so the poller knows what to do next:
+
+- :class:`RetriableError` (timeouts, 429, 5xx): back off exponentially, never before Retry-After.
+- :class:`RateLimitedError`: the API said exactly when to come back; come back then.
+- :class:`FatalError` (401/403/404, other 4xx, not a feed): a person must act; check rarely.
+- :class:`GoneError` (410): the source is gone for good; disable it.
+- :class:`NotConfiguredError`: the network's token is not set; skip quietly.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Iterable, Mapping
+
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where to read: the source's kind, its target as the roster gave it, and its feed URL."""
+
+    kind: str
+    target: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the last read stopped; the poll job stores it on the source row."""
+
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    since_id: str | None = None
+    external_user_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One post, normalised: plain text, an aware UTC ``published_at`` when known."""
+
+    external_id: str
+    url: str | None
+    title: str
+    text: str
+    published_at: datetime | None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    records: list[Record]
+    cursor: Cursor
+    not_modified: bool = False
+    warning: str | None = None  # e.g. an ill-formed feed whose entries were still recovered
+    units: int = 0  # billable units consumed (X bills per post read)
+
+
+class ConnectorError(Exception):
+    """A read that failed; ``message`` is meant for the engineer reading ``strongtie sources``."""
+
+    status: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, units: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+        self.units = units
+
+
+class RetriableError(ConnectorError):
+    """Worth retrying soon: timeouts, connection failures, 429 and 5xx."""
+
+    status = "retrying"
+
+
+class RateLimitedError(RetriableError):
+    """The API named the moment its limit resets (``retry_after`` seconds from now)."""
+
+    status = "rate_limited"
+
+
+class FatalError(ConnectorError):
+    """Retrying will not help until a person acts (credentials, access level, a wrong URL)."""
+
+
+class GoneError(FatalError):
+    """HTTP 410: the publisher removed the source for good."""
+
+    status = "disabled"
+
+
+class NotConfiguredError(ConnectorError):
+    """The network is switched off (no token): the source is skipped, not failed."""
+
+    status = "skipped"
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Parse a Retry-After header (delta seconds or an HTTP date) into seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+DEFAULT_STATUS_MESSAGES: Mapping[int, str] = {
+    401: "the server asks for credentials (401 Unauthorized)",
+    403: "the server refuses to serve it (403 Forbidden)",
+    404: "nothing there (404 Not Found): check the address",
+    410: "the publisher removed it for good (410 Gone); the source is now disabled",
+}
+
+
+class Connector(ABC):
+    """Base of every connector. Subclasses declare ``kind`` and human messages per status."""
+
+    kind: ClassVar[str] = ""
+    #: Status code -> what it means for this network; merged over DEFAULT_STATUS_MESSAGES.
+    status_messages: ClassVar[Mapping[int, str]] = {}
+    #: Fatal errors of this network are checked again after this long.
+    fatal_retry_seconds: ClassVar[float] = DAY_SECONDS
+
+    @abstractmethod
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """Read what is new since ``cursor``; ``limit`` caps billable records (None: no cap)."""
+
+    def host(self, source: SourceRef) -> str:
+        """The host a read of ``source`` talks to, for the poller's per-host politeness."""
+        return self.kind
+
+    def describe_status(self, status: int, detail: str = "") -> str:
+        messages = {**DEFAULT_STATUS_MESSAGES, **self.status_messages}
+        text = messages.get(status, f"HTTP {status}")
+        return f"{text}: {detail}" if detail else text
+
+    def error_for_status(self, status: int, headers: Mapping[str, str], detail: str = "") -> ConnectorError | None:
+        """The classified error an HTTP status means, or None for success (2xx/304)."""
+        if status < 400:
+            return None
+        message = self.describe_status(status, detail)
+        if status == 429 or status >= 500:
+            retry_after = retry_after_seconds(headers.get("Retry-After") or headers.get("retry-after"))
+            if status == 429:
+                message = f"rate limited (429){': ' + detail if detail else ''}"
+            elif status not in self.status_messages:
+                message = f"server error (HTTP {status}){': ' + detail if detail else ''}"
+            return RetriableError(message, retry_after=retry_after)
+        if status == 410:
+            return GoneError(message)
+        return FatalError(message, retry_after=self.fatal_retry_seconds)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of an API listing: its records, the token of the next page, units billed."""
+
+    records: list[Record]
+    next_token: str | None
+    units: int = 0
+    newest_marker: str | None = None  # what the cursor keeps (e.g. the newest id on the page)
+
+
+class PagedConnector(Connector):
+    """An API connector reading newest-first pages until it reaches the cursor or the limit.
+
+    Subclasses implement :meth:`prepare` (one-time lookups kept in the cursor) and
+    :meth:`read_page`; this class owns the loop, the limit and the next cursor.
+    """
+
+    #: Largest page the API serves; pages never exceed the remaining limit.
+    max_page_size: ClassVar[int] = 100
+    #: Smallest page the API accepts.
+    min_page_size: ClassVar[int] = 1
+    #: A first read takes one page only: a source's back catalogue is not news.
+    max_pages: ClassVar[int] = 10
+
+    def prepare(self, source: SourceRef, cursor: Cursor) -> Cursor:
+        """Resolve what the cursor lacks (e.g. a username to an id); default: nothing."""
+        return cursor
+
+    @abstractmethod
+    def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
+        """Read one page newer than ``cursor``; raise a :class:`ConnectorError` on failure."""
+
+    @abstractmethod
+    def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
+        """The cursor after a read whose newest item is ``newest_marker`` (None: nothing new)."""
+
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        cursor = self.prepare(source, cursor)
+        records: list[Record] = []
+        units = 0
+        newest: str | None = None
+        token: str | None = None
+        first_read = cursor.since_id is None and not cursor.extra.get("read_once")
+        for page_number in range(1 if first_read else self.max_pages):
+            remaining = None if limit is None else limit - units
+            page_size = self.max_page_size if remaining is None else min(self.max_page_size, remaining)
+            if page_size < self.min_page_size:
+                break
+            try:
+                page = self.read_page(source, cursor, token, page_size)
+            except ConnectorError as exc:
+                exc.units += units
+                raise
+            records.extend(page.records)
+            units += page.units
+            if page_number == 0:
+                newest = page.newest_marker
+            token = page.next_token
+            if not token:
+                break
+        next_cursor = self.advance(cursor, newest)
+        next_cursor = replace(next_cursor, extra={**next_cursor.extra, "read_once": True})
+        return FetchResult(records=records, cursor=next_cursor, units=units)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every non-empty secret replaced by ``***`` (for messages that get stored)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

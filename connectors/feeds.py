@@ -1,0 +1,155 @@
+"""RSS and Atom (also Bluesky, Mastodon, YouTube and Substack, which publish public feeds).
+
+The bytes are fetched by :class:`~connectors.http.HttpClient` with a conditional GET, then parsed
+by feedparser from memory: a 304 costs no parsing, and feedparser never opens a URL itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import replace
+from datetime import datetime, timezone
+from io import BytesIO
+from typing import Any, ClassVar, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+
+from connectors.base import Connector, Cursor, FatalError, FetchResult, Record, SourceRef
+from connectors.http import HttpClient
+from connectors.text import TITLE_LIMIT, plain_text
+
+FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
+_TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
+
+
+def normalise_link(link: str) -> str:
+    """A link's stable form: lower-case scheme and host, no default port, no fragment, no tracking
+    parameters, so the same post linked two ways is recognised as one."""
+    parts = urlsplit(link.strip())
+    host = (parts.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith(_TRACKING_PARAMS)]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
+def web_link(link: Any) -> str | None:
+    """``link`` if it is an http(s) URL; anything else (``javascript:``, ``data:``) is dropped."""
+    if isinstance(link, str) and urlsplit(link.strip()).scheme.lower() in {"http", "https"}:
+        return link.strip()
+    return None
+
+
+def entry_published(entry: Mapping[str, Any]) -> datetime | None:
+    """When the entry was published (else updated), as an aware UTC datetime."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+    return None
+
+
+def entry_body(entry: Mapping[str, Any]) -> str:
+    """The entry's richest text: its full content, else its summary."""
+    contents = entry.get("content") or []
+    for content in contents:
+        if content.get("value"):
+            return content["value"]
+    return entry.get("summary") or ""
+
+
+def entry_identity(entry: Mapping[str, Any], title: str, body: str) -> str:
+    """guid, else the normalised link, else a hash of title and content."""
+    guid = entry.get("id")
+    if isinstance(guid, str) and guid.strip():
+        return guid.strip()[:500]
+    link = web_link(entry.get("link"))
+    if link:
+        return normalise_link(link)[:500]
+    return "sha256:" + hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()
+
+
+def entry_record(entry: Mapping[str, Any], feed_author: str | None) -> Record | None:
+    """One feed entry as a :class:`Record`, or None when it carries nothing to show."""
+    body = entry_body(entry)
+    title = plain_text(entry.get("title"), limit=TITLE_LIMIT)
+    text = plain_text(body)
+    if not title and not text:
+        return None
+    return Record(
+        external_id=entry_identity(entry, title, text),
+        url=web_link(entry.get("link")),
+        title=title,
+        text=text,
+        published_at=entry_published(entry),
+        author=plain_text(entry.get("author"), limit=300) or feed_author,
+    )
+
+
+class FeedConnector(Connector):
+    """Reads any public RSS/Atom feed with a conditional GET."""
+
+    kind: ClassVar[str] = "rss"
+    status_messages: ClassVar[Mapping[int, str]] = {
+        401: "the feed asks for a login (401 Unauthorized); only public feeds can be followed",
+        403: "the feed's server refuses us (403 Forbidden); it may block bots or need a login",
+        404: "no feed at this address (404 Not Found); check the URL in the roster",
+    }
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+
+    def host(self, source: SourceRef) -> str:
+        return (urlsplit(source.url or "").hostname or "").lower()
+
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        url = cursor.url or source.url
+        if not url:
+            raise FatalError(f"source {source.kind}:{source.target} has no feed URL")
+        headers = {}
+        if cursor.etag:
+            headers["If-None-Match"] = cursor.etag
+        if cursor.last_modified:
+            headers["If-Modified-Since"] = cursor.last_modified
+        response = self.http.get(url, headers)
+        error = self.error_for_status(response.status, response.headers)
+        if error is not None:
+            raise error
+        moved = replace(cursor, url=response.permanent_url)
+        if response.status == 304:
+            return FetchResult(records=[], cursor=moved, not_modified=True)
+        if response.status != 200:
+            raise FatalError(f"unexpected HTTP {response.status} from {url}")
+        parsed = self.parse(response.body, response.headers, response.url)
+        records, warning = self.records_of(parsed, url)
+        next_cursor = replace(
+            moved,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+        return FetchResult(records=records, cursor=next_cursor, warning=warning)
+
+    @staticmethod
+    def parse(body: bytes, headers: Mapping[str, str], url: str) -> feedparser.FeedParserDict:
+        response_headers = {key.lower(): value for key, value in headers.items()}
+        response_headers["content-location"] = url  # resolves the feed's relative links
+        return feedparser.parse(BytesIO(body), response_headers=response_headers)
+
+    @staticmethod
+    def records_of(parsed: feedparser.FeedParserDict, url: str) -> tuple[list[Record], str | None]:
+        """The usable entries and a warning when the feed was ill-formed but partly readable."""
+        feed_author = plain_text(parsed.feed.get("author"), limit=300) or None
+        records = [r for r in (entry_record(e, feed_author) for e in parsed.entries) if r is not None]
+        problem = str(parsed.get("bozo_exception", "")) if parsed.bozo else ""
+        if not records and (problem or not parsed.version):
+            reason = problem or "no RSS or Atom content"
+            raise FatalError(f"{url} is not a readable feed ({reason}); nothing could be recovered")
+        if problem:
+            return records, f"ill-formed feed, kept the {len(records)} entries recovered: {problem}"
+        return records, None

@@ -1,0 +1,68 @@
+"""Plain text out of whatever a network publishes (HTML, entities, odd whitespace)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+TEXT_LIMIT = 2000
+TITLE_LIMIT = 300
+
+# Elements whose content is never text a reader sees.
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "title"})
+# Elements that separate words even when the markup has no whitespace between them.
+_BREAKING = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "section", "article", "header", "footer", "hr", "table", "figcaption",
+})
+_WHITESPACE = re.compile(r"\s+")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _INVISIBLE:
+            self._hidden_depth += 1
+        elif tag in _BREAKING:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag in _BREAKING:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _INVISIBLE:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif tag in _BREAKING:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden_depth:
+            self.parts.append(data)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    boundary = cut.rfind(" ")
+    if boundary > limit // 2:  # a very long word is cut mid-word rather than losing half the text
+        cut = cut[:boundary]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def plain_text(markup: str | None, *, limit: int = TEXT_LIMIT) -> str:
+    """Visible text of an HTML fragment: tags stripped, entities decoded, no script or style
+    content, whitespace collapsed, truncated at a word boundary."""
+    if not markup:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = _WHITESPACE.sub(" ", "".join(parser.parts)).strip()
+    return truncate(text, limit)

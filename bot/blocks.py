@@ -186,7 +186,7 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
         suggestions.append(style.bold(esc(owner)))
         for item in items:
             link = f" {style.link(item.post_url, 'post')}" if item.post_url else ""
-            suggestions.append(f"  \u2022 {esc(kind_label(item.kind))} \u2013 {esc(item.text)}{link}")
+            suggestions.append(f"  \u2022 {esc(item.text)}{link}")
     sections.append(("Today's top suggestions", suggestions or ["none"]))
 
     sections.append(("Hourglass", _hourglass_lines(digest.hourglass, digest.stall, style)))
@@ -200,7 +200,7 @@ def _hourglass_lines(counts: list[StageCount], stall: StageCount | None, style: 
         bar = "\u2588" * round(12 * row.count / widest) if row.count else "\u00b7"
         dwell = f"median stay {row.median_dwell_days:.0f} d" if row.median_dwell_days is not None else ""
         rows.append(f"{row.stage:<7} {bar:<12} {row.count:>3}  {dwell}".rstrip())
-    lines = ["```" + "\n".join(rows) + "```"] if style is SLACK else ["  " + r for r in rows]
+    lines = ["```" + "\n".join(rows) + "```"] if style is SLACK else rows
     if stall is not None:
         lines.append(
             f"Stalling at {style.bold(stall.stage)}: {stall.count} relationship{'s' if stall.count != 1 else ''}, "
@@ -256,5 +256,5 @@ def digest_text(digest: Digest) -> str:
     for title, lines in _digest_sections(digest, TERMINAL):
         out.append("")
         out.append(title)
-        out.extend(line if line.startswith("  ") else f"  {line}" for line in lines)
+        out.extend(f"  {line}" for line in lines)
     return "\n".join(out)

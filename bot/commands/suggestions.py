@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
-from bot.clikit import NotBuiltYet, as_of_option
+from bot.blocks import kind_label
+from bot.clikit import ExpectedError, as_of_option, emit_json, resolve_as_of, runtime
+from bot.timeutil import now_utc
 
 
 def register(cli: click.Group) -> None:
@@ -17,8 +23,36 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @as_of_option
 def suggest(as_json: bool, as_of: str | None) -> None:
-    """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority."""
-    raise NotBuiltYet("suggestions are not built yet (issue: suggestions and daily digest)")
+    """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority.
+
+    New suggestions are worked out and stored first (re-running adds nothing), then every one a
+    manager can still act on is listed, best first."""
+    from bot.jobs.suggest import open_suggestions, suggest_job
+
+    moment = resolve_as_of(as_of)
+    app = runtime()
+    suggest_job(app, as_of=moment)
+    with app.session() as session:
+        records = open_suggestions(session=session, as_of=moment)
+    if as_json:
+        emit_json(records)
+        return
+    click.echo(format_suggestions(records))
+
+
+def format_suggestions(records: list[dict[str, Any]]) -> str:
+    """Suggestion records laid out for a terminal, one block per gesture."""
+    if not records:
+        return "No suggestions right now: nothing new, or every gesture is on cool-down."
+    lines = []
+    for number, record in enumerate(records, 1):
+        owner = f" (owner {record['owner']})" if record["owner"] else ""
+        lines.append(f"{number}. [{record['priority']:.0f}] {kind_label(record['kind'])}: {record['customer']}{owner}")
+        lines.append(f"   {record['text']}")
+        if record["post_url"]:
+            lines.append(f"   {record['post_url']}")
+        lines.append(f"   why: {record['reason']}")
+    return "\n".join(lines)
 
 
 @click.command()
@@ -28,7 +62,20 @@ def suggest(as_json: bool, as_of: str | None) -> None:
 @click.option("--force", is_flag=True, help="Send even if today's digest was already sent.")
 def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> None:
     """Build the daily digest and send it to the team channel once per local day."""
-    raise NotBuiltYet("the daily digest is not built yet (issue: suggestions and daily digest)")
+    from bot.jobs.digest import digest_job
+
+    outcomes = digest_job(runtime(), team=team, as_of=resolve_as_of(as_of), dry_run=dry_run, force=force)
+    if not outcomes:
+        raise ExpectedError("no teams: import a roster first (strongtie roster import PATH)")
+    for outcome in outcomes:
+        if outcome.status == "dry_run":
+            click.echo(outcome.text + "\n")
+            continue
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        chart = " with the hourglass chart" if outcome.chart_attached else ""
+        click.echo(f"{outcome.team} {outcome.local_date}: {outcome.status}{chart}{detail}")
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
 
 
 @click.command()
@@ -36,4 +83,14 @@ def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> N
 @click.option("--team", metavar="NAME", help="Only this team.")
 def report(png: str, team: str | None) -> None:
     """The hourglass picture: relationships per stage and how long they dwell there."""
-    raise NotBuiltYet("the hourglass report is not built yet (issue: suggestions and daily digest)")
+    from bot.report import render_hourglass_png, team_hourglass
+    from models.store import team_by_name
+
+    moment = now_utc()
+    with runtime().session() as session:
+        team_row = team_by_name(team, session=session) if team else None
+        counts = team_hourglass(session=session, as_of=moment, team_id=team_row.id if team_row else None)
+    title = f"{team_row.name if team_row else 'All teams'}: hourglass, {moment.date().isoformat()}"
+    Path(png).write_bytes(render_hourglass_png(counts, title=title))
+    summary = ", ".join(f"{c.stage} {c.count}" for c in counts)
+    click.echo(f"Wrote {png} ({summary})")

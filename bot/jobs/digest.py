@@ -1,0 +1,229 @@
+"""Daily digest job: per team, what changed since the last digest, sent once per team-local day.
+
+Order of work, so that neither a restart nor a second scheduler can send a digest twice:
+build the content, claim the day (a ``sending`` DigestRun row, committed), send, then record the
+outcome. Whoever fails to claim stays quiet. ``force`` sends again; ``dry_run`` records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks import digest_blocks, digest_text
+from bot.digest_content import (
+    STAGE_ORDERS,
+    Digest,
+    DigestSuggestion,
+    NotablePost,
+    RiskItem,
+    StageMove,
+    stall_stage,
+)
+from bot.jobs.score import RelationshipStatus, relationship_statuses
+from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
+from bot.milestones import find_milestones
+from bot.report import hourglass_counts, render_hourglass_png
+from bot.runtime import Runtime
+from bot.slack_client import make_web_client
+from bot.timeutil import now_utc
+from models.entities import Member, Team
+from models.store import team_by_name
+from models.suggestion_store import (
+    actionable_suggestions,
+    claim_digest_run,
+    finish_digest_run,
+    last_sent_digest,
+    posts_between,
+    stage_changes_between,
+    stage_history,
+)
+
+log = logging.getLogger(__name__)
+
+NOTABLE_POSTS = 5
+SUGGESTIONS_PER_OWNER = 3
+FIRST_DIGEST_LOOKBACK = timedelta(days=1)  # what the very first digest of a team covers
+CHART_WEEKDAY = 0  # Monday: the digest carries the hourglass picture
+# to_stage values of the scorer's ``risk`` track that mean the relationship is now at risk.
+AT_RISK_STAGES = frozenset({"at_risk", "risk", "true"})
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What happened to one team's digest: ``sent``, ``skipped`` (already sent or being sent),
+    ``dry_run`` (printed only) or ``failed`` (Slack refused; the day may be retried)."""
+
+    team: str
+    local_date: date
+    status: str
+    text: str  # the digest laid out for a terminal
+    detail: str = ""
+    slack_ts: str | None = None
+    chart_attached: bool = False
+
+
+def digest_job(
+    runtime: Runtime,
+    *,
+    team: str | None = None,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    client: WebClient | None = None,
+) -> list[DigestOutcome]:
+    """Build each team's digest (or only ``team``'s) for its local date at ``as_of`` and send it to
+    the team channel at most once per local day; Monday digests attach the hourglass chart."""
+    as_of = as_of or now_utc()
+    if not dry_run and client is None:
+        runtime.settings.require("slack_bot_token")
+        client = make_web_client(runtime.settings)
+    with runtime.session() as session:
+        teams = [team_by_name(team, session=session)] if team else list(session.scalars(select(Team).order_by(Team.id)))
+    return [_digest_for_team(runtime, each, as_of=as_of, dry_run=dry_run, force=force, client=client) for each in teams]
+
+
+def _digest_for_team(
+    runtime: Runtime, team: Team, *, as_of: datetime, dry_run: bool, force: bool, client: WebClient | None
+) -> DigestOutcome:
+    """One team's digest; ``client`` is only ``None`` on a dry run."""
+    local_date = as_of.astimezone(ZoneInfo(team.timezone)).date()
+    with runtime.session() as session:
+        previous = last_sent_digest(team.id, session=session, before=local_date)
+        covered_from = previous.covered_to if previous and previous.covered_to else as_of - FIRST_DIGEST_LOOKBACK
+        digest, counts_for_chart = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from)
+    terminal = digest_text(digest)
+    if dry_run:
+        return DigestOutcome(team.name, local_date, "dry_run", terminal)
+
+    with runtime.session() as session:
+        run = claim_digest_run(team.id, local_date, session=session, covered_from=covered_from, covered_to=as_of, force=force)
+        run_id = run.id if run is not None else None
+    if run_id is None:
+        return DigestOutcome(team.name, local_date, "skipped", terminal, detail="already sent (or being sent) for this local day")
+
+    text, blocks = digest_blocks(digest)
+    assert client is not None, "digest_job builds the client for any run that sends"
+    try:
+        response = client.chat_postMessage(channel=team.slack_channel, text=text, blocks=blocks,
+                                          unfurl_links=False, unfurl_media=False)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        error = _describe(exc)
+        with runtime.session() as session:
+            finish_digest_run(run_id, session=session, status="failed", text=terminal, error=error)
+        log.warning("digest for %s not sent: %s", team.name, error)
+        return DigestOutcome(team.name, local_date, "failed", terminal, detail=error)
+
+    slack_ts = response.get("ts")
+    chart_attached, chart_error = False, None
+    if local_date.weekday() == CHART_WEEKDAY:
+        chart_attached, chart_error = _attach_chart(client, team, local_date, counts_for_chart, slack_ts)
+    with runtime.session() as session:
+        finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=slack_ts, error=chart_error)
+    return DigestOutcome(team.name, local_date, "sent", terminal, detail=chart_error or "", slack_ts=slack_ts,
+                         chart_attached=chart_attached)
+
+
+def _attach_chart(slack: WebClient, team: Team, local_date: date, counts, thread_ts: str | None) -> tuple[bool, str | None]:
+    """Upload the hourglass PNG into the digest's thread; a failure costs the chart, not the digest."""
+    title = f"{team.name}: hourglass, {local_date.isoformat()}"
+    try:
+        slack.files_upload_v2(
+            channel=team.slack_channel, content=render_hourglass_png(counts, title=title),
+            filename=f"hourglass-{local_date.isoformat()}.png", title=title, thread_ts=thread_ts,
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        error = f"chart not attached: {_describe(exc)}"
+        log.warning("digest for %s: %s", team.name, error)
+        return False, error
+    return True, None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"Slack answered {exc.response.get('error', 'an error')}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from: datetime) -> tuple[Digest, list]:
+    """The digest's content for one team over ``(covered_from, as_of]``, and the hourglass figures."""
+    statuses = relationship_statuses(session=session, as_of=as_of, team_id=team.id)
+    by_id = {s.customer_id: s for s in statuses}
+    ids = list(by_id)
+    owner_names = _owner_names(session, team.id)
+
+    def owner_of(status: RelationshipStatus) -> str | None:
+        return status.owner_name or owner_names.get(status.owner or "") or status.owner
+
+    changes = stage_changes_between(ids, session=session, tracks=("tie", "hourglass", "risk"), since=covered_from, until=as_of)
+    moves = [
+        StageMove(by_id[c.customer_id].customer, owner_of(by_id[c.customer_id]), c.track, c.from_stage, c.to_stage,
+                  c.changed_at, c.reason or "")
+        for c in changes
+        if c.track in STAGE_ORDERS and c.from_stage in STAGE_ORDERS[c.track] and c.to_stage in STAGE_ORDERS[c.track]
+        and c.from_stage != c.to_stage
+    ]
+    risk_since: dict[int, tuple[datetime, str]] = {}
+    for change in changes:
+        if change.track == "risk" and change.to_stage in AT_RISK_STAGES and by_id[change.customer_id].at_risk:
+            risk_since[change.customer_id] = (change.changed_at, change.reason or "")
+    newly_at_risk = [
+        RiskItem(by_id[cid].customer, owner_of(by_id[cid]), since, reason)
+        for cid, (since, reason) in sorted(risk_since.items(), key=lambda item: _heavy_first(by_id[item[0]]))
+    ]
+
+    history = stage_history(ids, session=session, tracks=("hourglass",), until=as_of)
+    counts = hourglass_counts(history, {s.customer_id: s.hourglass for s in statuses}, as_of)
+    digest = Digest(
+        team=team.name,
+        local_date=as_of.astimezone(ZoneInfo(team.timezone)).date(),
+        covered_from=covered_from,
+        covered_to=as_of,
+        moves=moves,
+        newly_at_risk=newly_at_risk,
+        notable_posts=_notable_posts(session, by_id, covered_from, as_of),
+        suggestions_by_owner=_top_suggestions(session, team.id, as_of, owner_names),
+        hourglass=counts,
+        stall=stall_stage(counts),
+        timezone=team.timezone,
+    )
+    return digest, counts
+
+
+def _heavy_first(status: RelationshipStatus) -> tuple[int, str]:
+    return (status.revenue_rank or 10**6, status.customer)
+
+
+def _owner_names(session: Session, team_id: int) -> dict[str, str]:
+    return {m.slack_user: m.name for m in session.scalars(select(Member).where(Member.team_id == team_id))}
+
+
+def _notable_posts(session: Session, by_id: dict[int, RelationshipStatus], since: datetime, until: datetime) -> list[NotablePost]:
+    """Posts of the window, milestones first, then the heaviest users, then the newest."""
+    found = []
+    for post in posts_between(list(by_id), session=session, since=since, until=until):
+        milestones = find_milestones(f"{post.title}\n{post.text}")
+        status = by_id[post.customer_id]
+        title = post.title or " ".join((post.text or "").split())[:80]
+        published = post.published_at or post.fetched_at
+        found.append((not milestones, _heavy_first(status), -published.timestamp(),
+                      NotablePost(status.customer, title, post.url, published, milestones[0].label if milestones else None)))
+    found.sort(key=lambda item: item[:3])
+    return [item[3] for item in found[:NOTABLE_POSTS]]
+
+
+def _top_suggestions(session: Session, team_id: int, as_of: datetime, owner_names: dict[str, str]) -> list[tuple[str, list[DigestSuggestion]]]:
+    by_owner: dict[str, list[DigestSuggestion]] = defaultdict(list)
+    for row in actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id):
+        owner = owner_names.get(row.owner_user or "", row.owner_user or "Unassigned")
+        if len(by_owner[owner]) < SUGGESTIONS_PER_OWNER:
+            by_owner[owner].append(DigestSuggestion(row.kind, row.customer.name, row.text, row.post_url, row.priority))
+    return sorted(by_owner.items(), key=lambda item: (-item[1][0].priority, item[0]))

@@ -1,0 +1,134 @@
+"""Suggestion job: gather the facts, run the pure rules, store what they propose.
+
+Storing is idempotent: each proposal's ``dedupe_key`` is unique, and the rules never propose a key
+they have seen (whatever became of it), so a re-run, a restart or a concurrent run adds nothing,
+and a dismissed suggestion never comes back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.jobs.score import RelationshipStatus, relationship_statuses
+from bot.runtime import Runtime
+from bot.suggestions import PastSuggestion, PostFact, Proposed, SuggestionFacts, SuggestionPolicy, suggest
+from bot.timeutil import now_utc
+from models.entities import Customer, Team
+from models.suggestion_store import (
+    NewSuggestion,
+    actionable_suggestions,
+    add_suggestion,
+    posts_between,
+    share_counts,
+    stage_history,
+    suggestions_for,
+)
+
+# An open suggestion older than this is stale news and no longer listed.
+OPEN_SUGGESTION_MAX_AGE = timedelta(days=7)
+
+
+def suggest_job(runtime: Runtime, *, as_of: datetime | None = None, policy: SuggestionPolicy | None = None) -> list[Proposed]:
+    """Propose and store today's new suggestions for every team; returns those newly stored.
+
+    ``policy`` sets the daily cap per manager and the cool-down (defaults: 5 a day, 3 days).
+    """
+    as_of = as_of or now_utc()
+    with runtime.session() as session:
+        statuses = relationship_statuses(session=session, as_of=as_of)
+        facts = suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy or SuggestionPolicy())
+        return store_proposals(suggest(facts, as_of), session=session, as_of=as_of)
+
+
+def store_proposals(proposals: list[Proposed], *, session: Session, as_of: datetime) -> list[Proposed]:
+    """Store proposals as open suggestions; returns the ones that were new."""
+    stored = []
+    for proposal in proposals:
+        new = NewSuggestion(
+            customer_id=proposal.customer_id, owner_user=proposal.owner, kind=proposal.kind, text=proposal.text,
+            post_id=proposal.post_id, post_url=proposal.post_url, reason=proposal.reason,
+            priority=proposal.priority, dedupe_key=proposal.dedupe_key, suggested_at=as_of,
+        )
+        if add_suggestion(new, session=session) is not None:
+            stored.append(proposal)
+    return stored
+
+
+def suggestion_facts(
+    *, session: Session, statuses: list[RelationshipStatus], as_of: datetime, policy: SuggestionPolicy
+) -> SuggestionFacts:
+    """Read from the store everything the rules need about these relationships at ``as_of``."""
+    ids = [s.customer_id for s in statuses]
+    teams = {t.id: t for t in session.scalars(select(Team).where(Team.id.in_({s.team_id for s in statuses})))}
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
+
+    posts = [
+        PostFact(post_id=p.id, customer_id=p.customer_id, url=p.url, title=p.title or "", text=p.text or "",
+                 published_at=p.published_at or p.fetched_at)
+        for p in posts_between(ids, session=session, since=as_of - timedelta(days=policy.post_window_days), until=as_of)
+    ]
+    past = [
+        PastSuggestion(customer_id=s.customer_id, owner=s.owner_user, dedupe_key=s.dedupe_key, status=s.status,
+                       suggested_at=s.suggested_at, acted_at=s.acted_at, snoozed_until=s.snoozed_until)
+        for s in suggestions_for(ids, session=session)
+    ]
+    return SuggestionFacts(
+        statuses=statuses,
+        posts=posts,
+        shared_this_week=_shares_this_week(session, statuses, teams, as_of),
+        past=past,
+        customer_snoozed_until={cid: c.snoozed_until for cid, c in customers.items() if c.snoozed_until},
+        hourglass_since=_hourglass_since(session, statuses, as_of),
+        team_timezones={tid: t.timezone for tid, t in teams.items()},
+        companies={cid: c.company for cid, c in customers.items()},
+        policy=policy,
+    )
+
+
+def _shares_this_week(session: Session, statuses: list[RelationshipStatus], teams: dict[int, Team], as_of: datetime) -> dict[int, int]:
+    """Share interactions per customer since the start of the team-local week (Monday 00:00)."""
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for status in statuses:
+        by_team[status.team_id].append(status.customer_id)
+    counts: dict[int, int] = {}
+    for team_id, ids in by_team.items():
+        zone = ZoneInfo(teams[team_id].timezone) if team_id in teams else ZoneInfo("UTC")
+        local = as_of.astimezone(zone)
+        week_start = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        counts.update(share_counts(ids, session=session, since=week_start, until=as_of))
+    return counts
+
+
+def _hourglass_since(session: Session, statuses: list[RelationshipStatus], as_of: datetime) -> dict[int, datetime]:
+    """When each relationship entered the hourglass stage it is in now (from stored stage changes)."""
+    current = {s.customer_id: s.hourglass for s in statuses}
+    since: dict[int, datetime] = {}
+    for change in stage_history(list(current), session=session, tracks=("hourglass",), until=as_of):
+        if change.to_stage == current[change.customer_id]:
+            since[change.customer_id] = change.changed_at
+        else:
+            since.pop(change.customer_id, None)
+    return since
+
+
+def open_suggestions(*, session: Session, as_of: datetime, team_id: int | None = None) -> list[dict[str, Any]]:
+    """The ``strongtie suggest --json`` records: suggestions a manager can act on now, best first."""
+    rows = actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id)
+    return [
+        {
+            "kind": row.kind,
+            "customer": row.customer.name,
+            "owner": row.owner_user,
+            "text": row.text,
+            "post_url": row.post_url,
+            "reason": row.reason,
+            "priority": row.priority,
+        }
+        for row in rows
+    ]

@@ -1,0 +1,90 @@
+"""Digest rendering: every section present, text escaped, Slack's size limits kept."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from bot.blocks import digest_blocks, digest_text
+from bot.digest_content import Digest, DigestSuggestion, NotablePost, RiskItem, StageCount, StageMove
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+HOSTILE = "<!channel> & <@U1>"
+
+
+def make_digest(**changes) -> Digest:
+    base = dict(
+        team="East", local_date=date(2026, 11, 23), covered_from=NOW - timedelta(days=1), covered_to=NOW,
+        moves=[
+            StageMove("Jane Doe", "Dana", "tie", "weak_tie", "building", NOW, "3 meetings in 2 weeks"),
+            StageMove("Bob Roe", "Dana", "hourglass", "trust", "like", NOW, "no reply to 4 emails"),
+        ],
+        newly_at_risk=[RiskItem("Ann Lee", "Sam", NOW, "silent for 40 days, usually every 10")],
+        notable_posts=[NotablePost("Jane Doe", "We raised a Series B", "https://acme.example/b", NOW, "funding round")],
+        suggestions_by_owner=[("Dana", [DigestSuggestion("congratulate", "Jane Doe", "Congratulate Jane", "https://acme.example/b", 90)])],
+        hourglass=[StageCount("know", 2, 10, 10), StageCount("like", 5, 40, 45), StageCount("trust", 1, 5, 5)],
+        timezone="America/New_York",
+    )
+    base.update(changes)
+    digest = Digest(**base)
+    from bot.digest_content import stall_stage
+
+    return Digest(**{**base, "stall": stall_stage(digest.hourglass)})
+
+
+def test_sections_in_order_with_their_content():
+    text, blocks = digest_blocks(make_digest())
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    headings = [s.split("\n")[0] for s in sections]
+    assert headings == ["*Promotions*", "*Demotions*", "*Newly at risk*", "*Notable posts*",
+                        "*Today's top suggestions*", "*Hourglass*"]
+    assert "Jane Doe" in sections[0] and "weak_tie \u2192 building" in sections[0] and "3 meetings" in sections[0]
+    assert "Bob Roe" in sections[1] and "trust \u2192 like" in sections[1]
+    assert "Ann Lee" in sections[2] and "silent for 40 days" in sections[2]
+    assert "<https://acme.example/b|We raised a Series B>" in sections[3] and "funding round" in sections[3]
+    assert "*Dana*" in sections[4] and "Congratulate Jane" in sections[4]
+    assert "Stalling at *like*: 5 relationships" in sections[5] and "45 days" in sections[5]
+    assert blocks[0]["type"] == "header" and "East" in blocks[0]["text"]["text"]
+    assert "Promotions" in text and "Jane Doe" in text  # the fallback carries the content too
+
+
+def test_every_user_and_post_text_is_escaped():
+    digest = make_digest(
+        team=HOSTILE,
+        moves=[StageMove(HOSTILE, HOSTILE, "tie", "weak_tie", "building", NOW, HOSTILE)],
+        newly_at_risk=[RiskItem(HOSTILE, HOSTILE, NOW, HOSTILE)],
+        notable_posts=[NotablePost(HOSTILE, HOSTILE, "https://x.example/?a=<!here>", NOW, None)],
+        suggestions_by_owner=[(HOSTILE, [DigestSuggestion("share", HOSTILE, HOSTILE, None, 1)])],
+    )
+    text, blocks = digest_blocks(digest)
+    # plain_text (the header) is never parsed for mentions; every mrkdwn text must be escaped
+    assert blocks[0]["text"]["type"] == "plain_text"
+    rendered = json.dumps(blocks[1:]) + text
+    for raw in ("<!channel>", "<@U1>", "<!here>"):
+        assert raw not in rendered
+    assert "&lt;!channel&gt;" in rendered
+
+
+def test_empty_sections_say_so():
+    _, blocks = digest_blocks(make_digest(moves=[], newly_at_risk=[], notable_posts=[], suggestions_by_owner=[]))
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert sections[:5] == ["*Promotions*\nnone", "*Demotions*\nnone", "*Newly at risk*\nnone",
+                            "*Notable posts*\nnone", "*Today's top suggestions*\nnone"]
+
+
+def test_long_content_stays_within_slack_limits():
+    moves = [StageMove("x" * 400, "o", "tie", "weak_tie", "building", NOW, "r" * 3000) for _ in range(30)]
+    _, blocks = digest_blocks(make_digest(moves=moves))
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert "and 20 more" in json.dumps(blocks)
+
+
+def test_terminal_text_is_plain_and_readable():
+    out = digest_text(make_digest(notable_posts=[NotablePost("A & B", "Q&A <live>", "https://q.example", NOW, None)]))
+    lines = out.splitlines()
+    assert lines[0] == "Daily digest \u00b7 East \u00b7 Mon 23 Nov 2026"
+    assert "2026-11-22 09:00 \u2192 2026-11-23 09:00 (America/New_York)" in lines[1]
+    assert "  \u2022 A & B: Q&A <live> (https://q.example)" in lines
+    assert "Hourglass" in lines and any(line.strip().startswith("like") and "5" in line for line in lines)
+    assert "&amp;" not in out and "*" not in out

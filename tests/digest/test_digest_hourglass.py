@@ -1,0 +1,91 @@
+"""The hourglass figures from known stage-change history, and the chart drawn from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.digest_content import HOURGLASS_ORDER, StageCount, stall_stage
+from bot.report import hourglass_counts, render_hourglass_png, stage_stays
+
+T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+AS_OF = T0 + timedelta(days=100)
+
+
+@dataclass
+class Change:
+    customer_id: int
+    to_stage: str
+    changed_at: datetime
+
+
+def day(n: float) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+HISTORY = [
+    # customer 1: know 10 days, like 30 days, trust since day 40 (60 days so far)
+    Change(1, "know", day(0)), Change(1, "like", day(10)), Change(1, "trust", day(40)),
+    # customer 2: know 20 days, like since day 20 (80 days so far)
+    Change(2, "know", day(0)), Change(2, "like", day(20)),
+    # customer 3: like since day 90 (10 days so far)
+    Change(3, "like", day(90)),
+    # customer 4: know since day 70 (30 days); a future change is ignored
+    Change(4, "know", day(70)), Change(4, "try", day(130)),
+]
+
+
+def by_stage(counts: list[StageCount]) -> dict[str, StageCount]:
+    return {c.stage: c for c in counts}
+
+
+def test_stays_are_cut_at_each_change():
+    stays = sorted((s.customer_id, s.stage, s.days(AS_OF)) for s in stage_stays(HISTORY, AS_OF))
+    assert stays == [(1, "know", 10), (1, "like", 30), (1, "trust", 60), (2, "know", 20), (2, "like", 80),
+                     (3, "like", 10), (4, "know", 30)]
+
+
+def test_counts_and_median_dwell_per_stage():
+    current = {1: "trust", 2: "like", 3: "like", 4: "know", 5: "know"}  # 5 has no stored history yet
+    counts = by_stage(hourglass_counts(HISTORY, current, AS_OF))
+    assert [c.stage for c in hourglass_counts(HISTORY, current, AS_OF)] == list(HOURGLASS_ORDER)
+    assert {s: c.count for s, c in counts.items()} == {
+        "know": 2, "like": 2, "trust": 1, "try": 0, "buy": 0, "repeat": 0, "refer": 0}
+    assert counts["know"].median_dwell_days == 20  # stays of 10, 20, 30 days
+    assert counts["like"].median_dwell_days == 30  # 30, 80, 10
+    assert counts["trust"].median_dwell_days == 60
+    assert counts["try"].median_dwell_days is None
+    assert counts["like"].median_current_days == 45  # customers 2 and 3 now: 80 and 10
+    assert counts["know"].median_current_days == 30  # customer 5 has no known entry time
+
+
+def test_a_current_stage_the_history_does_not_show_gets_no_dwell():
+    counts = by_stage(hourglass_counts([Change(1, "know", day(0))], {1: "like"}, AS_OF))
+    assert counts["like"].count == 1 and counts["like"].median_current_days is None
+    assert counts["know"].count == 0 and counts["know"].median_dwell_days is None
+
+
+@pytest.mark.parametrize("counts, expected", [
+    pytest.param([StageCount("know", 3, 5, 5), StageCount("like", 2, 40, 40)], "like", id="longest-sitting"),
+    pytest.param([StageCount("know", 3, 40, 40), StageCount("like", 5, 40, 40)], "like", id="tie-goes-to-the-bigger"),
+    pytest.param([StageCount("know", 0, 90, None), StageCount("like", 1, 2, 2)], "like", id="empty-stage-cannot-stall"),
+    pytest.param([StageCount("know", 0, None, None)], None, id="nothing-to-say"),
+])
+def test_stall_stage(counts, expected):
+    stall = stall_stage(counts)
+    assert (stall.stage if stall else None) == expected
+
+
+def test_chart_is_a_valid_png_of_a_sensible_size():
+    counts = hourglass_counts(HISTORY, {1: "trust", 2: "like", 3: "like", 4: "know"}, AS_OF)
+    png = render_hourglass_png(counts, title="East: hourglass")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (1000, 500)
+
+
+def test_chart_of_an_empty_team_still_renders():
+    png = render_hourglass_png(hourglass_counts([], {}, AS_OF), title="Nobody yet")
+    assert png.startswith(b"\x89PNG")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.clikit import NotBuiltYet, emit_json, runtime
-from bot.timeutil import iso
+from bot.clikit import emit_json, runtime
+from bot.jobs.poll import X_PROVIDER, month_period, poll_job
+from bot.timeutil import iso, now_utc
 from models.entities import Post, Source
+from models.poll_store import api_units
 from models.store import all_sources, find_customer, post_counts
+
+METERED_KINDS = {"twitter": X_PROVIDER}
 
 
 def register(cli: click.Group) -> None:
@@ -22,11 +28,28 @@ def register(cli: click.Group) -> None:
 @click.option("--force", is_flag=True, help="Poll every enabled source now, not only those due.")
 def poll(force: bool) -> None:
     """One polling pass over due sources, then exit."""
-    raise NotBuiltYet("polling is not built yet (issue: connectors and poller)")
+    rt = runtime()
+    if sys.stdout.isatty():
+        with click.progressbar(length=0, label="Polling", file=sys.stderr) as bar:
+
+            def show(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            summary = poll_job(rt, force=force, progress=show)
+    else:
+        summary = poll_job(rt, force=force)
+    for problem in summary.problems:
+        click.echo(f"  {problem}", err=True)
+    click.echo(summary.line())
 
 
-def source_row(source: Source, posts: int) -> dict:
-    """The ``sources --json`` record of one source."""
+def source_row(source: Source, posts: int, month_spend: dict[str, float] | None = None) -> dict:
+    """The ``sources --json`` record of one source.
+
+    ``api_month_spend_usd`` is this month's spend on the source's metered API (X bills per post
+    read; the figure covers all X sources), or None for free sources.
+    """
     return {
         "id": source.id,
         "customer": source.customer.name,
@@ -41,6 +64,7 @@ def source_row(source: Source, posts: int) -> dict:
         "error_count": source.error_count,
         "next_check_at": iso(source.next_check_at),
         "posts": posts,
+        "api_month_spend_usd": (month_spend or {}).get(METERED_KINDS.get(source.kind, "")),
     }
 
 
@@ -49,9 +73,11 @@ def source_row(source: Source, posts: int) -> dict:
 def sources(as_json: bool) -> None:
     """Every source with its health: last poll, status, error and post count."""
     rt = runtime()
+    price = rt.settings.x_price_per_post_usd
     with rt.session() as session:
         counts = post_counts(session=session)
-        rows = [source_row(s, counts.get(s.id, 0)) for s in all_sources(session=session)]
+        spend = {X_PROVIDER: round(api_units(X_PROVIDER, month_period(now_utc()), session=session) * price, 4)}
+        rows = [source_row(s, counts.get(s.id, 0), spend) for s in all_sources(session=session)]
     if as_json:
         emit_json(rows)
         return
@@ -60,6 +86,10 @@ def sources(as_json: bool) -> None:
         error = f"  ({row['last_error']})" if row["last_error"] else ""
         click.echo(f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}")
     click.echo(f"{len(rows)} source(s).")
+    if any(row["kind"] in METERED_KINDS for row in rows):
+        budget = rt.settings.x_monthly_budget_usd
+        cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
+        click.echo(f"X spend this month: ${spend[X_PROVIDER]:.2f}{cap}.")
 
 
 @click.command()

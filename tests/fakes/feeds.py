@@ -46,6 +46,8 @@ class FeedServer:
         self.hits: Counter[str] = Counter()
         self.body_bytes: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests served at the same moment
         self._lock = threading.Lock()
         server = self
 
@@ -56,7 +58,14 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
-                server._handle(self)
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    server._handle(self)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True

@@ -1,0 +1,368 @@
+"""Polling job: read every due source concurrently and store what is new, one source per transaction.
+
+The scheduler (or ``strongtie poll``) only calls :func:`poll_job`; the source rows say what is due.
+Worker threads do the network reads (politely: at most ``poll_per_host`` at once per host); the
+calling thread stores each result as it arrives, so SQLite sees a single writer. Records and the
+new cursor are committed together, so a crash mid-pass re-fetches rather than loses or duplicates.
+One bad source never stops a pass: every failure is recorded on its own row.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterator, Mapping
+
+from bot.runtime import Runtime
+from config.settings import Settings
+from connectors.base import (
+    ConnectorError,
+    Connector,
+    Cursor,
+    FetchResult,
+    GoneError,
+    NotConfiguredError,
+    PagedConnector,
+    RateLimitedError,
+    RetriableError,
+    SourceRef,
+    redact,
+)
+from connectors.registry import build_connectors, secrets_of
+from models import poll_store
+from models.entities import Source
+
+log = logging.getLogger(__name__)
+
+MAX_INTERVAL_SECONDS = 24 * 3600
+RETRY_BASE_SECONDS = 60
+X_PROVIDER = "x"
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class PollSummary:
+    """What one pass did; ``line()`` is the one-line report of ``strongtie poll``."""
+
+    sources: int = 0
+    new_posts: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    skipped: int = 0
+    disabled: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [
+            f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}",
+            f"{self.not_modified} not modified (304)",
+            f"{self.errors} error{'s' if self.errors != 1 else ''}",
+        ]
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        if self.disabled:
+            parts.append(f"{self.disabled} disabled")
+        return f"Polled {self.sources} source{'s' if self.sources != 1 else ''}: {', '.join(parts)} in {self.seconds:.1f} s."
+
+
+@dataclass(frozen=True)
+class _Task:
+    source_id: int
+    label: str
+    ref: SourceRef
+    cursor: Cursor
+    connector: Connector
+    host: str
+    error_count: int
+    interval_seconds: int | None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    task: _Task
+    result: FetchResult | None = None
+    error: ConnectorError | None = None
+
+
+class _HostLimiter:
+    """At most ``per_host`` reads at once against any one host."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            semaphore = self._semaphores.setdefault(host, threading.BoundedSemaphore(self._per_host))
+        with semaphore:
+            yield
+
+
+def _task_for(source: Source, connector: Connector) -> _Task:
+    ref = SourceRef(kind=source.kind, target=source.target, url=source.url)
+    cursor = Cursor(
+        url=source.url,
+        etag=source.etag,
+        last_modified=source.last_modified,
+        since_id=source.since_id,
+        external_user_id=source.external_user_id,
+        extra=dict(source.cursor_extra or {}),
+    )
+    return _Task(
+        source_id=source.id,
+        label=f"{source.customer.name} {source.kind}:{source.target}",
+        ref=ref,
+        cursor=cursor,
+        connector=connector,
+        host=connector.host(ref),
+        error_count=source.error_count or 0,
+        interval_seconds=source.check_interval_seconds,
+    )
+
+
+def _interleave_hosts(tasks: list[_Task]) -> list[_Task]:
+    """Order tasks round-robin across hosts so workers rarely wait on one host's limit."""
+    by_host: dict[str, list[_Task]] = defaultdict(list)
+    for task in tasks:
+        by_host[task.host].append(task)
+    queues = list(by_host.values())
+    ordered: list[_Task] = []
+    for index in range(max((len(q) for q in queues), default=0)):
+        ordered.extend(q[index] for q in queues if index < len(q))
+    return ordered
+
+
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Start of ``now``'s UTC month and start of the next."""
+    start = now.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+def month_period(now: datetime) -> str:
+    return now.astimezone(timezone.utc).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class XBudget:
+    """How many X posts each due X source may read this pass, or until when X must wait.
+
+    Spending is paced evenly over the month: after spending a fraction f of the month's posts,
+    X is read again only once a fraction f of the month has passed. A read never asks for more
+    posts than remain, so the cap is never passed.
+    """
+
+    per_source: int | None  # None: no cap configured
+    wait_until: datetime | None = None
+
+    @classmethod
+    def plan(cls, settings: Settings, *, used: int, due: int, now: datetime, min_page: int) -> "XBudget":
+        if settings.x_monthly_budget_usd <= 0 or settings.x_price_per_post_usd <= 0:
+            return cls(per_source=None)
+        allowed = int(settings.x_monthly_budget_usd / settings.x_price_per_post_usd)
+        start, end = month_bounds(now)
+        remaining = allowed - used
+        if remaining < min_page:
+            return cls(per_source=0, wait_until=end)
+        paced_until = start + (end - start) * (used / allowed)
+        if now < paced_until:
+            return cls(per_source=0, wait_until=paced_until)
+        per_source = remaining // max(1, due)
+        if per_source < min_page:  # too little left for everyone this pass: serve the first few
+            per_source = min_page
+        return cls(per_source=per_source)
+
+
+class _Scheduler:
+    """When each source is checked next, from its outcome and its publishing rhythm."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.min_interval = settings.poll_interval_minutes * 60
+        self.max_interval = max(self.min_interval, MAX_INTERVAL_SECONDS)
+
+    def adaptive_interval(self, result: FetchResult, previous: int | None, now: datetime) -> int:
+        """A week divided by the posts of the last week, within [min, max]; a 304 keeps the old pace."""
+        if result.not_modified:
+            return previous or self.min_interval
+        week_ago = now - timedelta(days=7)
+        recent = sum(1 for r in result.records if r.published_at and r.published_at >= week_ago)
+        if not recent:
+            return self.max_interval if result.records else (previous or self.min_interval)
+        return int(min(self.max_interval, max(self.min_interval, 7 * 24 * 3600 / recent)))
+
+    def retry_delay(self, error: ConnectorError, error_count: int, connector: Connector) -> float:
+        """Retriable: exponential with jitter, never before Retry-After; rate limits: the reset
+        time; fatal: the connector's slow recheck (a person must act first)."""
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return error.retry_after + random.uniform(0, 5)
+        if isinstance(error, RetriableError):
+            backoff = min(self.max_interval, RETRY_BASE_SECONDS * 2 ** min(error_count, 20)) * random.uniform(1.0, 1.5)
+            return max(backoff, error.retry_after or 0)
+        if isinstance(error, NotConfiguredError):
+            return self.min_interval
+        return error.retry_after or connector.fatal_retry_seconds
+
+
+def _read(task: _Task, limiter: _HostLimiter) -> _Outcome:
+    """Run one connector read in a worker thread; never raises."""
+    try:
+        with limiter.slot(task.host):
+            return _Outcome(task, result=task.connector.fetch(task.ref, task.cursor, limit=task.limit))
+    except ConnectorError as error:
+        return _Outcome(task, error=error)
+    except Exception as exc:  # a connector bug must not end the pass
+        log.exception("unexpected failure reading %s", task.label)
+        return _Outcome(task, error=RetriableError(f"unexpected {type(exc).__name__}: {exc}"))
+
+
+class _Pass:
+    """One polling pass: plan, read concurrently, store as results arrive."""
+
+    def __init__(self, runtime: Runtime, *, force: bool, now: datetime, progress: ProgressCallback | None) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.force = force
+        self.now = now
+        self.progress = progress
+        self.scheduler = _Scheduler(self.settings)
+        self.secrets = secrets_of(self.settings)
+        self.summary = PollSummary()
+
+    def run(self) -> PollSummary:
+        started = time.monotonic()
+        connectors = build_connectors(self.settings)
+        tasks = self._plan(connectors)
+        self.summary.sources = len(tasks)
+        limiter = _HostLimiter(self.settings.poll_per_host)
+        pool = ThreadPoolExecutor(max_workers=self.settings.poll_concurrency, thread_name_prefix="poll")
+        try:
+            futures: list[Future[_Outcome]] = [pool.submit(_read, task, limiter) for task in _interleave_hosts(tasks)]
+            for done, future in enumerate(as_completed(futures), start=1):
+                self._store(future.result())
+                if self.progress:
+                    self.progress(done, len(tasks))
+        finally:
+            # On a crash, do not keep reading sources whose results nobody will store.
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _plan(self, connectors: Mapping[str, Connector]) -> list[_Task]:
+        """Due sources as tasks; X sources get their share of the month's budget (or wait)."""
+        with self.runtime.session() as session:
+            sources = poll_store.pollable_sources(session=session, now=self.now, force=self.force)
+            tasks = [_task_for(source, connectors[source.kind]) for source in sources]
+            used = poll_store.api_units(X_PROVIDER, month_period(self.now), session=session)
+        x_tasks = [t for t in tasks if t.ref.kind == "twitter"]
+        if not x_tasks or not self.settings.x_bearer_token:
+            return tasks
+        x_connector = x_tasks[0].connector
+        min_page = x_connector.min_page_size if isinstance(x_connector, PagedConnector) else 1
+        budget = XBudget.plan(self.settings, used=used, due=len(x_tasks), now=self.now, min_page=min_page)
+        if budget.per_source is None:
+            return tasks
+        remaining = (int(self.settings.x_monthly_budget_usd / self.settings.x_price_per_post_usd) - used) if budget.wait_until is None else 0
+        planned: list[_Task] = []
+        for task in tasks:
+            if task.ref.kind != "twitter":
+                planned.append(task)
+            elif remaining >= min_page and budget.per_source:
+                share = min(budget.per_source, remaining)
+                remaining -= share
+                planned.append(_Task(**{**task.__dict__, "limit": share}))
+            else:
+                self._postpone_for_budget(task, budget.wait_until or month_bounds(self.now)[1])
+        return planned
+
+    def _postpone_for_budget(self, task: _Task, until: datetime) -> None:
+        with self.runtime.session() as session:
+            poll_store.save_failure(
+                task.source_id,
+                session=session,
+                now=self.now,
+                status="budget",
+                message=f"X monthly budget (STRONGTIE_X_MONTHLY_BUDGET_USD) is paced: next read after {until:%Y-%m-%d %H:%M} UTC",
+                next_check_at=until,
+                count_as_error=False,
+            )
+        self.summary.skipped += 1
+
+    def _store(self, outcome: _Outcome) -> None:
+        task = outcome.task
+        try:
+            if outcome.result is not None:
+                self._store_success(task, outcome.result)
+            else:
+                assert outcome.error is not None
+                self._store_failure(task, outcome.error)
+        except Exception as exc:  # the store refused this source; the others go on
+            log.exception("could not store the read of %s", task.label)
+            error = RetriableError(f"could not store what was read ({type(exc).__name__}); it will be read again")
+            self._store_failure(task, error)
+
+    def _store_success(self, task: _Task, result: FetchResult) -> None:
+        interval = self.scheduler.adaptive_interval(result, task.interval_seconds, self.now)
+        with self.runtime.session() as session:
+            source = session.get(Source, task.source_id)
+            if source is None:  # removed while we were reading
+                return
+            new_posts = poll_store.store_posts(source, result.records, session=session, fetched_at=self.now)
+            cursor = result.cursor
+            poll_store.save_success(
+                source,
+                poll_store.CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
+                session=session,
+                now=self.now,
+                status="not_modified" if result.not_modified else "ok",
+                warning=redact(result.warning, self.secrets) if result.warning else None,
+                next_check_at=self.now + timedelta(seconds=interval),
+                interval_seconds=interval,
+            )
+            if task.ref.kind == "twitter":
+                poll_store.add_api_units(X_PROVIDER, month_period(self.now), result.units, session=session)
+        self.summary.new_posts += new_posts
+        self.summary.not_modified += int(result.not_modified)
+
+    def _store_failure(self, task: _Task, error: ConnectorError) -> None:
+        delay = self.scheduler.retry_delay(error, task.error_count, task.connector)
+        message = redact(error.message, self.secrets)
+        with self.runtime.session() as session:
+            poll_store.save_failure(
+                task.source_id,
+                session=session,
+                now=self.now,
+                status=error.status,
+                message=message,
+                next_check_at=self.now + timedelta(seconds=delay),
+                count_as_error=not isinstance(error, NotConfiguredError),
+                disable=isinstance(error, GoneError),
+            )
+            if task.ref.kind == "twitter":
+                poll_store.add_api_units(X_PROVIDER, month_period(self.now), error.units, session=session)
+        if isinstance(error, NotConfiguredError):
+            self.summary.skipped += 1
+            return
+        if isinstance(error, GoneError):
+            self.summary.disabled += 1
+        self.summary.errors += 1
+        self.summary.problems.append(f"{task.label}: {message}")
+
+
+def poll_job(runtime: Runtime, *, force: bool = False, now: datetime | None = None, progress: ProgressCallback | None = None) -> PollSummary:
+    """One polling pass over due sources (``force``: every enabled source), then return a summary.
+
+    ``progress(done, total)`` is called after each source is stored (for a terminal display).
+    """
+    moment = now or datetime.now(timezone.utc)
+    return _Pass(runtime, force=force, now=moment, progress=progress).run()

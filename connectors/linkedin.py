@@ -1,0 +1,145 @@
+"""LinkedIn organization posts through python-linkedin-v2 and the Posts API (``/rest/posts``).
+
+LinkedIn lets an app read the posts of organization pages its signed-in member administers
+(Community Management API, ``r_organization_social``); members' own posts are closed to apps.
+
+The library's ``make_request`` is used for transport, but its error mapping is not (it misreads
+the REST API's error bodies): status codes are checked here. The library would also put the token
+in the query string (``oauth2_access_token``), where proxies and error messages record URLs; it is
+given no token at all and the token travels only in the ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Mapping
+from urllib.parse import quote, urlsplit
+
+import requests
+from linkedin_v2.linkedin import LinkedInApplication, LinkedInAuthentication
+from linkedin_v2.models import AccessToken
+
+from connectors.base import (
+    Cursor,
+    FatalError,
+    NotConfiguredError,
+    Page,
+    PagedConnector,
+    Record,
+    RetriableError,
+    SourceRef,
+)
+from connectors.text import TITLE_LIMIT, plain_text, truncate
+
+LINKEDIN_VERSION = "202610"  # YYYYMM; LinkedIn serves each version for at least a year
+_MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:[^)]*\)")
+_HASHTAG = re.compile(r"\{hashtag\|\\?#\|([^}]*)\}")
+_ESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
+
+
+def commentary_text(commentary: str) -> str:
+    """Plain text of a post's "little text" commentary: mentions and hashtags as shown, no escapes."""
+    text = _MENTION.sub(r"\1", commentary)
+    text = _HASHTAG.sub(r"#\1", text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+class LinkedInConnector(PagedConnector):
+    """Posts of an organization page (``urn:li:organization:N``), newest first."""
+
+    kind: ClassVar[str] = "linkedin"
+    max_page_size: ClassVar[int] = 50
+    status_messages: ClassVar[Mapping[int, str]] = {
+        401: "LinkedIn rejected the access token (401): it may have expired (tokens last 60 days); renew LINKEDIN_ACCESS_TOKEN",
+        403: (
+            "LinkedIn refused access (403): reading an organization's posts needs the Community Management API "
+            "product and the r_organization_social scope, granted by a member who administers this page"
+        ),
+        404: "LinkedIn has no such organization (404): check the URN in the roster",
+    }
+
+    def __init__(self, *, access_token: str, api_url: str, timeout: tuple[float, float] = (5.0, 20.0)) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self._token = access_token
+        authentication = LinkedInAuthentication("", "", "")
+        authentication.token = AccessToken(None, None)  # requests drops a None query parameter
+        self.application = LinkedInApplication(authentication=authentication)
+
+    def host(self, source: SourceRef) -> str:
+        return (urlsplit(self.api_url).hostname or "linkedin").lower()
+
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None):
+        if not self._token:
+            raise NotConfiguredError("LINKEDIN_ACCESS_TOKEN is not set, so LinkedIn sources are skipped (see docs/connectors.md)")
+        return super().fetch(source, cursor, limit=limit)
+
+    def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
+        start = int(page_token or 0)
+        url = f"{self.api_url}/rest/posts?q=author&author={quote(source.target, safe='')}&start={start}&count={page_size}"
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "LinkedIn-Version": LINKEDIN_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        try:
+            response = self.application.make_request("GET", url, headers=headers, timeout=self.timeout)
+        except requests.Timeout:
+            raise RetriableError("LinkedIn did not answer in time") from None
+        except requests.RequestException as exc:
+            raise RetriableError(f"could not reach LinkedIn: {type(exc).__name__}") from None
+        error = self.error_for_status(response.status_code, response.headers, self._error_detail(response))
+        if error is not None:
+            raise error
+        try:
+            body = response.json()
+        except ValueError:
+            raise RetriableError("LinkedIn answered with something that is not JSON") from None
+        elements = body.get("elements") or []
+        seen_before = int(cursor.since_id or 0)
+        records = [self._record(post) for post in elements if self._published_ms(post) > seen_before]
+        paging = body.get("paging") or {}
+        total = paging.get("total")
+        more = len(elements) == page_size and (total is None or start + len(elements) < total)
+        reached_cursor = len(records) < len(elements)
+        newest = max((self._published_ms(p) for p in elements), default=0)
+        return Page(records, str(start + len(elements)) if more and not reached_cursor else None, newest_marker=str(newest) if newest else None)
+
+    def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
+        # since_id holds the newest publishedAt (epoch ms) seen: the Posts API has no since filter.
+        newest = max(int(cursor.since_id or 0), int(newest_marker or 0))
+        return replace(cursor, since_id=str(newest) if newest else None)
+
+    @staticmethod
+    def _published_ms(post: Mapping[str, Any]) -> int:
+        return int(post.get("publishedAt") or post.get("createdAt") or 0)
+
+    @classmethod
+    def _record(cls, post: Mapping[str, Any]) -> Record:
+        text = plain_text(commentary_text(post.get("commentary") or ""))
+        article = (post.get("content") or {}).get("article") or {}
+        published_ms = cls._published_ms(post)
+        return Record(
+            external_id=str(post["id"]),
+            url=f"https://www.linkedin.com/feed/update/{post['id']}/",
+            title=plain_text(article.get("title"), limit=TITLE_LIMIT) or truncate(text, TITLE_LIMIT // 3),
+            text=text,
+            published_at=datetime.fromtimestamp(published_ms / 1000, tz=timezone.utc) if published_ms else None,
+            author=post.get("author"),
+        )
+
+    @staticmethod
+    def _error_detail(response: requests.Response) -> str:
+        """LinkedIn's own words from an error body (``code``, ``serviceErrorCode``, ``message``)."""
+        if response.status_code < 400:
+            return ""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        parts = [str(body[key]) for key in ("code", "message") if body.get(key)]
+        if body.get("serviceErrorCode") is not None:
+            parts.insert(0, f"serviceErrorCode {body['serviceErrorCode']}")
+        return ", ".join(parts)

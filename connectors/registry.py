@@ -1,0 +1,28 @@
+"""Which connector reads which source kind, built from the settings."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from config.settings import Settings
+from connectors.base import Connector
+from connectors.feeds import FEED_KINDS, FeedConnector
+from connectors.http import HttpClient
+from connectors.linkedin import LinkedInConnector
+from connectors.twitter import XConnector
+
+
+def build_connectors(settings: Settings) -> Mapping[str, Connector]:
+    """One connector per source kind; X and LinkedIn skip their sources when no token is set."""
+    feeds = FeedConnector(HttpClient(allow_private=settings.allow_private_networks, pool_size=settings.poll_concurrency))
+    connectors: dict[str, Connector] = {kind: feeds for kind in FEED_KINDS}
+    connectors["twitter"] = XConnector(
+        bearer_token=settings.x_bearer_token.get(), api_url=settings.twitter_api_url, pool_size=settings.poll_concurrency
+    )
+    connectors["linkedin"] = LinkedInConnector(access_token=settings.linkedin_access_token.get(), api_url=settings.linkedin_api_url)
+    return connectors
+
+
+def secrets_of(settings: Settings) -> tuple[str, ...]:
+    """The secret values no stored message may contain."""
+    return (settings.x_bearer_token.get(), settings.linkedin_access_token.get())

@@ -1,0 +1,93 @@
+"""What the listeners share: the acting member, scoped lookups and idempotency keys.
+
+Every lookup a listener makes goes through this module and is limited to the acting member's
+teams, so a customer or suggestion of another team is simply not found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Mapping
+
+from slack_bolt import BoltContext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.middleware import MEMBER_KEY, MemberScope
+from models.entities import Customer, Suggestion
+from models.store import StoreError, UnknownNameError, find_customer, match_customer_prefix
+
+_QUOTED = re.compile(r"""^\s*["“”'‘’](?P<name>[^"“”'‘’]+)["“”'‘’]\s*(?P<rest>.*)$""", re.S)
+
+
+def member_of(context: BoltContext) -> MemberScope:
+    """The member the membership middleware admitted for this request."""
+    return context[MEMBER_KEY]
+
+
+def request_key(action: str, body: Mapping[str, Any]) -> str:
+    """A key identical for a request and Slack's retries of it, and different for a new request.
+
+    ``trigger_id`` (and the ``response_url``) are unique per invocation or click, and a retry
+    resends the same payload, so together with the workspace and the user they name one request.
+    """
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    invocation = body.get("trigger_id") or body.get("response_url") or ""
+    if not invocation:
+        raise StoreError("this Slack request carries no trigger id, so it cannot be recorded safely")
+    digest = hashlib.sha256("\x1f".join((action, team, user, invocation)).encode()).hexdigest()[:40]
+    return f"slack:{action}:{digest}"
+
+
+def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tuple[Customer, str]:
+    """Split ``text`` into one of the member's customers and the words after the name.
+
+    The name may be quoted (``"Jane Doe" call``) or unquoted, in which case the longest known
+    name the text starts with wins (``Jane Doe call`` finds "Jane Doe", not "Jane").
+    """
+    if not text.strip():
+        raise StoreError("which customer? Give their name first (quote it if it has spaces).")
+    quoted = _QUOTED.match(text)
+    known: list[str] = []
+    guess = ""
+    for team_id in member.team_ids:
+        try:
+            if quoted:
+                return find_customer(quoted["name"], session=session, team_id=team_id), quoted["rest"].strip()
+            return match_customer_prefix(text, session=session, team_id=team_id)
+        except UnknownNameError as exc:
+            guess = exc.name
+            known.extend(_team_customer_names(session, team_id))
+    raise UnknownNameError("customer", quoted["name"] if quoted else guess, known)
+
+
+def _team_customer_names(session: Session, team_id: int) -> list[str]:
+    return list(session.scalars(select(Customer.name).where(Customer.team_id == team_id)))
+
+
+def scoped_suggestion(suggestion_id: str | int, *, session: Session, member: MemberScope) -> Suggestion | None:
+    """The suggestion with this id if it concerns one of the member's teams' customers."""
+    try:
+        wanted = int(suggestion_id)
+    except (TypeError, ValueError):
+        return None
+    query = (
+        select(Suggestion)
+        .join(Customer, Customer.id == Suggestion.customer_id)
+        .where(Suggestion.id == wanted, Customer.team_id.in_(member.team_ids))
+        .with_for_update()
+    )
+    return session.scalar(query)
+
+
+def parse_whole_number(text: str, *, what: str, low: int, high: int) -> int:
+    """A whole number in ``[low, high]`` typed by a user, or a StoreError saying what was expected."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise StoreError(f"{what} must be a whole number from {low} to {high}, got “{text.strip()}”") from None
+    if not low <= value <= high:
+        raise StoreError(f"{what} must be from {low} to {high}, got {value}")
+    return value

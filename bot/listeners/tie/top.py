@@ -1,0 +1,20 @@
+"""``/tie top``: the team's board, strongest relationship first."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import escape_mrkdwn
+from bot.jobs import score
+from bot.listeners.formatting import board_lines, hourglass_summary
+from bot.listeners.tie.request import TieRequest
+
+
+def handle(request: TieRequest, session: Session) -> str:
+    sections = []
+    for team_id, team_name in zip(request.member.team_ids, request.member.team_names):
+        statuses = score.relationship_statuses(session=session, as_of=request.now, team_id=team_id)
+        lines = [f"*{escape_mrkdwn(team_name)}*: hourglass {hourglass_summary(statuses)}"]
+        lines += board_lines(statuses) or ["No tracked customers yet."]
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)

@@ -1,0 +1,124 @@
+"""Requests exactly as Slack sends them: real payload shapes, signed the way Slack signs them.
+
+Slack signs ``v0:{X-Slack-Request-Timestamp}:{raw body}`` with HMAC-SHA256 under the app's signing
+secret and sends ``v0=<hex digest>`` as ``X-Slack-Signature``. Slash commands arrive form-encoded;
+interactivity (``block_actions``) arrives as a form with one ``payload`` field holding JSON; the
+Events API posts JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example value
+TEAM_ID = "T0TESTWS"
+API_APP_ID = "A0STRONGTIE"
+
+_sequence = itertools.count(1000)
+
+
+def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The two headers Slack adds: the request timestamp and ``v0=`` HMAC-SHA256 of the basestring."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    basestring = f"v0:{timestamp}:{body}".encode()
+    digest = hmac.new(secret.encode(), basestring, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass(frozen=True)
+class SlackRequest:
+    """A body and the headers it travels with (``content_type`` plus the signature headers)."""
+
+    body: str
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def signed(self, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, retry_num: int | None = None) -> dict[str, str]:
+        headers = {"Content-Type": self.content_type, **sign(self.body, secret=secret, timestamp=timestamp)}
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        return headers
+
+
+def _trigger_id() -> str:
+    n = next(_sequence)
+    return f"{n}.{n * 7}.{hashlib.sha1(str(n).encode()).hexdigest()[:32]}"
+
+
+def slash_command(text: str, *, user_id: str, response_base: str, command: str = "/tie",
+                  channel_id: str = "C0TESTCHAN", trigger_id: str | None = None) -> SlackRequest:
+    """A ``/tie …`` invocation; its response URL points at ``response_base`` (the Web API fake)."""
+    n = next(_sequence)
+    fields = {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": "acme-sales",
+        "channel_id": channel_id,
+        "channel_name": "directmessage",
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": API_APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": f"{response_base.rstrip('/')}/commands/{TEAM_ID}/{n}/respond",
+        "trigger_id": trigger_id or _trigger_id(),
+    }
+    return SlackRequest(urlencode(fields), "application/x-www-form-urlencoded")
+
+
+def block_action(action_id: str, value: str, *, user_id: str, response_base: str, channel_id: str = "D0OWNER",
+                 message_ts: str = "1700000000.000100") -> SlackRequest:
+    """A button click on a message (``block_actions`` interactivity payload)."""
+    n = next(_sequence)
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": API_APP_ID,
+        "token": "deprecated-verification-token",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id, "is_ephemeral": False},
+        "trigger_id": _trigger_id(),
+        "team": {"id": TEAM_ID, "domain": "acme-sales"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "directmessage"},
+        "message": {"type": "message", "user": "U0BOT", "ts": message_ts, "bot_id": "B0BOT", "text": "suggestion",
+                    "team": TEAM_ID, "blocks": []},
+        "state": {"values": {}},
+        "response_url": f"{response_base.rstrip('/')}/actions/{TEAM_ID}/{n}/respond",
+        "actions": [{
+            "action_id": action_id,
+            "block_id": f"suggestion:{value}",
+            "text": {"type": "plain_text", "text": "Done", "emoji": True},
+            "value": value,
+            "type": "button",
+            "action_ts": f"{int(time.time())}.{n:06d}",
+        }],
+    }
+    return SlackRequest(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+def app_home_opened(*, user_id: str, tab: str = "home") -> SlackRequest:
+    """The Events API callback sent when a user opens the app's Home tab."""
+    n = next(_sequence)
+    body = {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": API_APP_ID,
+        "event": {"type": "app_home_opened", "user": user_id, "channel": f"D{user_id[1:]}", "tab": tab,
+                  "event_ts": f"{int(time.time())}.{n:06d}"},
+        "type": "event_callback",
+        "event_id": f"Ev{n:08d}",
+        "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+    return SlackRequest(json.dumps(body), "application/json")

@@ -1,0 +1,77 @@
+"""A small two-team world for the Slack tests: the roster, who is who, and store helpers."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, Future
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+
+ROSTER = """
+teams:
+  - name: Enterprise East
+    slack_channel: C0EAST
+    timezone: America/New_York
+    digest_time: "09:00"
+    members:
+      - {slack_user: U0DANA, name: Dana Reyes}
+      - {slack_user: U0LEE, name: Lee Park}
+    customers:
+      - {name: Jane Doe, company: Acme Corp, owner: U0DANA, revenue: 120000}
+      - {name: Jane, company: Solo Ltd, owner: U0LEE, revenue: 50000}
+      - {name: Omar Haddad, company: Globex, owner: U0DANA, revenue: 90000}
+  - name: West
+    slack_channel: C0WEST
+    timezone: America/Los_Angeles
+    digest_time: "08:30"
+    members:
+      - {slack_user: U0WEST, name: Wes Tran}
+    customers:
+      - {name: Wanda West, company: Initech, owner: U0WEST, revenue: 70000}
+"""
+
+DANA, LEE, WES, STRANGER = "U0DANA", "U0LEE", "U0WEST", "U0NOBODY"
+
+
+class InlineExecutor(Executor):
+    """Runs submitted work on the caller's thread, so lazy listeners finish before dispatch returns."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # surfaced through the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+
+def count(runtime, entity) -> int:
+    with runtime.session() as session:
+        return session.scalar(select(func.count()).select_from(entity))
+
+
+def customer_id(runtime, name: str) -> int:
+    from models.entities import Customer
+
+    with runtime.session() as session:
+        return session.scalar(select(Customer.id).where(Customer.name == name))
+
+
+def add_suggestion(runtime, customer: str, *, owner: str = DANA, kind: str = "share", text: str = "Share Jane's post",
+                   status: str = "sent", key: str | None = None, **extra: Any) -> int:
+    """Store one suggestion (delivered, by default, to a DM) and return its id."""
+    from models.entities import Suggestion
+
+    values = dict(slack_channel="D0DANA", slack_ts="1700000000.000100") if status == "sent" else {}
+    values.update(extra)
+    with runtime.session() as session:
+        suggestion = Suggestion(
+            customer_id=customer_id(runtime, customer), owner_user=owner, kind=kind, text=text,
+            dedupe_key=key or f"test:{customer}:{kind}:{text}", status=status,
+            suggested_at=datetime.now(timezone.utc), priority=50.0, **values,
+        )
+        session.add(suggestion)
+        session.flush()
+        return suggestion.id

@@ -95,8 +95,9 @@ class XConnector(PagedConnector):
         self._token = bearer_token
         self.client = tweepy.Client(bearer_token=bearer_token or None, return_type=dict, wait_on_rate_limit=False)
         self.client.session.mount(TWEEPY_HOST, _RetargetAdapter(api_url, timeout, pool_size))
-        if bearer_token:
-            logging.getLogger("tweepy.client").addFilter(_RedactSecret(bearer_token))
+        tweepy_log = logging.getLogger("tweepy.client")
+        if bearer_token and not any(isinstance(f, _RedactSecret) and f.secret == bearer_token for f in tweepy_log.filters):
+            tweepy_log.addFilter(_RedactSecret(bearer_token))
 
     def host(self, source: SourceRef) -> str:
         return (urlsplit(self.api_url).hostname or "x").lower()

@@ -8,14 +8,15 @@ requests and body bytes per path, so tests and the bench can prove that a 304 re
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.sax.saxutils import escape
+
+from fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -37,55 +38,16 @@ class Route:
 LAST_MODIFIED = format_datetime(datetime(2026, 11, 1, tzinfo=timezone.utc), usegmt=True)
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """``with FeedServer() as server: server.add("/a.xml", Route(body=...)); server.url("/a.xml")``."""
 
     def __init__(self, host: str = "127.0.0.1", default_delay: float = 0.0) -> None:
+        super().__init__(host)
         self.routes: dict[str, Route] = {}
         self.default_delay = default_delay
         self.hits: Counter[str] = Counter()
         self.body_bytes: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
-        self.in_flight = 0
-        self.max_in_flight = 0  # most requests served at the same moment
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    server._handle(self)
-                finally:
-                    with server._lock:
-                        server.in_flight -= 1
-
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def __enter__(self) -> "FeedServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def add(self, path: str, route: Route) -> str:
         self.routes[path] = route
@@ -105,7 +67,7 @@ class FeedServer:
             self.body_bytes[path] += len(body)
             self.statuses[status] += 1
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?")[0]
         with self._lock:
             self.hits[path] += 1

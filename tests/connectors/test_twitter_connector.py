@@ -1,0 +1,136 @@
+"""The X connector against a loopback fake speaking X API v2's documented shapes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import pytest
+
+from connectors.base import DAY_SECONDS, Cursor, FatalError, NotConfiguredError, RateLimitedError, RetriableError, SourceRef
+from connectors.twitter import XConnector
+from fakes.x_api import FakeXAPI
+
+TOKEN = "x-test-bearer-token"
+SOURCE = SourceRef("twitter", "janedoe")
+
+
+@pytest.fixture
+def fake():
+    with FakeXAPI(token=TOKEN) as running:
+        yield running
+
+
+def connector_for(fake, token=TOKEN, cls=XConnector):
+    return cls(bearer_token=token, api_url=fake.base_url)
+
+
+class SmallPages(XConnector):
+    max_page_size = 5
+
+
+def test_first_read_resolves_the_user_once_and_keeps_the_newest_id(fake):
+    user = fake.add_user("janedoe", tweets=12)
+    connector = connector_for(fake)
+    result = connector.fetch(SOURCE, Cursor())
+    assert result.cursor.external_user_id == user.id
+    assert result.cursor.since_id == user.tweets[0]["id"]
+    assert len(result.records) == 12 and result.units == 12
+    record = result.records[0]
+    assert record.external_id == user.tweets[0]["id"]
+    assert record.url == f"https://x.com/janedoe/status/{record.external_id}"
+    assert record.text.startswith("Shipping & learning")  # X escapes &, < and > in text
+    assert record.published_at == datetime(2026, 11, 20, 11, tzinfo=timezone.utc)
+
+    fake.post("janedoe", 2)
+    again = connector.fetch(SOURCE, result.cursor)
+    assert [r.external_id for r in again.records] == [t["id"] for t in user.tweets[:2]]
+    lookups = [r for r in fake.requests if "/by/username/" in r.path]
+    assert len(lookups) == 1
+    assert fake.timeline_calls()[-1].params["since_id"] == result.cursor.since_id
+
+
+def test_nothing_new_keeps_the_cursor(fake):
+    fake.add_user("janedoe", tweets=3)
+    connector = connector_for(fake)
+    first = connector.fetch(SOURCE, Cursor())
+    second = connector.fetch(SOURCE, first.cursor)
+    assert second.records == [] and second.units == 0
+    assert second.cursor.since_id == first.cursor.since_id
+
+
+def test_incremental_reads_page_with_pagination_token(fake):
+    user = fake.add_user("janedoe", tweets=2)
+    connector = connector_for(fake, cls=SmallPages)
+    first = connector.fetch(SOURCE, Cursor())
+    fake.post("janedoe", 12)
+    result = connector.fetch(SOURCE, first.cursor)
+    assert len(result.records) == 12
+    assert result.cursor.since_id == user.tweets[0]["id"]
+    tokens = [c.params.get("pagination_token") for c in fake.timeline_calls()[1:]]
+    assert tokens == [None, "5", "10"]
+
+
+def test_a_limit_is_never_exceeded(fake):
+    fake.add_user("janedoe", tweets=2)
+    connector = connector_for(fake, cls=SmallPages)
+    first = connector.fetch(SOURCE, Cursor())
+    fake.post("janedoe", 20)
+    served_before = fake.posts_served
+    result = connector.fetch(SOURCE, first.cursor, limit=8)
+    assert result.units == len(result.records) == 5  # a second page of 3 is under X's minimum of 5
+    assert fake.posts_served - served_before == 5
+
+
+def test_429_with_reset_names_the_moment_to_come_back_without_sleeping(fake):
+    fake.add_user("janedoe", tweets=1)
+    fake.rate_limit(1)
+    with pytest.raises(RateLimitedError) as raised:
+        connector_for(fake).fetch(SOURCE, Cursor())
+    assert 850 <= raised.value.retry_after <= 901
+    assert len(fake.requests) == 1  # no retry loop
+
+
+def test_429_without_reset_is_retried_later_not_at_once(fake):
+    fake.add_user("janedoe", tweets=1)
+    fake.rate_limit(5, with_reset=False)
+    with pytest.raises(RetriableError) as raised:
+        connector_for(fake).fetch(SOURCE, Cursor())
+    assert not isinstance(raised.value, RateLimitedError)
+    assert len(fake.requests) == 1
+
+
+def test_access_level_refusal_is_a_clear_error_retried_daily(fake):
+    fake.add_user("janedoe", tweets=1)
+    fake.refuse_access_level()
+    with pytest.raises(FatalError) as raised:
+        connector_for(fake).fetch(SOURCE, Cursor(external_user_id="1000"))
+    assert "access level" in raised.value.message and "453" in raised.value.message
+    assert raised.value.retry_after == DAY_SECONDS
+
+
+def test_a_wrong_token_is_fatal_and_never_quoted(fake, caplog):
+    fake.add_user("janedoe", tweets=1)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(FatalError) as raised:
+        connector_for(fake, token="wrong-secret-token").fetch(SOURCE, Cursor())
+    assert "401" in raised.value.message and "X_BEARER_TOKEN" in raised.value.message
+    assert "wrong-secret-token" not in raised.value.message
+    assert "Authorization" in caplog.text and "wrong-secret-token" not in caplog.text  # tweepy logs headers at DEBUG
+
+
+def test_an_unknown_user_is_a_fatal_error(fake):
+    with pytest.raises(FatalError, match="no user @nobody"):
+        connector_for(fake).fetch(SourceRef("twitter", "nobody"), Cursor())
+
+
+def test_without_a_token_x_is_skipped_without_any_request(fake):
+    with pytest.raises(NotConfiguredError, match="X_BEARER_TOKEN is not set"):
+        connector_for(fake, token="").fetch(SOURCE, Cursor())
+    assert fake.requests == []
+
+
+def test_the_api_host_setting_is_honoured(fake):
+    fake.add_user("janedoe", tweets=1)
+    connector_for(fake).fetch(SOURCE, Cursor())
+    assert fake.requests  # had tweepy gone to api.twitter.com, the fake would have seen nothing

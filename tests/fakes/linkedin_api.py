@@ -1,0 +1,95 @@
+"""A loopback fake of LinkedIn's Posts API (point STRONGTIE_LINKEDIN_API_URL at ``fake.base_url``).
+
+``GET /rest/posts?q=author&author=<urn>&start&count`` answers LinkedIn's documented collection
+shape ``{"elements": [...], "paging": {"start", "count", "total", "links"}}`` with posts newest
+first. It checks the Bearer token and the ``LinkedIn-Version`` / ``X-Restli-Protocol-Version``
+headers. Errors use LinkedIn's body shape ``{"status", "serviceErrorCode", "code", "message"}``:
+401 for a bad token, 403 ACCESS_DENIED (``deny_access()``), 429 (``rate_limit()``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+from fakes.loopback import LoopbackServer
+
+ACCESS_DENIED_BODY = {
+    "status": 403,
+    "serviceErrorCode": 100,
+    "code": "ACCESS_DENIED",
+    "message": "Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20261001",
+}
+INVALID_TOKEN_BODY = {"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"}
+THROTTLED_BODY = {"status": 429, "message": "Resource level throttle APPLICATION DAY limit for calls to this resource is reached."}
+
+
+@dataclass
+class LinkedInRequest:
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+class FakeLinkedInAPI(LoopbackServer):
+    def __init__(self, token: str = "li-test-access-token") -> None:
+        super().__init__()
+        self.token = token
+        self.posts: dict[str, list[dict]] = {}  # author URN -> posts, newest first
+        self.requests: list[LinkedInRequest] = []
+        self._denied = False
+        self._throttled = 0
+        self._share = 7_000_000_000_000_000_000
+
+    def publish(self, author: str, count: int = 1, *, start: datetime | None = None) -> None:
+        moment = start or datetime(2026, 11, 20, tzinfo=timezone.utc)
+        posts = self.posts.setdefault(author, [])
+        already = len(posts)
+        for n in range(count):
+            self._share += 1
+            published = int((moment + timedelta(hours=already + n)).timestamp() * 1000)
+            posts.insert(0, {
+                "id": f"urn:li:share:{self._share}",
+                "author": author,
+                "commentary": "Proud of our team \\(again\\)! Thanks @[Acme Corp](urn:li:organization:2414183) {hashtag|\\#|growth}",
+                "visibility": "PUBLIC",
+                "lifecycleState": "PUBLISHED",
+                "publishedAt": published,
+                "createdAt": published,
+                "lastModifiedAt": published,
+                "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+                "isReshareDisabledByAuthor": False,
+            })
+
+    def deny_access(self, deny: bool = True) -> None:
+        self._denied = deny
+
+    def rate_limit(self, times: int = 1) -> None:
+        self._throttled = times
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        self.requests.append(LinkedInRequest(parts.path, parts.query, dict(handler.headers)))
+        params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if handler.headers.get("Authorization") != f"Bearer {self.token}":
+            self.send_json(handler, 401, INVALID_TOKEN_BODY)
+            return
+        if not handler.headers.get("LinkedIn-Version") or handler.headers.get("X-Restli-Protocol-Version") != "2.0.0":
+            self.send_json(handler, 426, {"status": 426, "code": "NONEXISTENT_VERSION", "message": "Requested version is not active"})
+            return
+        if self._throttled:
+            self._throttled -= 1
+            self.send_json(handler, 429, THROTTLED_BODY)
+            return
+        if self._denied:
+            self.send_json(handler, 403, ACCESS_DENIED_BODY)
+            return
+        if parts.path != "/rest/posts" or params.get("q") != "author":
+            self.send_json(handler, 404, {"status": 404, "code": "NOT_FOUND", "message": "No resource found"})
+            return
+        posts = self.posts.get(params.get("author", ""), [])
+        start, count = int(params.get("start", 0)), int(params.get("count", 10))
+        page = posts[start : start + count]
+        self.send_json(handler, 200, {"elements": page, "paging": {"start": start, "count": count, "total": len(posts), "links": []}})

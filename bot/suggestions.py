@@ -311,7 +311,7 @@ class _Occasion:
             f"Draft: \u201cHi {self.first_name}, you came to mind today. How are things going{at}?\u201d"
         )
         episode = last.date().isoformat() if last else "never"
-        occasion = f"at risk: the usual rhythm of contact has broken ({since})"
+        occasion = f"at risk: {self.status.risk_reason or 'the usual rhythm of contact has broken'} ({since})"
         return self._proposed("check_in", text, occasion, f"check_in:{self.status.customer_id}:{episode}", self.as_of)
 
     def for_stage(self, kind: str) -> Proposed:

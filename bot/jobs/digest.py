@@ -54,7 +54,7 @@ SUGGESTIONS_PER_OWNER = 3
 FIRST_DIGEST_LOOKBACK = timedelta(days=1)  # what the very first digest of a team covers
 CHART_WEEKDAY = 0  # Monday: the digest carries the hourglass picture
 # to_stage values of the scorer's ``risk`` track that mean the relationship is now at risk.
-AT_RISK_STAGES = frozenset({"at_risk", "risk", "true"})
+AT_RISK_STAGES = frozenset({"at_risk"})
 
 
 @dataclass(frozen=True)

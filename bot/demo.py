@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import load_settings
 from models.roster_sync import apply_roster
-from models.store import find_customer, log_interaction
+from models.store import all_sources, find_customer, log_interaction
 
 DATA = Path(__file__).resolve().parent / "demo_data"
 HISTORY_DAYS = 90
@@ -205,6 +205,16 @@ def job(module: str, name: str):
         raise NotBuilt(f"{module}.{name} is not built yet") from exc
 
 
+def source_problems(runtime: Runtime) -> list[str]:
+    """One line per source whose last poll failed, naming the customer and the error."""
+    with runtime.session() as session:
+        return [
+            f"! {source.customer.name} ({source.kind}): {source.last_error}"
+            for source in all_sources(session=session)
+            if source.last_error and source.last_status not in {"ok", "not_modified"}
+        ]
+
+
 def _trend_arrow(trend: float) -> str:
     if trend >= 3:
         return "↑"
@@ -219,7 +229,7 @@ def render_board(statuses) -> list[str]:
     for s in statuses:
         lines.append(
             f"  {s.customer[:18]:<18} {s.company[:22]:<22} {s.score:>5.0f}  {s.stage:<10} "
-            f"{_trend_arrow(s.trend)} {s.trend:+4.0f} {s.hourglass:<9} {'AT RISK' if s.at_risk else ''}".rstrip()
+            f"{_trend_arrow(s.trend)} {round(s.trend) or 0:+4d} {s.hourglass:<9} {'AT RISK' if s.at_risk else ''}".rstrip()
         )
     return lines
 

@@ -55,6 +55,8 @@ def _run(path: Path) -> None:
         try:
             summary = demo_kit.job("bot.jobs.poll", "poll_job")(runtime, force=True, now=now)
             click.echo(f"  {summary.line()}")
+            for line in demo_kit.source_problems(runtime):
+                click.echo(f"  {line}")
         except demo_kit.NotBuilt as exc:
             missing.append("polling")
             click.echo(f"  not built yet ({exc})")

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from bot.digest_content import Digest, StageCount
+from bot.digest_content import Digest, StageCount, StageMove
 
 # action_id of the buttons on a suggestion message; the button's value is the suggestion id.
 ACTION_DONE = "suggestion_done"
@@ -154,15 +154,18 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
     esc = style.escape
     sections: list[tuple[str, list[str]]] = []
 
-    def moves(title: str, items) -> None:
+    def moves(title: str, items: list[StageMove]) -> None:
+        groups = _moves_by_customer(items)
         lines = []
-        for move in items[:_LIST_LIMIT]:
-            owner = f" ({esc(move.owner)})" if move.owner else ""
-            track = "tie" if move.track == "tie" else "hourglass"
-            why = f": {esc(move.reason)}" if move.reason else ""
-            lines.append(f"\u2022 {style.bold(esc(move.customer))}{owner} {track} {move.from_stage} \u2192 {move.to_stage}{why}")
-        if len(items) > _LIST_LIMIT:
-            lines.append(f"\u2026and {len(items) - _LIST_LIMIT} more")
+        for group in groups[:_LIST_LIMIT]:
+            first = group[0]
+            owner = f" ({esc(first.owner)})" if first.owner else ""
+            steps = " \u00b7 ".join(f"{m.track} {m.from_stage} \u2192 {m.to_stage}" for m in group)
+            reasons = _distinct_reasons(group)
+            why = f": {esc('; '.join(reasons))}" if reasons else ""
+            lines.append(f"\u2022 {style.bold(esc(first.customer))}{owner} {steps}{why}")
+        if len(groups) > _LIST_LIMIT:
+            lines.append(f"\u2026and {len(groups) - _LIST_LIMIT} more")
         sections.append((title, lines or ["none"]))
 
     moves("Promotions", digest.promotions)
@@ -191,6 +194,21 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
 
     sections.append(("Hourglass", _hourglass_lines(digest.hourglass, digest.stall, style)))
     return sections
+
+
+def _moves_by_customer(moves: list[StageMove]) -> list[list[StageMove]]:
+    """One line's worth per relationship: its tie move first, then the hourglass move it caused."""
+    groups: dict[str, list[StageMove]] = {}
+    for move in moves:
+        groups.setdefault(move.customer, []).append(move)
+    return [sorted(group, key=lambda m: m.track != "tie") for group in groups.values()]
+
+
+def _distinct_reasons(moves: list[StageMove]) -> list[str]:
+    """The reasons worth reading: an hourglass move that only echoes the tie move says nothing new."""
+    reasons = list(dict.fromkeys(m.reason for m in moves if m.reason))
+    informative = [r for r in reasons if not r.startswith("tie became")]
+    return informative or reasons
 
 
 def _hourglass_lines(counts: list[StageCount], stall: StageCount | None, style: _Style) -> list[str]:

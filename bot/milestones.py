@@ -19,7 +19,8 @@ MILESTONE_LABELS: dict[str, str] = {
     "award": "award",
     "anniversary": "anniversary",
     "hiring": "hiring news",
-    "talk": "talk or publication",
+    "talk": "talk",
+    "publication": "publication",
 }
 
 _PATTERNS: dict[str, tuple[str, ...]] = {
@@ -72,6 +73,8 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:my|our) (?:talk|keynote|session|panel) (?:at|on)\b",
         r"\b(?:guest on|episode of) .{0,30}\bpodcast\b",
         r"\bpodcast episode\b",
+    ),
+    "publication": (
         r"\b(?:published|wrote|co-?authored) (?:a|my|our|the) (?:new )?(?:paper|book|article|study|report|piece)\b",
         r"\b(?:my|our) (?:new )?(?:book|paper) is out\b",
     ),

@@ -304,14 +304,15 @@ class _Occasion:
 
     def check_in(self) -> Proposed:
         last = self.status.last_interaction_at
-        since = f"last contact {_ago(self.as_of - last)}" if last else "no contact on record"
         at = f" at {self.company}" if self.company else ""
         text = (
             f"Check in with {self.status.customer} personally: nothing to sell, just to show you care. "
             f"Draft: \u201cHi {self.first_name}, you came to mind today. How are things going{at}?\u201d"
         )
         episode = last.date().isoformat() if last else "never"
-        occasion = f"at risk: {self.status.risk_reason or 'the usual rhythm of contact has broken'} ({since})"
+        # the scorer's own reason says what broke; without one, the last contact is the best clue
+        fallback = f"the usual rhythm of contact has broken (last contact {_ago(self.as_of - last) if last else 'never'})"
+        occasion = f"at risk: {self.status.risk_reason or fallback}"
         return self._proposed("check_in", text, occasion, f"check_in:{self.status.customer_id}:{episode}", self.as_of)
 
     def for_stage(self, kind: str) -> Proposed:
@@ -373,7 +374,8 @@ _CONGRATULATIONS: dict[str, str] = {
     "award": "Congratulations on the award, {first}! Well deserved.",
     "anniversary": "Happy anniversary, {first}! Quite a milestone.",
     "hiring": "Great to see the team growing, {first}! Happy to pass the openings around.",
-    "talk": "Congratulations, {first}! Looking forward to it, and passing it along.",
+    "talk": "Congratulations on the talk, {first}! Passing it along to people who should hear it.",
+    "publication": "Congratulations on getting this published, {first}! Passing it along.",
 }
 
 

@@ -25,6 +25,7 @@ from bot.digest_content import (
     DigestSuggestion,
     NotablePost,
     RiskItem,
+    StageCount,
     StageMove,
     stall_stage,
 )
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 NOTABLE_POSTS = 5
 SUGGESTIONS_PER_OWNER = 3
-FIRST_DIGEST_LOOKBACK = timedelta(days=1)  # what the very first digest of a team covers
+FIRST_DIGEST_LOOKBACK = timedelta(days=7)  # a team's first digest catches up on the past week
 CHART_WEEKDAY = 0  # Monday: the digest carries the hourglass picture
 # to_stage values of the scorer's ``risk`` track that mean the relationship is now at risk.
 AT_RISK_STAGES = frozenset({"at_risk"})
@@ -99,7 +100,7 @@ def _digest_for_team(
     with runtime.session() as session:
         previous = last_sent_digest(team.id, session=session, before=local_date)
         covered_from = previous.covered_to if previous and previous.covered_to else as_of - FIRST_DIGEST_LOOKBACK
-        digest, counts_for_chart = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from)
+        digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from)
     terminal = digest_text(digest)
     if dry_run:
         return DigestOutcome(team.name, local_date, "dry_run", terminal)
@@ -125,14 +126,16 @@ def _digest_for_team(
     slack_ts = response.get("ts")
     chart_attached, chart_error = False, None
     if local_date.weekday() == CHART_WEEKDAY:
-        chart_attached, chart_error = _attach_chart(client, team, local_date, counts_for_chart, slack_ts)
+        chart_attached, chart_error = _attach_chart(client, team, local_date, digest.hourglass, slack_ts)
     with runtime.session() as session:
         finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=slack_ts, error=chart_error)
     return DigestOutcome(team.name, local_date, "sent", terminal, detail=chart_error or "", slack_ts=slack_ts,
                          chart_attached=chart_attached)
 
 
-def _attach_chart(slack: WebClient, team: Team, local_date: date, counts, thread_ts: str | None) -> tuple[bool, str | None]:
+def _attach_chart(
+    slack: WebClient, team: Team, local_date: date, counts: list[StageCount], thread_ts: str | None
+) -> tuple[bool, str | None]:
     """Upload the hourglass PNG into the digest's thread; a failure costs the chart, not the digest."""
     title = f"{team.name}: hourglass, {local_date.isoformat()}"
     try:
@@ -153,8 +156,12 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from: datetime) -> tuple[Digest, list]:
-    """The digest's content for one team over ``(covered_from, as_of]``, and the hourglass figures."""
+def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from: datetime) -> Digest:
+    """The digest's content for one team over ``(covered_from, as_of]``.
+
+    Moves and risk flags come from the stage changes the scorer stored; the current stages, owners
+    and at-risk flags from a fresh assessment at ``as_of``, so a flag that has since cleared is not
+    reported as new."""
     statuses = relationship_statuses(session=session, as_of=as_of, team_id=team.id)
     by_id = {s.customer_id: s for s in statuses}
     ids = list(by_id)
@@ -182,7 +189,7 @@ def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from:
 
     history = stage_history(ids, session=session, tracks=("hourglass",), until=as_of)
     counts = hourglass_counts(history, {s.customer_id: s.hourglass for s in statuses}, as_of)
-    digest = Digest(
+    return Digest(
         team=team.name,
         local_date=as_of.astimezone(ZoneInfo(team.timezone)).date(),
         covered_from=covered_from,
@@ -195,7 +202,6 @@ def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from:
         stall=stall_stage(counts),
         timezone=team.timezone,
     )
-    return digest, counts
 
 
 def _heavy_first(status: RelationshipStatus) -> tuple[int, str]:

@@ -49,7 +49,10 @@ def slack_runtime(db_url: str, fake) -> Runtime:
 
 
 def seed(runtime: Runtime, *, now: datetime = MONDAY) -> dict[str, int]:
-    """Roster, interaction histories and one post per customer; returns customer name -> id."""
+    """Roster, interaction histories and posts; returns customer name -> id.
+
+    The histories are clear-cut on purpose (weekly meetings up to two days ago; weekly calls, then
+    40 days of silence; no contact at all) so the tests do not hang on the scorer's fine tuning."""
     with runtime.session() as session:
         apply_roster(parse_roster(yaml.safe_load(ROSTER)), session=session)
         customers = {c.name: c for c in session.scalars(select(Customer))}
@@ -60,9 +63,7 @@ def seed(runtime: Runtime, *, now: datetime = MONDAY) -> dict[str, int]:
         # Ann: weekly calls for three months, then silence for 40 days: at risk.
         for week in range(13):
             log_interaction(ann, "call", session=session, occurred_at=now - timedelta(days=40 + 7 * week))
-        # Bob: a couple of emails a month ago.
-        for days in (30, 33):
-            log_interaction(bob, "email", session=session, direction="mutual", occurred_at=now - timedelta(days=days))
+        # Bob: no contact yet, so nothing can have broken: never at risk.
         sources = {s.customer_id: s for s in session.scalars(select(Source))}
         add_post(session, sources[jane.id], "j1", "We raised a $20M Series B!", now - timedelta(hours=20))
         add_post(session, sources[bob.id], "b1", "Some thoughts on pricing pages", now - timedelta(hours=5))

@@ -73,7 +73,7 @@ def test_empty_sections_say_so():
 
 
 def test_long_content_stays_within_slack_limits():
-    moves = [StageMove("x" * 400, "o", "tie", "weak_tie", "building", NOW, "r" * 3000) for _ in range(30)]
+    moves = [StageMove(f"{i}" + "x" * 400, "o", "tie", "weak_tie", "building", NOW, "r" * 3000) for i in range(30)]
     _, blocks = digest_blocks(make_digest(moves=moves))
     assert len(blocks) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
@@ -88,3 +88,16 @@ def test_terminal_text_is_plain_and_readable():
     assert "  \u2022 A & B: Q&A <live> (https://q.example)" in lines
     assert "Hourglass" in lines and any(line.strip().startswith("like") and "5" in line for line in lines)
     assert "&amp;" not in out and "*" not in out
+
+
+def test_moves_of_one_relationship_share_a_line():
+    moves = [
+        StageMove("Jane Doe", "Dana", "hourglass", "like", "trust", NOW, "tie became building"),
+        StageMove("Jane Doe", "Dana", "tie", "weak_tie", "building", NOW, "score 50 reached 45"),
+        StageMove("Bob Roe", None, "hourglass", "try", "buy", NOW, "purchase on 2026-11-22"),
+        StageMove("Bob Roe", None, "tie", "building", "strong_tie", NOW, "score 66 reached 65"),
+    ]
+    out = digest_text(make_digest(moves=moves))
+    assert "  \u2022 Jane Doe (Dana) tie weak_tie \u2192 building \u00b7 hourglass like \u2192 trust: score 50 reached 45" in out
+    assert ("  \u2022 Bob Roe tie building \u2192 strong_tie \u00b7 hourglass try \u2192 buy: "
+            "score 66 reached 65; purchase on 2026-11-22") in out

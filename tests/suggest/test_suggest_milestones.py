@@ -17,7 +17,7 @@ from bot.milestones import find_milestones
     pytest.param("5 years at Acme today", ["anniversary"], id="anniversary-years"),
     pytest.param("We're hiring engineers, join our team", ["hiring"], id="hiring"),
     pytest.param("I'll be speaking at KubeCon on Thursday", ["talk"], id="talk"),
-    pytest.param("We published a new paper on churn", ["talk"], id="publication"),
+    pytest.param("We published a new paper on churn", ["publication"], id="publication"),
     pytest.param("Some thoughts on pricing pages", [], id="ordinary-post"),
     pytest.param("We are not hiring right now", [], id="negated-hiring"),
     pytest.param("Launch prep: we're hiring and speaking at SaaStr", ["hiring", "talk"], id="several-in-order"),

@@ -1,0 +1,106 @@
+"""deliver_suggestions_job: each due suggestion DMed once to its owner, with buttons, at a polite pace."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
+from bot.jobs.deliver import ChannelPacer, deliver_suggestions_job
+from fakes.slack_world import DANA, LEE, add_suggestion, customer_id
+from models.entities import Customer, Suggestion
+
+
+class FakeClock:
+    """A monotonic clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def pacer() -> tuple[ChannelPacer, FakeClock]:
+    clock = FakeClock()
+    return ChannelPacer(clock=clock, sleep=clock.sleep), clock
+
+
+def row(runtime, suggestion_id: int) -> Suggestion:
+    with runtime.session() as session:
+        return session.get(Suggestion, suggestion_id)
+
+
+def test_open_suggestions_go_to_their_owners_once_with_buttons(runtime, fake_slack):
+    first = add_suggestion(runtime, "Jane Doe", status="open", text="Share Jane's post <!here>")
+    second = add_suggestion(runtime, "Jane", owner=LEE, status="open", kind="check_in", text="Check in with Jane")
+    summary = deliver_suggestions_job(runtime, pacer=pacer()[0])
+    assert (summary.sent, summary.failed) == (2, 0)
+    assert sorted(c.args["users"] for c in fake_slack.calls_to("conversations.open")) == [DANA, LEE]
+    posts = {c.args["channel"]: c.args for c in fake_slack.calls_to("chat.postMessage")}
+    dana = posts["D0DANA"]
+    buttons = [e for b in dana["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (ACTION_DONE, str(first)), (ACTION_SNOOZE, str(first)), (ACTION_DISMISS, str(first))]
+    assert "&lt;!here&gt;" in dana["text"] and "<!here>" not in str(dana["blocks"])
+    assert "link_names" not in dana and "parse" not in dana
+    delivered = row(runtime, first)
+    assert (delivered.status, delivered.slack_channel) == ("sent", "D0DANA") and delivered.slack_ts
+    assert row(runtime, second).status == "sent"
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 0  # nothing twice
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_posts_to_one_channel_are_a_second_apart(runtime, fake_slack):
+    for n in range(3):
+        add_suggestion(runtime, "Jane Doe", status="open", text=f"Idea {n}")
+    paced, clock = pacer()
+    deliver_suggestions_job(runtime, pacer=paced)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+    assert clock.slept == [1.0, 1.0]
+
+
+def test_a_rate_limited_post_is_retried_after_retry_after(runtime, fake_slack):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    fake_slack.fail_next("chat.postMessage", 1)
+    summary = deliver_suggestions_job(runtime, pacer=pacer()[0])
+    assert summary.sent == 1
+    calls = fake_slack.calls_to("chat.postMessage")
+    assert len(calls) == 2 and calls[1].at - calls[0].at >= 0.9  # waited for Retry-After: 1
+    assert row(runtime, sid).status == "sent"
+
+
+def test_snoozed_customers_wait_and_finished_snoozes_come_back(runtime, fake_slack):
+    now = datetime.now(timezone.utc)
+    with runtime.session() as session:
+        session.get(Customer, customer_id(runtime, "Omar Haddad")).snoozed_until = now + timedelta(days=3)
+    waiting = add_suggestion(runtime, "Omar Haddad", status="open")
+    back = add_suggestion(runtime, "Jane Doe", status="snoozed", snoozed_until=now - timedelta(minutes=1),
+                          slack_channel="D0DANA", slack_ts="1.0")
+    still_snoozed = add_suggestion(runtime, "Jane Doe", status="snoozed", text="later",
+                                   snoozed_until=now + timedelta(days=2))
+    deliver_suggestions_job(runtime, pacer=pacer()[0])
+    assert row(runtime, waiting).status == "open"
+    assert row(runtime, back).status == "sent" and row(runtime, back).snoozed_until is None
+    assert row(runtime, still_snoozed).status == "snoozed"
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_failure_for_one_owner_does_not_stop_the_others(runtime, fake_slack):
+    add_suggestion(runtime, "Jane Doe", owner="U0GONE", status="open", text="to someone who left")
+    ok = add_suggestion(runtime, "Jane", owner=LEE, status="open")
+    original = fake_slack._answer
+
+    def answer(method, args):
+        if method == "conversations.open" and args.get("users") == "U0GONE":
+            return {"ok": False, "error": "user_not_found"}
+        return original(method, args)
+
+    fake_slack._answer = answer
+    summary = deliver_suggestions_job(runtime, pacer=pacer()[0])
+    assert (summary.sent, summary.failed) == (1, 1)
+    assert row(runtime, ok).status == "sent"

@@ -1,0 +1,81 @@
+"""The real WSGI app on waitress over loopback: signed requests in, acks out, work done once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from bot.app import build_app
+from bot.server import SlackHTTPServer
+from fakes.slack_requests import slash_command
+from fakes.slack_world import DANA, count
+from models.entities import Interaction
+
+
+def eventually(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.fixture
+def server(runtime):
+    srv = SlackHTTPServer(build_app(runtime), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=srv.serve, daemon=True)
+    thread.start()
+    yield srv
+    srv.stop()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def post(server, request, *, unsigned: bool = False, **sign):
+    headers = {"Content-Type": request.content_type} if unsigned else request.signed(**sign)
+    return requests.post(server.url, data=request.body.encode(), headers=headers, timeout=10)
+
+
+def test_a_signed_command_is_acked_then_done_once_even_when_retried(server, runtime, fake_slack):
+    request = slash_command("log Jane Doe call over http", user_id=DANA, response_base=fake_slack.base_url)
+    response = post(server, request)
+    assert response.status_code == 200 and response.text == ""
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1)
+    assert post(server, request, retry_num=1).status_code == 200
+    assert post(server, request, retry_num=2).status_code == 200
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 3)
+    assert count(runtime, Interaction) == 1
+    assert "Already logged a call with *Jane Doe*" in fake_slack.calls_to("respond")[-1].args["text"]
+
+
+@pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])
+def test_unverified_requests_get_401_over_http(server, runtime, fake_slack, how):
+    request = slash_command("log Jane Doe call", user_id=DANA, response_base=fake_slack.base_url)
+    sign = {"forged": {"secret": "wrong"}, "stale": {"timestamp": int(time.time()) - 301}, "unsigned": {"unsigned": True}}[how]
+    assert post(server, request, **sign).status_code == 401
+    # A genuine request afterwards: once its reply is out, a wrongly accepted one would have been too.
+    post(server, slash_command("log Jane Doe email", user_id=DANA, response_base=fake_slack.base_url))
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) >= 1)
+    assert count(runtime, Interaction) == 1 and len(fake_slack.calls_to("respond")) == 1
+
+
+def test_concurrent_commands_are_each_stored_once(server, runtime, fake_slack):
+    requests_ = [slash_command(f"log Omar Haddad email note {n}", user_id=DANA, response_base=fake_slack.base_url)
+                 for n in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda r: post(server, r).status_code, requests_))
+    assert statuses == [200] * 20
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 20)
+    assert count(runtime, Interaction) == 20
+
+
+def test_health_check_and_unknown_paths(server):
+    base = server.url.removesuffix("/slack/events")
+    assert requests.get(f"{base}/healthz", timeout=5).text == "ok\n"
+    assert requests.get(server.url, timeout=5).status_code == 404
+    assert requests.post(f"{base}/elsewhere", data=b"x", timeout=5).status_code == 404

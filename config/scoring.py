@@ -31,8 +31,8 @@ DEFAULT_INTIMACY: Mapping[str, float] = MappingProxyType({
     "event": 0.9,
     "call": 0.8,
     "gift": 0.6,
-    "email": 0.5,
-    "message": 0.5,
+    "email": 0.6,
+    "message": 0.6,
     "intro": 0.5,
     "referral": 0.5,
     "purchase": 0.4,
@@ -76,7 +76,7 @@ class ScoringParams:
     intimacy_half_life_growth: float = 2.0
     intimacy: Mapping[str, float] = field(default_factory=lambda: DEFAULT_INTIMACY)
     # reciprocity: reciprocated contact volume min(inbound, outbound), saturating.
-    reciprocity_scale: float = 4.0
+    reciprocity_scale: float = 3.0
     # an inbound touch within this many days of an outbound one (or vice versa) is a reply.
     reply_window_days: float = 14.0
     # services: intros, referrals and purchases, saturating.
@@ -117,7 +117,7 @@ class ScoringParams:
 
     def promote_threshold(self, stage: str) -> float:
         """Score at which a relationship may enter ``stage`` from below."""
-        if stage == "awareness":
+        if stage in ("unaware", "awareness"):
             return 0.0
         return float(getattr(self, f"promote_{stage}"))
 

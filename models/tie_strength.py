@@ -27,7 +27,7 @@ from bisect import insort
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from config.scoring import COMPONENTS, TIE_STAGE_ORDER, ScoringParams
 
@@ -46,23 +46,29 @@ SERVICES = frozenset({"intro", "referral", "purchase"})
 IGNORED = frozenset({"note"})
 
 _DAY = 86400.0
+_MICROSECONDS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _STAGE_INDEX = {stage: i for i, stage in enumerate(TIE_STAGES)}
+_WEAK_TIE = _STAGE_INDEX["weak_tie"]
+_COMMERCIAL = frozenset({"trial", "purchase", "referral"})
 _TIE_TO_HOURGLASS = {"unaware": 0, "awareness": 0, "weak_tie": 1, "building": 2, "strong_tie": 2}
 _RHYTHM_GAPS = 8  # the usual gap is the median of this many latest gaps between two-way contacts
 _INTENSITY_WINDOW_DAYS = 90
 
 
 class Touch(NamedTuple):
-    """One interaction as the model sees it (any tuple ``(at, kind, direction)`` will do)."""
+    """One interaction as the model sees it (any tuple ``(at, kind, direction)`` will do).
+
+    ``at`` is an aware datetime, or an int of microseconds since the Unix epoch (UTC): the store
+    loader passes those so that scoring a million interactions needs no million datetimes.
+    """
 
     at: datetime
     kind: str
     direction: str = "mutual"
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """A move on one track: ``tie`` stages, ``hourglass`` stages or ``risk`` (ok <-> at_risk)."""
 
     track: str
@@ -90,7 +96,7 @@ class Assessment:
     explanation: list[str]
     features: dict[str, float]  # each component's 0-1 value before weighting (for calibration)
     two_way: bool  # whether any contact so far went both ways (else the one-way cap applies)
-    transitions: list[Transition] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)  # empty with history=False
 
 
 def to_days(moment: datetime) -> float:
@@ -100,6 +106,11 @@ def to_days(moment: datetime) -> float:
 
 def day_start(day: int) -> datetime:
     return _EPOCH + timedelta(days=day)
+
+
+def _moment(stamp: datetime | int) -> datetime:
+    """An interaction time as an aware datetime (see :class:`Touch` for the int form)."""
+    return stamp if isinstance(stamp, datetime) else _EPOCH + timedelta(microseconds=stamp)
 
 
 def short_date(moment: datetime, as_of: datetime) -> str:
@@ -114,19 +125,62 @@ def signed(points: float) -> str:
     return f"+{value}" if value >= 0 else f"\u2212{-value}"
 
 
+class _Risk(NamedTuple):
+    """Why a relationship is at risk, kept as numbers and worded only when shown."""
+
+    code: str  # silent | drop | near
+    silent_days: float
+    value: float  # silent: the rhythm limit; drop: points lost; near: the score
+    extra: float  # silent: the usual gap; near: the demotion threshold
+    stage: str
+
+
+def risk_words(risk: _Risk | None) -> str:
+    """The reason a relationship is at risk, in words ('' when it is not)."""
+    if risk is None:
+        return ""
+    if risk.code == "silent":
+        usual = f", past {risk.value:.0f} days for a usual gap of {risk.extra:.0f}" if risk.extra else ""
+        return f"silent for {risk.silent_days:.0f} days{usual}"
+    if risk.code == "drop":
+        return f"score fell {risk.value:.0f} points in {risk.silent_days:.0f} days of silence"
+    return f"score {risk.value:.0f} is close to {risk.extra:.0f}, where {risk.stage} is lost"
+
+
 class _Event(NamedTuple):
+    # field order = replay order: plain tuple comparison sorts events without a key function
     t: float
-    at: datetime
     kind: str
     direction: str
+    at: datetime | int  # as given; see _moment()
+
+
+def _kind_facts(params: ScoringParams) -> dict[str, tuple[float, bool, bool, bool, bool, bool]]:
+    """Kind -> (intimacy weight, gesture, two-way by nature, conversational, service, commercial)."""
+    kinds = set(params.intimacy) | INHERENTLY_TWO_WAY | CONVERSATIONAL | GESTURES | SERVICES | _COMMERCIAL
+    return {kind: (params.intimacy.get(kind, 0.0), kind in GESTURES, kind in INHERENTLY_TWO_WAY,
+                   kind in CONVERSATIONAL, kind in SERVICES, kind in _COMMERCIAL) for kind in kinds}
 
 
 class _Replay:
     """The running state of one relationship while its interactions are replayed in time order."""
 
-    def __init__(self, params: ScoringParams) -> None:
+    __slots__ = (
+        "p", "intimacy_of", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
+        "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
+        "inv_services_scale", "reply_window", "one_way_offset", "kind_facts", "recency_reference",
+        "steady_points", "score_cap", "pending_promotion", "promote", "demote", "stage_index", "first",
+        "last_contact", "last_contact_at", "last_two_way", "last_two_way_at", "last_in_conv", "last_out_conv",
+        "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
+        "services", "rhythm_gaps", "last_two_way_day", "trials", "purchase_days", "referred",
+        "commerce_reason", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
+        "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "silence_reference", "transitions",
+    )
+
+    def __init__(self, params: ScoringParams, *, record: bool = True) -> None:
         p = params
         self.p = p
+        self.record = record  # keep the transitions with their reasons (not needed to know the stage)
         self.intimacy_of = p.intimacy
         self.w = tuple(p.weight(c) for c in COMPONENTS)
         self.int_h0, self.int_k = p.intensity_half_life_days, p.intensity_half_life_growth
@@ -134,13 +188,27 @@ class _Replay:
         self.imm_h0, self.imm_k = p.intimacy_half_life_days, p.intimacy_half_life_growth
         self.imm_pow = math.log(2) / self.imm_k
         self.dwell = p.min_dwell_days
+        self.inv_recency_scale = 1.0 / p.recency_scale_days
+        self.inv_intensity_scale = 1.0 / p.intensity_scale
+        self.inv_duration_scale = 1.0 / p.duration_scale_days
+        self.inv_reciprocity_scale = 1.0 / p.reciprocity_scale
+        self.inv_services_scale = 1.0 / p.services_scale
+        self.reply_window = p.reply_window_days
+        self.one_way_offset = p.one_way_recency_offset_days
+        self.kind_facts = _kind_facts(p)
+        self.recency_reference = -math.inf  # recency counts days since this moment
+        self.steady_points = 0.0
+        self.score_cap = p.one_way_score_cap  # lifted to 100 by the first two-way contact
+        self.pending_promotion = False  # the dwell held back a promotion the last event earned
+        self.promote = [p.promote_threshold(stage) for stage in TIE_STAGES]
+        self.demote = [p.demote_threshold(stage) for stage in TIE_STAGES]
+        self.stage_index = 0
         # aggregates
         self.first: float | None = None
         self.last_contact: float | None = None
         self.last_contact_at: datetime | None = None
         self.last_two_way: float | None = None
         self.last_two_way_at: datetime | None = None
-        self.last_one_way: float | None = None
         self.last_in_conv = -math.inf
         self.last_out_conv = -math.inf
         self.intensity_sum = 0.0
@@ -149,7 +217,6 @@ class _Replay:
         self.in_weight = self.out_weight = 0.0
         self.in_count = self.out_count = 0
         self.services: list[_Event] = []
-        self.contacts: list[_Event] = []
         self.rhythm_gaps: deque[float] = deque(maxlen=_RHYTHM_GAPS)
         self.last_two_way_day: int | None = None
         self.trials = 0
@@ -163,73 +230,85 @@ class _Replay:
         self.since_at: datetime | None = None
         self.hourglass = "know"
         self.at_risk = False
-        self.risk_reason = ""
+        self.risk_reason: _Risk | None = None
         self.score_after_event = 0.0
         self.usual_gap: float | None = None
+        self.rhythm_limit = p.risk_max_silence_days
+        self.silence_reference = math.inf
         self.transitions: list[Transition] = []
 
     # -- the score -------------------------------------------------------------------------------
 
-    def features(self, t: float) -> tuple[float, ...]:
-        """Each component's 0-1 value at time ``t`` (not before the latest replayed event)."""
-        if self.first is None:
-            return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    def steady_features(self) -> tuple[float, float, float]:
+        """Duration, reciprocity and services: they change only when an interaction happens."""
         p = self.p
-        age = t - self.first
-        recent = math.inf
-        if self.last_two_way is not None:
-            recent = t - self.last_two_way
-        if self.last_one_way is not None:
-            recent = min(recent, t - self.last_one_way + p.one_way_recency_offset_days)
-        recency = 1.0 - math.exp(-((recent / p.recency_scale_days) ** 2))
         duration = 1.0 - math.exp(-(self.last_contact - self.first) / p.duration_scale_days)
-        level = self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
-        intensity = 1.0 - math.exp(-level / p.intensity_scale)
-        intimacy = self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
         reciprocity = 1.0 - math.exp(-min(self.in_weight, self.out_weight) / p.reciprocity_scale)
         services = 1.0 - math.exp(-len(self.services) / p.services_scale)
+        return duration, reciprocity, services
+
+    def fading_features(self, t: float) -> tuple[float, float, float]:
+        """Recency (as a penalty), intensity and intimacy: they move with time."""
+        age = t - self.first
+        recency = 1.0 - math.exp(-(((t - self.recency_reference) * self.inv_recency_scale) ** 2))
+        level = self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
+        intensity = 1.0 - math.exp(-level * self.inv_intensity_scale)
+        intimacy = self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
+        return recency, intensity, intimacy
+
+    def features(self, t: float) -> tuple[float, ...]:
+        """Each component's 0-1 value at time ``t`` (not before the latest replayed event), in
+        ``COMPONENTS`` order."""
+        if self.first is None:
+            return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        duration, reciprocity, services = self.steady_features()
+        recency, intensity, intimacy = self.fading_features(t)
         return (recency, duration, intensity, intimacy, reciprocity, services)
 
     def score(self, t: float) -> float:
-        f = self.features(t)
+        """The 0-100 score at ``t``; the hot path, so the steady part is precomputed per event."""
+        if self.first is None:
+            return 0.0
+        # fading_features() inlined: this runs a few million times in a full scoring pass
+        age = t - self.first
+        exp = math.exp
         w = self.w
-        raw = w[1] * f[1] + w[2] * f[2] + w[3] * f[3] + w[4] * f[4] + w[5] * f[5] - w[0] * f[0]
-        return self.bound(raw)
-
-    def bound(self, raw: float) -> float:
-        """Clamp to 0-100; without two-way contact the score stays under the one-way cap."""
-        score = min(100.0, max(0.0, raw))
-        if self.last_two_way is None:
-            score = min(score, self.p.one_way_score_cap)
-        return score
+        raw = (self.steady_points
+               + w[2] * (1.0 - exp(-self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
+                                   * self.inv_intensity_scale))
+               + w[3] * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
+               - w[0] * (1.0 - exp(-(((t - self.recency_reference) * self.inv_recency_scale) ** 2))))
+        score = 100.0 if raw > 100.0 else (raw if raw > 0.0 else 0.0)
+        return score if score < self.score_cap else self.score_cap
 
     # -- applying one interaction ----------------------------------------------------------------
 
-    def apply(self, event: _Event) -> None:
+    def apply(self, event: _Event) -> bool:
+        """Fold one interaction into the aggregates; True when it is a commercial event.
+
+        Runs once per interaction, so it reads its per-kind facts from one table lookup."""
         t, kind, direction = event.t, event.kind, event.direction
-        weight = self.intimacy_of.get(kind, 0.0)
-        if self.first is None:
-            self.first = t
-        age = t - self.first
+        weight, gesture, inherently_two_way, conversational, service, commercial = self.kind_facts[kind]
+        first = self.first
+        if first is None:
+            first = self.first = t
+        age = t - first
         self.last_contact, self.last_contact_at = t, event.at
-        self.contacts.append(event)
         self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
         closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
         if closeness > self.intimacy_max:
             self.intimacy_max, self.intimacy_event = closeness, event
-        inbound = direction == "inbound" or (direction == "mutual" and kind not in GESTURES)
-        outbound = direction == "outbound" or direction == "mutual"
-        if inbound:
+        mutual = direction == "mutual"
+        if direction == "inbound" or (mutual and not gesture):
             self.in_weight += weight
             self.in_count += 1
-        if outbound:
+        if mutual or direction == "outbound":
             self.out_weight += weight
             self.out_count += 1
-        two_way = kind in INHERENTLY_TWO_WAY
-        if kind in CONVERSATIONAL:
-            window = self.p.reply_window_days
-            two_way = (direction == "mutual"
-                       or (direction == "inbound" and t - self.last_out_conv <= window)
+        two_way = inherently_two_way
+        if conversational:
+            window = self.reply_window
+            two_way = (mutual or (direction == "inbound" and t - self.last_out_conv <= window)
                        or (direction == "outbound" and t - self.last_in_conv <= window))
             if direction != "outbound":
                 self.last_in_conv = t
@@ -239,197 +318,251 @@ class _Replay:
             day = math.floor(t)
             if self.last_two_way_day is not None and day > self.last_two_way_day:
                 self.rhythm_gaps.append(t - self.last_two_way)
-                self.usual_gap = None
+                self._update_rhythm()
             self.last_two_way_day = day
             self.last_two_way, self.last_two_way_at = t, event.at
+            self.silence_reference = t
+            self.score_cap = 100.0
+            if t > self.recency_reference:
+                self.recency_reference = t
         else:
-            self.last_one_way = t
-        if kind in SERVICES:
+            if self.last_two_way is None:
+                self.silence_reference = t
+            if t - self.one_way_offset > self.recency_reference:
+                self.recency_reference = t - self.one_way_offset
+        if service:
             self.services.append(event)
-        self._apply_commerce(event)
+        exp, w = math.exp, self.w
+        in_weight, out_weight = self.in_weight, self.out_weight
+        self.steady_points = (w[1] * (1.0 - exp(-(t - first) * self.inv_duration_scale))
+                              + w[4] * (1.0 - exp(-(in_weight if in_weight < out_weight else out_weight)
+                                                  * self.inv_reciprocity_scale))
+                              + w[5] * (1.0 - exp(-len(self.services) * self.inv_services_scale)))
+        return commercial and self._apply_commerce(event)
 
-    def _apply_commerce(self, event: _Event) -> None:
+    def _apply_commerce(self, event: _Event) -> bool:
         kind = event.kind
         if kind == "trial":
             self.trials += 1
-            rank, reason = 3, f"trial on {event.at:%Y-%m-%d}"
+            rank, reason = 3, f"trial on {_moment(event.at):%Y-%m-%d}"
         elif kind == "purchase":
             self.purchase_days.add(math.floor(event.t))
             repeat = len(self.purchase_days) >= 2
-            rank, reason = (5, f"repeat purchase on {event.at:%Y-%m-%d}") if repeat else (4, f"purchase on {event.at:%Y-%m-%d}")
+            rank, reason = (5, f"repeat purchase on {_moment(event.at):%Y-%m-%d}") if repeat else (4, f"purchase on {_moment(event.at):%Y-%m-%d}")
         elif kind == "referral" and event.direction != "outbound":
             self.referred = True
-            rank, reason = 6, f"referral from them on {event.at:%Y-%m-%d}"
+            rank, reason = 6, f"referral from them on {_moment(event.at):%Y-%m-%d}"
         else:
-            return
+            return False
         if rank > self.commerce_rank:
             self.commerce_rank, self.commerce_reason = rank, reason
+        return True
 
     # -- stages ----------------------------------------------------------------------------------
 
     def desired_stage(self, score: float) -> str:
-        """The stage the score supports, given the current stage (hysteresis)."""
+        """The stage the score supports, given the current stage (hysteresis): promote to the
+        highest stage whose promotion threshold it reaches, else demote below demotion thresholds."""
         if self.first is None:
             return "unaware"
-        p = self.p
-        current = max(_STAGE_INDEX[self.stage], 1)
+        current = self.stage_index if self.stage_index > 1 else 1
+        promote, demote = self.promote, self.demote
         best = current
         for index in range(current + 1, len(TIE_STAGES)):
-            if score >= p.promote_threshold(TIE_STAGES[index]):
+            if score >= promote[index]:
                 best = index
         if best == current:
-            while best > 1 and score < p.demote_threshold(TIE_STAGES[best]):
+            while best > 1 and score < demote[best]:
                 best -= 1
         return TIE_STAGES[best]
 
     def may_change(self, t: float) -> bool:
         return self.since is None or self.stage == "unaware" or t >= self.since + self.dwell
 
-    def change_stage(self, t: float, at: datetime, to_stage: str, score: float, cause: str) -> None:
+    def change_stage(self, t: float, at: datetime | int, to_stage: str, score: float, cause: Callable[[], str]) -> None:
         p = self.p
         from_stage = self.stage
-        if from_stage == "unaware":
-            reason = f"first contact: {cause}"
-        elif _STAGE_INDEX[to_stage] > _STAGE_INDEX[from_stage]:
-            reason = f"score {score:.0f} reached {p.promote_threshold(to_stage):.0f} ({to_stage} threshold) after {cause}"
-        else:
-            reason = (f"score {score:.0f} fell below {p.demote_threshold(from_stage):.0f} "
-                      f"({from_stage} holds down to it) after {cause}")
-        self.transitions.append(Transition("tie", at, from_stage, to_stage, score, reason))
+        if self.record:
+            if from_stage == "unaware":
+                reason = f"first contact: {cause()}"
+            elif _STAGE_INDEX[to_stage] > _STAGE_INDEX[from_stage]:
+                reason = f"score {score:.0f} reached {p.promote_threshold(to_stage):.0f} ({to_stage} threshold) after {cause()}"
+            else:
+                reason = (f"score {score:.0f} fell below {p.demote_threshold(from_stage):.0f} "
+                          f"({from_stage} holds down to it) after {cause()}")
+            self.transitions.append(Transition("tie", _moment(at), from_stage, to_stage, score, reason))
         self.stage, self.since, self.since_at = to_stage, t, at
-        self.update_hourglass(at, score, f"tie became {to_stage}")
+        self.stage_index = _STAGE_INDEX[to_stage]
+        self.update_hourglass(at, score, lambda: f"tie became {to_stage}")
 
-    def update_hourglass(self, at: datetime, score: float, cause: str) -> None:
+    def update_hourglass(self, at: datetime | int, score: float, cause: Callable[[], str]) -> None:
+        """Hourglass stage = the further of what the tie and the commercial events support."""
         tie_rank = _TIE_TO_HOURGLASS[self.stage]
         rank = max(tie_rank, self.commerce_rank)
         target = HOURGLASS_STAGES[rank]
         if target != self.hourglass:
-            reason = self.commerce_reason if self.commerce_rank >= tie_rank and self.commerce_rank else cause
-            self.transitions.append(Transition("hourglass", at, self.hourglass, target, score, reason))
+            if self.record:
+                reason = self.commerce_reason if self.commerce_rank >= tie_rank and self.commerce_rank else cause()
+                self.transitions.append(Transition("hourglass", _moment(at), self.hourglass, target, score, reason))
             self.hourglass = target
 
     # -- at risk ---------------------------------------------------------------------------------
 
     def silence(self, t: float) -> float:
-        reference = self.last_two_way if self.last_two_way is not None else self.last_contact
-        return t - reference if reference is not None else 0.0
+        """Days at ``t`` since the last two-way contact (or since the last contact, if none was)."""
+        return t - self.silence_reference
 
-    def rhythm_limit(self) -> float:
-        """Silence beyond this many days breaks the relationship's own rhythm."""
+    def _update_rhythm(self) -> None:
+        """The usual gap (median of the latest gaps between two-way contacts) and the silence
+        that breaks it; without two gaps to go by, the longest allowed silence applies."""
         p = self.p
-        if self.usual_gap is None and len(self.rhythm_gaps) >= 2:
-            self.usual_gap = sorted(self.rhythm_gaps)[len(self.rhythm_gaps) // 2]
         if len(self.rhythm_gaps) < 2:
-            return p.risk_max_silence_days
-        return min(p.risk_max_silence_days, max(p.risk_min_silence_days, p.risk_gap_factor * self.usual_gap))
+            return
+        self.usual_gap = sorted(self.rhythm_gaps)[len(self.rhythm_gaps) // 2]
+        self.rhythm_limit = min(p.risk_max_silence_days, max(p.risk_min_silence_days, p.risk_gap_factor * self.usual_gap))
 
-    def risk(self, t: float, score: float) -> str:
-        """Why the relationship is at risk at ``t`` (empty when it is not)."""
-        if _STAGE_INDEX[self.stage] < _STAGE_INDEX["weak_tie"]:
-            return ""
+    def risk(self, t: float, score_at: Callable[[float], float]) -> _Risk | None:
+        """Why the relationship is at risk at ``t`` (None when it is not); ``score_at`` gives the
+        score at ``t``, asked only when the silence makes it matter. Worded by :func:`risk_words`."""
+        if self.stage_index < _WEAK_TIE:
+            return None
         p = self.p
-        silent = self.silence(t)
-        limit = self.rhythm_limit()
-        if silent > limit:
-            usual = f", past {limit:.0f} days for a usual gap of {self.usual_gap:.0f}" if self.usual_gap else ""
-            return f"silent for {silent:.0f} days{usual}"
-        if silent < p.risk_min_silence_days:
-            return ""
+        silent = t - self.silence_reference
+        if silent < p.risk_min_silence_days:  # every criterion needs at least this much silence
+            return None
+        if silent > self.rhythm_limit:
+            return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage)
+        score = score_at(t)
         if score <= self.score_after_event - p.risk_drop_points:
-            return f"score fell {self.score_after_event - score:.0f} points in {silent:.0f} days of silence"
-        floor = p.demote_threshold(self.stage)
+            return _Risk("drop", silent, self.score_after_event - score, 0.0, self.stage)
+        floor = self.demote[self.stage_index]
         if floor and score < floor + p.risk_margin_points:
-            return f"score {score:.0f} is close to {floor:.0f}, where {self.stage} is lost"
-        return ""
+            return _Risk("near", silent, score, floor, self.stage)
+        return None
 
-    def set_risk(self, at: datetime, reason: str, score: float, off_reason: str) -> None:
-        """Flip the risk flag when ``reason`` (empty: not at risk) disagrees with it."""
+    def set_risk(self, at: datetime | int, reason: _Risk | None, score: float, off_reason: Callable[[], str]) -> None:
+        """Flip the risk flag when ``reason`` (None: not at risk) disagrees with it."""
         if bool(reason) == self.at_risk:
             if reason:
                 self.risk_reason = reason
             return
-        if reason:
-            self.transitions.append(Transition("risk", at, "ok", "at_risk", score, reason))
-        else:
-            self.transitions.append(Transition("risk", at, "at_risk", "ok", score, off_reason))
+        if self.record:
+            if reason:
+                self.transitions.append(Transition("risk", _moment(at), "ok", "at_risk", score, risk_words(reason)))
+            else:
+                self.transitions.append(Transition("risk", _moment(at), "at_risk", "ok", score, off_reason()))
         self.at_risk, self.risk_reason = bool(reason), reason
 
     # -- the replay ------------------------------------------------------------------------------
 
     def on_event(self, event: _Event) -> None:
         """Apply one interaction, then let the stage, hourglass and risk react to it at once."""
-        self.apply(event)
-        score = self.score(event.t)
+        commercial = self.apply(event)
+        t = event.t
+        score = self.score(t)
         self.score_after_event = score
-        cause = f"{event.kind} on {event.at:%Y-%m-%d}"
-        if self.may_change(event.t):
+        index = self.stage_index
+        self.pending_promotion = False
+        if index < 1 or score < self.demote[index] or (index < 4 and score >= self.promote[index + 1]):
             target = self.desired_stage(score)
             if target != self.stage:
-                self.change_stage(event.t, event.at, target, score, cause)
-        self.update_hourglass(event.at, score, cause)
-        self.set_risk(event.at, self.risk(event.t, score), score, f"back in touch: {cause}")
+                if self.may_change(t):
+                    self.change_stage(t, event.at, target, score, lambda: _describe(event))
+                else:
+                    self.pending_promotion = True
+        if commercial:
+            self.update_hourglass(event.at, score, lambda: _describe(event))
+        if self.at_risk or t - self.silence_reference >= self.p.risk_min_silence_days:
+            reason = self.risk(t, lambda _t: score)
+            if reason or self.at_risk:
+                self.set_risk(event.at, reason, score, lambda: f"back in touch: {_describe(event)}")
 
     def advance(self, start: float, end: float, *, inclusive: bool) -> None:
-        """Play the daily checkpoints strictly after ``start`` up to ``end`` with no interaction
-        in between: dwell-delayed promotions, demotions and at-risk flags."""
+        """Play the daily checkpoints strictly after ``start`` up to ``end``, with no interaction in
+        between: a promotion the dwell held back, demotions and at-risk flags.
+
+        The score only falls here, so a promotion can only happen at the first checkpoint the
+        dwell allows, and a demotion at the first checkpoint below the threshold (bisection).
+        """
         first_day = math.floor(start) + 1
         last_day = math.floor(end) if inclusive else math.ceil(end) - 1
         if first_day > last_day or self.first is None:
             return
-        cache: dict[int, float] = {}
+        if self.stage_index <= 1 and not self.pending_promotion and not self.at_risk:
+            return  # nothing to lose below weak_tie, and no promotion waits
+        cache: dict[float, float] = {}
+        if not self.pending_promotion:
+            # Fast path, the common case: no demotion by the last day and no risk flag to raise.
+            threshold = self.demote[self.stage_index]
+            if threshold > 0:
+                cache[last_day] = self.score(float(last_day))
+            if cache.get(last_day, threshold) >= threshold and (
+                    self.at_risk or last_day - self.silence_reference < self.p.risk_min_silence_days):
+                return
 
-        def score_on(day: int) -> float:
+        def score_on(day: float) -> float:
             if day not in cache:
                 cache[day] = self.score(float(day))
             return cache[day]
 
-        def cause(day: int, target: str) -> str:
-            if _STAGE_INDEX[target] > _STAGE_INDEX[self.stage]:
-                return f"the minimum {self.dwell:.0f} days as {self.stage}"
-            return f"{self.silence(float(day)):.0f} days without two-way contact"
-
-        segment_start = first_day
-        day = first_day
+        segment_start = day = first_day
+        stage_changed = False
         while day <= last_day:
-            eligible = day if self.since is None else max(day, math.ceil(self.since + self.dwell))
+            eligible = max(day, math.ceil(self.since + self.dwell))
             if eligible > last_day:
                 break
-            if self.desired_stage(score_on(eligible)) == self.stage:
-                if self.desired_stage(score_on(last_day)) == self.stage:
-                    break
-                low, high = eligible, last_day  # invariant: no change at low, a change at high
-                while high - low > 1:
-                    middle = (low + high) // 2
-                    if self.desired_stage(score_on(middle)) == self.stage:
-                        low = middle
-                    else:
-                        high = middle
-                eligible = high
-            self._risk_segment(segment_start, eligible - 1, score_on)
-            target = self.desired_stage(score_on(eligible))
-            self.change_stage(float(eligible), day_start(eligible), target, score_on(eligible), cause(eligible, target))
-            segment_start = day = eligible
-        self._risk_segment(segment_start, last_day, score_on)
+            if self.pending_promotion:
+                self.pending_promotion = False
+                target = self.desired_stage(score_on(eligible))
+                if target != self.stage:
+                    self._risk_segment(segment_start, eligible - 1, score_on, stage_changed)
+                    stage_changed = True
+                    self.change_stage(float(eligible), day_start(eligible), target, score_on(eligible),
+                                      lambda: f"the minimum {self.dwell:.0f} days as {self.stage}")
+                    segment_start = day = eligible
+                    continue
+            threshold = self.p.demote_threshold(self.stage)
+            if threshold <= 0 or score_on(last_day) >= threshold:
+                break
+            low, high = eligible - 1, last_day  # at or above the threshold up to low, below at high
+            while high - low > 1:
+                middle = (low + high) // 2
+                if score_on(middle) < threshold:
+                    high = middle
+                else:
+                    low = middle
+            self._risk_segment(segment_start, high - 1, score_on, stage_changed)
+            stage_changed = True
+            self.change_stage(float(high), day_start(high), self.desired_stage(score_on(high)), score_on(high),
+                              lambda: f"{self.silence(float(high)):.0f} days without two-way contact")
+            segment_start = day = high
+        self._risk_segment(segment_start, last_day, score_on, stage_changed)
 
-    def _risk_segment(self, first_day: int, last_day: int, score_on) -> None:
-        """Within days of one stage and no interaction, being at risk can only switch on, once."""
-        if first_day > last_day:
+    def _risk_segment(self, first_day: int, last_day: int, score_on: Callable[[float], float],
+                      stage_changed: bool) -> None:
+        """Within days of one stage and no interaction, being at risk can only switch on, once;
+        so a flag already set since the last interaction (same stage) holds through the segment."""
+        if first_day > last_day or (self.at_risk and not stage_changed):
             return
-        reason = self.risk(float(first_day), score_on(first_day))
+        if not self.at_risk and not self.risk(float(last_day), score_on):
+            return
+        reason = self.risk(float(first_day), score_on)
         if reason or self.at_risk:
-            self.set_risk(day_start(first_day), reason, score_on(first_day), f"no longer at risk as {self.stage}")
-            if reason:
+            self.set_risk(day_start(first_day), reason, score_on(first_day), lambda: f"no longer at risk as {self.stage}")
+            if reason or not self.risk(float(last_day), score_on):
                 return
-        if not self.risk(float(last_day), score_on(last_day)):
-            return
-        low, high = first_day, last_day  # invariant: not at risk on day low, at risk on day high
+        low, high = first_day, last_day  # not at risk on day low, at risk on day high
         while high - low > 1:
             middle = (low + high) // 2
-            if self.risk(float(middle), score_on(middle)):
+            if self.risk(float(middle), score_on):
                 high = middle
             else:
                 low = middle
-        self.set_risk(day_start(high), self.risk(float(high), score_on(high)), score_on(high), "")
+        self.set_risk(day_start(high), self.risk(float(high), score_on), score_on(high), str)
+
+
+def _describe(event: _Event) -> str:
+    return f"{event.kind} on {_moment(event.at):%Y-%m-%d}"
 
 
 def _events(touches: Iterable[Sequence], until: float) -> list[_Event]:
@@ -438,28 +571,30 @@ def _events(touches: Iterable[Sequence], until: float) -> list[_Event]:
         at, kind, direction = touch[0], touch[1], touch[2]
         if kind in IGNORED:
             continue
-        t = at.timestamp() / _DAY
+        t = at / _MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / _DAY
         if t <= until:
-            events.append(_Event(t, at, kind, direction))
-    events.sort(key=lambda e: (e.t, e.kind, e.direction))
+            events.append(_Event(t, kind, direction, at))
+    events.sort()
     return events
 
 
 def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams | None = None,
-           *, trend_days: float = 14.0, explain: bool = True) -> Assessment:
+           *, trend_days: float = 14.0, explain: bool = True, history: bool = True) -> Assessment:
     """Score one relationship as of ``as_of`` from its interactions ``(at, kind, direction)``.
 
     Pure: the same interactions (in any order) and ``as_of`` always give the same result,
     including the full path of stage, hourglass and risk transitions up to ``as_of``.
-    Interactions after ``as_of`` are ignored. ``explain=False`` skips the wording (faster).
+    Interactions after ``as_of`` are ignored. ``explain=False`` skips the components' wording and
+    ``history=False`` the list of transitions (the stage path is replayed all the same), for speed.
     """
     params = params or ScoringParams()
     end = to_days(as_of)
-    replay = _Replay(params)
+    replay = _Replay(params, record=history)
     probe = end - trend_days
     probe_score: float | None = None
     previous: float | None = None
-    for event in _events(touches, end):
+    events = _events(touches, end)
+    for event in events:
         if probe_score is None and event.t > probe:
             probe_score = replay.score(probe) if previous is not None and previous <= probe else 0.0
         if previous is not None:
@@ -472,17 +607,17 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
         probe_score = replay.score(probe) if previous is not None else 0.0
     features = replay.features(end)
     score = replay.score(end)
-    risk_reason = replay.risk(end, score) if replay.at_risk else ""
-    components, explanation = _explain(replay, end, as_of, features, score) if explain else ({}, [])
+    risk_now = replay.risk(end, lambda _t: score) if replay.at_risk else None
+    components, explanation = _explain(replay, events, end, as_of, features, score) if explain else ({}, [])
     return Assessment(
         as_of=as_of,
         score=score,
         stage=replay.stage,
-        stage_since=replay.since_at,
+        stage_since=None if replay.since_at is None else _moment(replay.since_at),
         hourglass=replay.hourglass,
         at_risk=replay.at_risk,
-        risk_reason=risk_reason or replay.risk_reason,
-        last_interaction_at=replay.last_contact_at,
+        risk_reason=risk_words(risk_now or replay.risk_reason) if replay.at_risk else "",
+        last_interaction_at=None if replay.last_contact_at is None else _moment(replay.last_contact_at),
         trend=score - probe_score,
         components=components,
         explanation=explanation,
@@ -492,7 +627,7 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
     )
 
 
-def _explain(replay: _Replay, end: float, as_of: datetime, features: tuple[float, ...],
+def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime, features: tuple[float, ...],
              score: float) -> tuple[dict[str, float], list[str]]:
     """Each component's points and the top reasons in words."""
     points = {name: replay.w[i] * features[i] * (-1.0 if name == "recency" else 1.0) for i, name in enumerate(COMPONENTS)}
@@ -505,12 +640,12 @@ def _explain(replay: _Replay, end: float, as_of: datetime, features: tuple[float
     else:
         words["recency"] = f"{end - replay.last_contact:.0f} days since last contact, none of it two-way"
     words["duration"] = f"in touch for {replay.last_contact - replay.first:.0f} days"
-    recent = sum(1 for e in replay.contacts if e.t > end - _INTENSITY_WINDOW_DAYS)
-    words["intensity"] = f"{recent} contact(s) in the last {_INTENSITY_WINDOW_DAYS} days, {len(replay.contacts)} in all"
+    recent = sum(1 for e in events if e.t > end - _INTENSITY_WINDOW_DAYS)
+    words["intensity"] = f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
     if replay.intimacy_event is not None:
-        words["intimacy"] = f"{replay.intimacy_event.kind} on {short_date(replay.intimacy_event.at, as_of)}"
+        words["intimacy"] = f"{replay.intimacy_event.kind} on {short_date(_moment(replay.intimacy_event.at), as_of)}"
     words["reciprocity"] = f"{replay.in_count} contact(s) from them, {replay.out_count} from us"
-    latest = ", ".join(f"{e.kind} on {short_date(e.at, as_of)}" for e in replay.services[-2:][::-1])
+    latest = ", ".join(f"{e.kind} on {short_date(_moment(e.at), as_of)}" for e in replay.services[-2:][::-1])
     words["services"] = f"{len(replay.services)} service(s): {latest}"
     if points["cap"] > 0:
         words["cap"] = "a score cannot go below 0"

@@ -1,0 +1,281 @@
+"""The tie-strength model's promises (issue 4): the calibration anchors, order independence,
+monotonicity, hysteresis, and a stage path that is a pure function of the interactions and as_of."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from config.scoring import ScoringParams
+from models.tie_strength import Touch, assess
+
+START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+DAY = timedelta(days=1)
+PARAMS = ScoringParams()
+KINDS = ("meeting", "call", "email", "message", "comment", "share", "like", "mention", "gift", "event",
+         "intro", "referral", "trial", "purchase", "note")
+DIRECTIONS = ("inbound", "outbound", "mutual")
+
+
+def weekly(weeks: int, kinds: tuple[str, ...] = ("meeting", "call", "email"), start: datetime = START) -> list[Touch]:
+    """Two-way contact once a week, cycling through ``kinds`` (emails as mutual exchanges)."""
+    return [Touch(start + timedelta(weeks=w), kinds[w % len(kinds)], "mutual") for w in range(weeks)]
+
+
+def email_threads(weeks: int) -> list[Touch]:
+    """Weekly emails from the customer, each answered by us the next day."""
+    touches = []
+    for w in range(weeks):
+        touches.append(Touch(START + timedelta(weeks=w), "email", "inbound"))
+        touches.append(Touch(START + timedelta(weeks=w, days=1), "email", "outbound"))
+    return touches
+
+
+QUARTER = timedelta(weeks=13)
+STAGE_ORDER = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
+
+
+def at_most(stage: str, ceiling: str) -> bool:
+    return STAGE_ORDER.index(stage) <= STAGE_ORDER.index(ceiling)
+
+
+# -- anchors ------------------------------------------------------------------------------------
+
+
+def test_no_interaction_is_unaware():
+    result = assess([], START)
+    assert (result.stage, result.score, result.at_risk, result.hourglass) == ("unaware", 0.0, False, "know")
+    assert result.last_interaction_at is None and result.transitions == []
+
+
+def test_a_note_alone_is_not_contact():
+    assert assess([Touch(START, "note", "mutual")], START + DAY).stage == "unaware"
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+@pytest.mark.parametrize("months_ago", [1, 2, 3, 6, 12])
+def test_one_like_months_ago_is_at_most_a_weak_tie(direction, months_ago):
+    result = assess([Touch(START, "like", direction)], START + timedelta(days=30 * months_ago))
+    assert at_most(result.stage, "weak_tie")
+    assert result.stage == "awareness"
+
+
+@pytest.mark.parametrize("touches", [
+    pytest.param(weekly(13, ("meeting",)), id="weekly-meetings"),
+    pytest.param(weekly(13, ("call",)), id="weekly-calls"),
+    pytest.param(weekly(13, ("meeting", "call", "email")), id="meetings-calls-emails"),
+    pytest.param(email_threads(13), id="weekly-email-replies"),
+    pytest.param(weekly(13, ("message", "call")), id="messages-and-calls"),
+])
+def test_a_quarter_of_weekly_two_way_contact_is_a_strong_tie(touches):
+    result = assess(touches, START + QUARTER)
+    assert result.stage == "strong_tie", (result.score, result.explanation)
+    assert not result.at_risk
+
+
+@pytest.mark.parametrize("touches", [
+    pytest.param([Touch(START + timedelta(weeks=w), "email", "outbound") for w in range(13)], id="unanswered-emails"),
+    pytest.param([Touch(START + timedelta(weeks=w), "like", "mutual") for w in range(13)], id="weekly-likes"),
+    pytest.param([Touch(START + timedelta(weeks=w), "share", "outbound") for w in range(26)], id="half-year-of-shares"),
+])
+def test_one_way_contact_caps_the_stage(touches):
+    result = assess(touches, touches[-1].at + DAY)
+    assert at_most(result.stage, "weak_tie")
+    assert result.score <= PARAMS.one_way_score_cap
+
+
+def silent_strong_tie(days_silent: int):
+    touches = weekly(13)
+    return assess(touches, touches[-1].at + timedelta(days=days_silent))
+
+
+def test_a_silent_strong_tie_is_at_risk_within_two_months_before_it_is_demoted():
+    flagged = [t for t in silent_strong_tie(60).transitions if t.track == "risk" and t.to_stage == "at_risk"]
+    assert flagged, "not at risk after 60 days of silence"
+    last_contact = weekly(13)[-1].at
+    assert flagged[0].at - last_contact <= timedelta(days=60)
+    demoted = [t for t in silent_strong_tie(400).transitions if t.track == "tie" and t.from_stage == "strong_tie"]
+    assert demoted and flagged[0].at < demoted[0].at
+
+
+@pytest.mark.parametrize("days_silent, still_strong", [
+    pytest.param(0, True, id="right-after"),
+    pytest.param(30, True, id="one-month"),
+    pytest.param(180, False, id="half-a-year"),
+    pytest.param(365, False, id="a-year"),
+])
+def test_a_silent_strong_tie_fades_by_half_a_year(days_silent, still_strong):
+    assert (silent_strong_tie(days_silent).stage == "strong_tie") is still_strong
+
+
+def test_contact_after_silence_clears_the_risk():
+    touches = weekly(13)
+    back = touches[-1].at + timedelta(days=50)
+    result = assess([*touches, Touch(back, "call", "mutual")], back + DAY)
+    assert not result.at_risk
+    cleared = [t for t in result.transitions if t.track == "risk" and t.to_stage == "ok"]
+    assert cleared and "back in touch: call" in cleared[-1].reason
+
+
+# -- order independence and monotonicity (property tests) ---------------------------------------
+
+touch_strategy = st.builds(
+    Touch,
+    at=st.integers(min_value=0, max_value=400 * 24).map(lambda hours: START + timedelta(hours=hours)),
+    kind=st.sampled_from(KINDS),
+    direction=st.sampled_from(DIRECTIONS),
+)
+histories = st.lists(touch_strategy, max_size=30)
+property_settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+AS_OF = START + timedelta(days=420)
+
+
+@property_settings
+@given(histories, st.randoms(use_true_random=False))
+def test_insertion_order_never_matters(touches, rng):
+    shuffled = list(touches)
+    rng.shuffle(shuffled)
+    assert assess(shuffled, AS_OF) == assess(touches, AS_OF)
+
+
+@property_settings
+@given(histories, touch_strategy, st.integers(min_value=0, max_value=400))
+def test_one_more_interaction_never_lowers_the_score(touches, extra, days_after):
+    as_of = max([extra.at, *(t.at for t in touches)]) + timedelta(days=days_after)
+    assert assess([*touches, extra], as_of).score >= assess(touches, as_of).score - 1e-9
+
+
+@property_settings
+@given(histories, st.integers(min_value=0, max_value=200), st.integers(min_value=1, max_value=400))
+def test_time_passing_without_contact_never_raises_the_score(touches, start_days, later_days):
+    first = START + timedelta(days=420 + start_days)
+    assert assess(touches, first + timedelta(days=later_days)).score <= assess(touches, first).score + 1e-9
+
+
+# -- hysteresis and the stage path --------------------------------------------------------------
+
+
+@property_settings
+@given(histories)
+def test_stages_hold_their_minimum_dwell_and_move_only_past_their_thresholds(touches):
+    result = assess(touches, AS_OF)
+    tie = [t for t in result.transitions if t.track == "tie"]
+    for previous, change in zip(tie, tie[1:]):
+        assert change.at - previous.at >= timedelta(days=PARAMS.min_dwell_days)
+    for change in tie:
+        assert change.reason
+        if change.from_stage == "unaware":
+            continue
+        if STAGE_ORDER.index(change.to_stage) > STAGE_ORDER.index(change.from_stage):
+            assert change.score >= PARAMS.promote_threshold(change.to_stage)
+        else:
+            assert change.score < PARAMS.demote_threshold(change.from_stage)
+    assert all(t.reason for t in result.transitions)
+
+
+def test_a_score_between_the_thresholds_keeps_the_stage_it_has():
+    """Promoted to strong_tie, then fading into the band between 55 and 65: still a strong tie;
+    a relationship that never reached 65 stays building at the very same score."""
+    touches = weekly(13)
+    fading = [assess(touches, touches[-1].at + timedelta(days=d)) for d in range(0, 200, 3)]
+    in_band = [r for r in fading if PARAMS.demote_strong_tie <= r.score < PARAMS.promote_strong_tie]
+    assert in_band and all(r.stage == "strong_tie" for r in in_band)
+    for weeks in range(4, 13):  # a climbing relationship in the same band has not earned strong_tie
+        climbing = assess(weekly(weeks), weekly(weeks)[-1].at)
+        if PARAMS.demote_strong_tie <= climbing.score < PARAMS.promote_strong_tie:
+            assert climbing.stage == "building"
+            break
+    else:
+        pytest.fail("no climbing relationship scored within the strong_tie hysteresis band")
+
+
+def test_alternating_bursts_and_silences_do_not_flap():
+    """Contact bursts every five weeks keep a relationship hovering near the strong_tie
+    thresholds; with hysteresis it changes stage only a few times over a year."""
+    touches = []
+    for cycle in range(10):
+        base = START + timedelta(weeks=5 * cycle)
+        touches += [Touch(base, "meeting", "mutual"), Touch(base + DAY * 2, "call", "mutual")]
+    result = assess(touches, START + timedelta(weeks=52))
+    tie_changes = [t for t in result.transitions if t.track == "tie"]
+    assert len(tie_changes) <= 5, [(t.at.date(), t.to_stage) for t in tie_changes]
+
+
+def test_the_minimum_dwell_delays_a_demotion_with_params_that_would_drop_at_once():
+    params = ScoringParams(min_dwell_days=30, demote_weak_tie=30.0, promote_weak_tie=30.0)
+    touches = [Touch(START, "meeting", "mutual")]
+    result = assess(touches, START + timedelta(days=200), params)
+    tie = [t for t in result.transitions if t.track == "tie"]
+    assert tie[0].to_stage == "weak_tie"
+    assert tie[1].at - tie[0].at >= timedelta(days=30)
+
+
+def test_a_past_date_gives_the_same_answer_whenever_asked():
+    touches = weekly(13) + [Touch(START + timedelta(days=300), "meeting", "mutual")]
+    past = START + timedelta(days=200)
+    then = assess(touches, past)
+    later = assess(touches, START + timedelta(days=400))
+    assert then == assess([t for t in touches if t.at <= past], past)
+    assert later.transitions[:len(then.transitions)] == then.transitions
+    assert all(t.at <= past for t in then.transitions)
+
+
+def test_every_day_of_a_year_agrees_with_the_full_path():
+    rng = random.Random(4)
+    touches = [Touch(START + timedelta(hours=rng.randrange(300 * 24)), rng.choice(KINDS), rng.choice(DIRECTIONS))
+               for _ in range(40)]
+    full = assess(touches, START + timedelta(days=365))
+    for day in range(0, 365, 7):
+        moment = START + timedelta(days=day)
+        partial = assess(touches, moment)
+        assert partial.transitions == [t for t in full.transitions if t.at <= moment]
+
+
+# -- hourglass, trend, explanation --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra, hourglass", [
+    pytest.param([], "trust", id="tie-alone-reaches-trust"),
+    pytest.param([("trial", "mutual")], "try", id="trial"),
+    pytest.param([("purchase", "mutual")], "buy", id="purchase"),
+    pytest.param([("purchase", "mutual"), ("purchase", "mutual")], "repeat", id="repeat-purchase"),
+    pytest.param([("referral", "inbound")], "refer", id="referral-from-them"),
+    pytest.param([("referral", "outbound")], "trust", id="referral-we-gave"),
+])
+def test_hourglass_follows_commercial_events_and_the_tie(extra, hourglass):
+    touches = weekly(8) + [Touch(START + timedelta(days=3 + 10 * i), kind, d) for i, (kind, d) in enumerate(extra)]
+    assert assess(touches, START + timedelta(weeks=8)).hourglass == hourglass
+
+
+def test_a_lone_like_stays_at_know():
+    assert assess([Touch(START, "like", "inbound")], START + DAY).hourglass == "know"
+
+
+def test_trend_is_the_score_change_over_fourteen_days():
+    touches = weekly(13)
+    as_of = touches[-1].at + timedelta(days=40)
+    result = assess(touches, as_of)
+    assert result.trend == pytest.approx(result.score - assess(touches, as_of - timedelta(days=14)).score)
+    assert result.trend < 0
+
+
+def test_components_add_up_to_the_score_and_the_explanation_names_its_reasons():
+    touches = weekly(13) + [Touch(START + timedelta(days=20), "purchase", "mutual")]
+    as_of = touches[-2].at + timedelta(days=90)
+    result = assess(touches, as_of)
+    assert set(result.components) == {"recency", "duration", "intensity", "intimacy", "reciprocity", "services", "cap"}
+    assert sum(result.components.values()) == pytest.approx(result.score)
+    assert result.components["recency"] < 0 < result.components["intimacy"]
+    assert any(line.startswith("\u2212") and "90 days since last two-way contact" in line for line in result.explanation)
+    assert any(line.startswith("+") and "meeting on 30 Mar" in line for line in result.explanation)
+    assert result.components["services"] > 0
+
+
+def test_the_one_way_cap_is_explained():
+    touches = [Touch(START + timedelta(days=i), "email", "outbound") for i in range(0, 60, 3)]
+    result = assess(touches, touches[-1].at)
+    assert any("only gone one way" in line for line in result.explanation) or result.components["cap"] == 0

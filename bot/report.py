@@ -16,7 +16,7 @@ from typing import Iterable, Mapping, Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.digest_content import HOURGLASS_ORDER, StageCount
+from bot.digest_content import HOURGLASS_ORDER, StageCount, stall_stage
 from bot.jobs.score import relationship_statuses
 from models.suggestion_store import stage_history
 
@@ -124,8 +124,8 @@ def render_hourglass_png(counts: list[StageCount], *, title: str) -> bytes:
     funnel.set_xticks([])
     funnel.set_title("Relationships per stage")
 
-    stall = max(range(len(dwell)), key=lambda i: dwell[i]) if any(dwell) else None
-    colours = ["#d8613b" if i == stall else "#9aa5b1" for i in positions]
+    stalled = stall_stage(counts)  # the same stage the digest names
+    colours = ["#d8613b" if stalled and stage == stalled.stage else "#9aa5b1" for stage in stages]
     dwell_axis.barh(positions, dwell, color=colours, height=0.8)
     for y, days, count in zip(positions, dwell, [c.median_dwell_days for c in counts][::-1]):
         label = f"{days:.0f} d" if count is not None else "n/a"

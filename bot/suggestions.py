@@ -165,7 +165,8 @@ def suggest(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
     the results were stored proposes nothing new (their dedupe keys are then in ``facts.past``).
     """
     policy = facts.policy
-    candidates = [c for c in _candidates(facts, as_of) if stage_allows(c.kind, _status_of(facts, c).hourglass)]
+    hourglass = {s.customer_id: s.hourglass for s in facts.statuses}
+    candidates = [c for c in _candidates(facts, as_of) if stage_allows(c.kind, hourglass[c.customer_id])]
     used_keys = {p.dedupe_key for p in facts.past}
     blocked = _blocked_customers(facts, as_of)
     fresh = [c for c in candidates if c.dedupe_key not in used_keys and c.customer_id not in blocked]
@@ -187,10 +188,6 @@ def suggest(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
 
 def _rank_key(p: Proposed) -> tuple[float, int, str]:
     return (-p.priority, p.customer_id, p.dedupe_key)
-
-
-def _status_of(facts: SuggestionFacts, proposed: Proposed) -> RelationshipStatus:
-    return next(s for s in facts.statuses if s.customer_id == proposed.customer_id)
 
 
 # --- guards -------------------------------------------------------------------------------------

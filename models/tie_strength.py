@@ -630,7 +630,9 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
 def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime, features: tuple[float, ...],
              score: float) -> tuple[dict[str, float], list[str]]:
     """Each component's points and the top reasons in words."""
-    points = {name: replay.w[i] * features[i] * (-1.0 if name == "recency" else 1.0) for i, name in enumerate(COMPONENTS)}
+    # "+ 0.0" turns the -0.0 of an absent penalty into 0.0
+    points = {name: replay.w[i] * features[i] * (-1.0 if name == "recency" else 1.0) + 0.0
+              for i, name in enumerate(COMPONENTS)}
     points["cap"] = score - sum(points.values())
     if replay.first is None:
         return points, ["no interaction yet"]

@@ -178,6 +178,7 @@ def relationship_statuses(*, session: Session, as_of: datetime, team_id: int | N
     Sorted by team, then revenue rank. ``params`` defaults to the configured scoring parameters.
     """
     customers = tracked_customers(session=session, team_id=team_id)
+    customers.sort(key=lambda c: (c.team.name.casefold(), c.revenue_rank is None, c.revenue_rank or 0, c.id))
     results = assess_customers(customers, session=session, as_of=as_of, params=params or current_params(),
                                history=False)
     return [_status(customer, result) for customer, result in results]

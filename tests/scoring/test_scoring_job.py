@@ -1,0 +1,178 @@
+"""The scoring job, its read-only and incremental variants, and `strongtie status` / `calibrate`,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.jobs.score import relationship_statuses, rescore_customer, score_job
+from bot.runtime import Runtime
+from config.settings import Settings
+from models.entities import Rating, ScoreSnapshot, StageChange
+from models.store import find_customer, log_interaction, record_rating
+
+ROSTER = """
+teams:
+  - name: West
+    slack_channel: C0000002
+    top_n: 1
+    members: [{slack_user: U0WEST2, name: Wes}]
+    customers:
+      - {name: Big West, company: Wco, owner: U0WEST2, revenue: 900}
+      - {name: Small West, company: Wco, owner: U0WEST2, revenue: 1}
+  - name: East
+    slack_channel: C0000001
+    members: [{slack_user: U0EAST1, name: Dana}]
+    customers:
+      - {name: Jane Doe, company: Acme, owner: U0EAST1, revenue: 10}
+      - {name: Janet Dough, company: Globex, owner: U0EAST1, revenue: 50}
+"""
+START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+AS_OF = START + timedelta(weeks=13)
+
+
+@pytest.fixture
+def seeded(cli, roster_file, sessions):
+    assert cli("roster", "import", str(roster_file(ROSTER))).exit_code == 0
+    with sessions.begin() as session:
+        jane = find_customer("Jane Doe", session=session)
+        for week in range(13):
+            kind = ("meeting", "call", "email")[week % 3]
+            log_interaction(jane, kind, session=session, occurred_at=START + timedelta(weeks=week))
+        janet = find_customer("Janet Dough", session=session)
+        log_interaction(janet, "like", session=session, occurred_at=START, direction="outbound")
+    return cli
+
+
+def count(session, entity) -> int:
+    return session.scalar(select(func.count()).select_from(entity))
+
+
+def test_statuses_cover_tracked_customers_by_team_then_revenue_and_write_nothing(seeded, session):
+    statuses = relationship_statuses(session=session, as_of=AS_OF)
+    assert [(s.team, s.customer, s.revenue_rank) for s in statuses] == [
+        ("East", "Janet Dough", 1), ("East", "Jane Doe", 2), ("West", "Big West", 1)]
+    by_name = {s.customer: s for s in statuses}
+    assert by_name["Jane Doe"].stage == "strong_tie" and by_name["Jane Doe"].owner == "U0EAST1"
+    assert by_name["Janet Dough"].stage == "awareness"
+    assert by_name["Big West"].stage == "unaware" and by_name["Big West"].score == 0
+    assert count(session, ScoreSnapshot) == 0 and count(session, StageChange) == 0
+
+
+def test_score_job_stores_snapshots_and_reasoned_changes_and_is_idempotent(seeded, db_url, sessions):
+    runtime = Runtime(settings=Settings(database_url=db_url))
+    first = score_job(runtime, as_of=AS_OF)
+    assert first.scored == 3 and first.stage_changes_added > 0 and first.by_stage["strong_tie"] == 1
+    with sessions() as session:
+        snapshots = count(session, ScoreSnapshot)
+        changes = list(session.scalars(select(StageChange).order_by(StageChange.changed_at, StageChange.id)))
+    assert snapshots == 3
+    assert {c.track for c in changes} == {"tie", "hourglass"}
+    assert all(c.reason for c in changes)
+    assert [c.to_stage for c in changes if c.track == "tie" and c.customer_id == changes[0].customer_id][-1] in (
+        "strong_tie", "awareness")
+    again = score_job(runtime, as_of=AS_OF)
+    assert (again.stage_changes_added, again.stage_changes_removed) == (0, 0)
+    with sessions() as session:
+        assert count(session, ScoreSnapshot) == 3 and count(session, StageChange) == len(changes)
+
+
+def test_silence_adds_a_risk_change_and_a_late_logged_contact_rewrites_history(seeded, db_url, sessions):
+    runtime = Runtime(settings=Settings(database_url=db_url))
+    later = AS_OF + timedelta(days=60)
+    score_job(runtime, as_of=later)
+    with sessions() as session:
+        risk = list(session.scalars(select(StageChange).where(StageChange.track == "risk")))
+    assert [r.to_stage for r in risk] == ["at_risk"] and "silent for" in risk[0].reason
+    with sessions.begin() as session:  # a call that did happen, logged late
+        log_interaction(find_customer("Jane Doe", session=session), "call", session=session,
+                        occurred_at=AS_OF + timedelta(days=10))
+    rerun = score_job(runtime, as_of=later)
+    assert rerun.stage_changes_removed >= 1
+    with sessions() as session:
+        risk = list(session.scalars(select(StageChange).where(StageChange.track == "risk")))
+    assert all(r.changed_at > AS_OF + timedelta(days=10) for r in risk)
+
+
+def test_rescore_customer_writes_with_the_callers_session(seeded, sessions):
+    with sessions() as session:
+        jane = find_customer("Jane Doe", session=session)
+        log_interaction(jane, "meeting", session=session, occurred_at=AS_OF)
+        status = rescore_customer(jane.id, session=session, as_of=AS_OF)
+        assert status.customer == "Jane Doe" and status.stage == "strong_tie"
+        assert status.explanation and status.components
+        session.commit()
+    with sessions() as session:
+        snapshot = session.scalar(select(ScoreSnapshot))
+        assert snapshot.customer_id == jane.id and snapshot.as_of == AS_OF
+        assert snapshot.score == pytest.approx(status.score) and snapshot.stage == "strong_tie"
+        assert count(session, StageChange) > 0
+        with pytest.raises(LookupError):
+            rescore_customer(10_000, session=session, as_of=AS_OF)
+
+
+STATUS_FIELDS = {"customer", "company", "team", "owner", "score", "stage", "hourglass", "at_risk", "risk_reason",
+                 "last_interaction_at", "trend", "stage_since", "components", "explanation"}
+
+
+def test_status_json_is_the_contract_record_and_as_of_recomputes_the_past(seeded):
+    result = seeded("status", "--json", "--as-of", AS_OF.date().isoformat(), "--team", "east")
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.output)
+    assert [r["customer"] for r in records] == ["Janet Dough", "Jane Doe"]
+    jane = records[1]
+    assert set(jane) == STATUS_FIELDS
+    assert jane["stage"] == "strong_tie" and jane["last_interaction_at"] == "2026-03-30T10:00:00Z"
+    assert set(jane["components"]) >= {"recency", "duration", "intensity", "intimacy", "reciprocity", "services"}
+    assert any("meeting on 30 Mar" in line for line in jane["explanation"])
+    early = json.loads(seeded("status", "--json", "--as-of", "2026-01-04").output)
+    assert {r["stage"] for r in early} == {"unaware"}
+    assert json.loads(seeded("status", "--json", "--as-of", AS_OF.date().isoformat()).output)[:2] == records
+
+
+def test_status_board_is_readable(seeded):
+    result = seeded("status", "--as-of", AS_OF.date().isoformat())
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert any("Jane Doe" in line and "strong_tie" in line for line in lines)
+    assert "3 relationship(s)" in result.output
+
+
+def test_status_rejects_a_bad_date_and_an_unknown_team(seeded):
+    assert seeded("status", "--as-of", "yesterday").exit_code == 2
+    result = seeded("status", "--team", "Nowhere")
+    assert result.exit_code == 1 and "unknown team" in result.output
+
+
+def test_calibrate_says_clearly_when_there_are_too_few_ratings(seeded):
+    result = seeded("calibrate")
+    assert result.exit_code == 0 and "Too few ratings" in result.output and "0 rated" in result.output
+
+
+def test_calibrate_reports_error_and_fits_weights(seeded, sessions):
+    with sessions.begin() as session:
+        jane = find_customer("Jane Doe", session=session)
+        janet = find_customer("Janet Dough", session=session)
+        big = find_customer("Big West", session=session)
+        record_rating(jane, 3, session=session, rated_at=AS_OF - timedelta(days=30))
+        record_rating(jane, 9, session=session, rated_at=AS_OF)  # the latest rating counts
+        record_rating(janet, 1, session=session, rated_at=AS_OF)
+        record_rating(big, 0, session=session, rated_at=AS_OF)
+    report = seeded("calibrate")
+    assert report.exit_code == 0, report.output
+    assert "3 rated relationship(s)" in report.output and "MAE" in report.output and "accuracy 100%" in report.output
+    too_few = seeded("calibrate", "--fit")
+    assert "Too few ratings to fit" in too_few.output
+    with sessions.begin() as session:
+        small = find_customer("Small West", session=session)
+        for day in range(10):
+            log_interaction(small, "call", session=session, occurred_at=START + timedelta(days=7 * day))
+        for name in ("Small West",):
+            record_rating(find_customer(name, session=session), 6, session=session, rated_at=AS_OF)
+        assert session.scalar(select(func.count(func.distinct(Rating.customer_id)))) == 4
+    # four customers cannot reach the fitting minimum: still refused, politely
+    assert "at least 8 needed" in seeded("calibrate", "--fit").output

@@ -110,6 +110,8 @@ _VARIABLES: dict[str, _Var] = {
     "poll_concurrency": _Var("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1),
     "poll_per_host": _Var("STRONGTIE_POLL_PER_HOST", "poll.per_host", "int", 4, 1),
     "poll_interval_minutes": _Var("STRONGTIE_POLL_INTERVAL_MINUTES", "poll.interval_minutes", "int", 30, 1),
+    "suggest_daily_cap": _Var("STRONGTIE_SUGGEST_DAILY_CAP", "suggest.daily_cap", "int", 5, 1),
+    "suggest_cooldown_days": _Var("STRONGTIE_SUGGEST_COOLDOWN_DAYS", "suggest.cooldown_days", "float", 3.0),
 }
 
 
@@ -132,6 +134,8 @@ class Settings:
     poll_concurrency: int = 16
     poll_per_host: int = 4
     poll_interval_minutes: int = 30
+    suggest_daily_cap: int = 5  # new suggestions per manager per day
+    suggest_cooldown_days: float = 3.0  # no two gestures to one customer within this many days
     scoring: Mapping[str, Any] = field(default_factory=dict)
 
     def require(self, name: str) -> None:

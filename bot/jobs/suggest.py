@@ -37,12 +37,15 @@ OPEN_SUGGESTION_MAX_AGE = timedelta(days=7)
 def suggest_job(runtime: Runtime, *, as_of: datetime | None = None, policy: SuggestionPolicy | None = None) -> list[Proposed]:
     """Propose and store today's new suggestions for every team; returns those newly stored.
 
-    ``policy`` sets the daily cap per manager and the cool-down (defaults: 5 a day, 3 days).
+    ``policy`` sets the daily cap per manager and the cool-down; by default they come from the
+    settings (STRONGTIE_SUGGEST_DAILY_CAP, default 5; STRONGTIE_SUGGEST_COOLDOWN_DAYS, default 3).
     """
     as_of = as_of or now_utc()
+    policy = policy or SuggestionPolicy(daily_cap=runtime.settings.suggest_daily_cap,
+                                        cooldown_days=runtime.settings.suggest_cooldown_days)
     with runtime.session() as session:
         statuses = relationship_statuses(session=session, as_of=as_of)
-        facts = suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy or SuggestionPolicy())
+        facts = suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy)
         return store_proposals(suggest(facts, as_of), session=session, as_of=as_of)
 
 

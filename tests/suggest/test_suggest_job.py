@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+
+from bot.runtime import Runtime
+from config.settings import SettingsError, load_settings
 
 from bot.jobs.suggest import open_suggestions, suggest_job
 from bot.suggestions import SuggestionPolicy
@@ -75,6 +79,20 @@ def test_daily_cap_is_a_parameter_of_the_job(db_url):
     made = suggest_job(runtime, as_of=MONDAY, policy=SuggestionPolicy(daily_cap=1))
     assert sorted((p.owner, p.customer) for p in made) == [("U0DANA", "Jane Doe"), ("U0SAM", "Ann <!channel> Lee")]
     assert suggest_job(runtime, as_of=MONDAY + timedelta(hours=2), policy=SuggestionPolicy(daily_cap=1)) == []
+
+
+def test_daily_cap_and_cool_down_are_settings(db_url):
+    settings = load_settings({"STRONGTIE_DATABASE_URL": db_url, "STRONGTIE_SUGGEST_DAILY_CAP": "1",
+                              "STRONGTIE_SUGGEST_COOLDOWN_DAYS": "10"})
+    assert (settings.suggest_daily_cap, settings.suggest_cooldown_days) == (1, 10.0)
+    runtime = Runtime(settings=settings)
+    seed(runtime)
+    assert len(suggest_job(runtime, as_of=MONDAY)) == 2  # one each for Dana and Sam
+    # a week later Bob's post is still news, but Dana gave Jane a gesture within the 10-day cool-down
+    made = suggest_job(runtime, as_of=MONDAY + timedelta(days=6))
+    assert [p.customer for p in made] == ["Bob Roe"]
+    with pytest.raises(SettingsError, match="STRONGTIE_SUGGEST_DAILY_CAP"):
+        load_settings({"STRONGTIE_SUGGEST_DAILY_CAP": "0"})
 
 
 def test_cli_suggest_json_and_text(cli, db_url):

@@ -132,6 +132,7 @@ def render_hourglass_png(counts: list[StageCount], *, title: str) -> bytes:
         dwell_axis.text(days, y, f" {label}", va="center")
     dwell_axis.set_xlim(0, max(dwell + [1]) * 1.3)
     dwell_axis.set_title("Median days in stage")
+    dwell_axis.set_xlabel("days (orange: where relationships stall)")
     figure.suptitle(title)
     figure.tight_layout()
     buffer = io.BytesIO()

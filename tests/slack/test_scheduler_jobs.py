@@ -16,7 +16,6 @@ import pytest
 from apscheduler.events import EVENT_JOB_MISSED
 from sqlalchemy import delete, select, text
 
-from bot import scheduler as scheduling
 from bot.scheduler import (
     DIGEST_GRACE,
     POLL_CYCLE_JOB_ID,

@@ -139,7 +139,9 @@ class FeedConnector(Connector):
     def parse(body: bytes, headers: Mapping[str, str], url: str) -> feedparser.FeedParserDict:
         response_headers = {key.lower(): value for key, value in headers.items()}
         response_headers["content-location"] = url  # resolves the feed's relative links
-        return feedparser.parse(BytesIO(body), response_headers=response_headers)
+        # Every field is reduced to plain text by connectors.text, which drops markup and script
+        # content itself: feedparser's HTML sanitizer and URI rewriting would be work thrown away.
+        return feedparser.parse(BytesIO(body), response_headers=response_headers, sanitize_html=False, resolve_relative_uris=False)
 
     @staticmethod
     def records_of(parsed: feedparser.FeedParserDict, url: str) -> tuple[list[Record], str | None]:

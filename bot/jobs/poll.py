@@ -76,6 +76,7 @@ class PollSummary:
 @dataclass(frozen=True)
 class _Task:
     source_id: int
+    customer_id: int
     label: str
     ref: SourceRef
     cursor: Cursor
@@ -121,6 +122,7 @@ def _task_for(source: Source, connector: Connector) -> _Task:
     )
     return _Task(
         source_id=source.id,
+        customer_id=source.customer_id,
         label=f"{source.customer.name} {source.kind}:{source.target}",
         ref=ref,
         cursor=cursor,
@@ -313,14 +315,11 @@ class _Pass:
 
     def _store_success(self, task: _Task, result: FetchResult) -> None:
         interval = self.scheduler.adaptive_interval(result, task.interval_seconds, self.now)
+        cursor = result.cursor
         with self.runtime.session() as session:
-            source = session.get(Source, task.source_id)
-            if source is None:  # removed while we were reading
-                return
-            new_posts = poll_store.store_posts(source, result.records, session=session, fetched_at=self.now)
-            cursor = result.cursor
+            new_posts = poll_store.store_posts(task.source_id, task.customer_id, result.records, session=session, fetched_at=self.now)
             poll_store.save_success(
-                source,
+                task.source_id,
                 poll_store.CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
                 session=session,
                 now=self.now,

@@ -207,9 +207,9 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
     victim = ids[2]
     real_store = poll_store.store_posts
 
-    def failing_store(source_row, records, **kwargs):
-        inserted = real_store(source_row, records, **kwargs)  # rows written, then the failure
-        if source_row.id == victim:
+    def failing_store(source_id, customer_id, records, **kwargs):
+        inserted = real_store(source_id, customer_id, records, **kwargs)  # rows written, then the failure
+        if source_id == victim:
             raise failure
         return inserted
 

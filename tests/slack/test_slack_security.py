@@ -64,3 +64,20 @@ def test_a_forged_button_click_changes_nothing(send, fake_slack, runtime):
     with runtime.session() as session:
         assert session.get(Suggestion, suggestion_id).status == "sent"
     assert fake_slack.calls_to("chat.update") == []
+
+
+def test_roster_changes_reach_the_membership_check_after_the_cache_expires(runtime):
+    from sqlalchemy import update
+
+    from bot.middleware import RosterDirectory
+    from models.entities import Member
+
+    now = [0.0]
+    directory = RosterDirectory(runtime, ttl_seconds=60, clock=lambda: now[0])
+    assert directory.scope_for(DANA).team_names == ("Enterprise East",)
+    with runtime.session() as session:
+        session.execute(update(Member).where(Member.slack_user == DANA).values(active=False))
+    now[0] = 59
+    assert directory.scope_for(DANA) is not None
+    now[0] = 61
+    assert directory.scope_for(DANA) is None

@@ -17,26 +17,9 @@ from fakes.slack_api import FakeSlackAPI
 from models.entities import DigestRun
 
 
-class UploadingSlackAPI(FakeSlackAPI):
-    """The shared fake, plus the raw file bytes files_upload_v2 POSTs to the upload URL it was
-    given (the shared fake reads every body as form text)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.uploaded: list[bytes] = []
-
-    def _read_args(self, handler):
-        if handler.path.split("?")[0].endswith("/upload"):
-            length = int(handler.headers.get("Content-Length") or 0)
-            body = handler.rfile.read(length) if length else b""
-            self.uploaded.append(body)
-            return {"_bytes": len(body)}
-        return super()._read_args(handler)
-
-
 @pytest.fixture
 def fake():
-    with UploadingSlackAPI() as api:
+    with FakeSlackAPI() as api:
         yield api
 
 

@@ -29,6 +29,7 @@ class FakeSlackAPI:
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
         self.calls: list[SlackCall] = []
+        self.uploaded: list[bytes] = []  # raw file bodies sent to the upload URL (files_upload_v2)
         self._rate_limited: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -75,6 +76,10 @@ class FakeSlackAPI:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         content_type = handler.headers.get("Content-Type", "")
+        if handler.path.split("?")[0].endswith("/upload"):
+            with self._lock:
+                self.uploaded.append(body)
+            return {"_bytes": len(body)}
         if "json" in content_type:
             return json.loads(body or b"{}")
         if "multipart/form-data" in content_type:

@@ -7,22 +7,23 @@ finish, the scheduler waits for running jobs and gives its lease back.
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.clikit import runtime
 
+if TYPE_CHECKING:  # the Slack stack is imported only by the commands that run it, so --help stays fast
+    from bot.server import SlackHTTPServer, SocketModeServer
+
 MODES = ("auto", "http", "socket")
 # The interpreter hands the GIL to another thread every 5 ms by default; background work (lazy
 # listeners, scheduled jobs) would then make each step of an ack wait that long. A 1 ms interval
-# keeps acks well within Slack's 3 seconds under load at a negligible throughput cost.
+# keeps acks fast under load (see bench/bench_slack.py) at a negligible throughput cost.
 GIL_SWITCH_INTERVAL_SECONDS = 0.001
-
-log = logging.getLogger(__name__)
 
 
 def register(cli: click.Group) -> None:
@@ -40,14 +41,14 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _http_server(host: str, port: int, threads: int):
+def _http_server(host: str, port: int, threads: int) -> SlackHTTPServer:
     from bot.app import build_app
     from bot.server import SlackHTTPServer
 
     return SlackHTTPServer(build_app(runtime()), host=host, port=port, threads=threads)
 
 
-def _socket_server():
+def _socket_server() -> SocketModeServer:
     from bot.app import build_app
     from bot.server import SocketModeServer
 
@@ -56,7 +57,7 @@ def _socket_server():
     return SocketModeServer(build_app(runtime(), verify_requests=False), app_token=settings.slack_app_token.get())
 
 
-def _serve_until_stopped(server) -> None:
+def _serve_until_stopped(server: SlackHTTPServer | SocketModeServer) -> None:
     _exit_on_sigterm()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_SECONDS)
     try:

@@ -7,17 +7,16 @@ click (or Slack's retry of one) changes nothing the second time.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import datetime, timedelta
 from typing import Callable
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE, suggestion_done_message
-from bot.listeners.common import member_of, scoped_suggestion
+from bot.listeners.common import acknowledge, member_of, scoped_suggestion
 from bot.runtime import Runtime
 from bot.suggestions import INTERACTION_KIND_FOR
 from bot.timeutil import now_utc
@@ -28,8 +27,6 @@ SNOOZE_FOR = timedelta(days=7)
 CLOSED = frozenset({"done", "dismissed"})
 NOT_YOURS_TEXT = "That suggestion is not about one of your team's customers, so nothing was changed."
 SUGGESTION_ACTIONS = re.compile(f"^({ACTION_DONE}|{ACTION_SNOOZE}|{ACTION_DISMISS})$")
-
-logger = logging.getLogger(__name__)
 
 # (suggestion, session, acting user, now) -> whether anything changed
 Outcome = Callable[[Suggestion, Session, str, datetime], bool]
@@ -81,10 +78,6 @@ def closed_message(suggestion: Suggestion) -> tuple[str, list[dict]]:
         outcome=suggestion.status, post_url=suggestion.post_url, by=suggestion.acted_by,
         until=suggestion.snoozed_until if suggestion.status == "snoozed" else None,
     )
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Mapping
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,11 @@ from models.entities import Customer, Suggestion
 from models.store import StoreError, UnknownNameError, find_customer, match_customer_prefix
 
 _QUOTED = re.compile(r"""^\s*["“”'‘’](?P<name>[^"“”'‘’]+)["“”'‘’]\s*(?P<rest>.*)$""", re.S)
+
+
+def acknowledge(ack: Ack) -> None:
+    """The ack of a listener whose work all happens after it, in a lazy listener."""
+    ack()
 
 
 def member_of(context: BoltContext) -> MemberScope:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import score
 from bot.jobs.score import RelationshipStatus
-from bot.listeners.common import member_of
+from bot.listeners.common import acknowledge, member_of
 from bot.listeners.formatting import customer_title, hourglass_summary, preview, score_summary
 from bot.middleware import MemberScope
 from bot.runtime import Runtime
@@ -72,10 +72,6 @@ def _header(text: str) -> dict[str, Any]:
 
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
-
-
-def acknowledge(ack: Ack) -> None:
-    ack()
 
 
 def register(app: App, runtime: Runtime) -> None:

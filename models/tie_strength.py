@@ -147,19 +147,25 @@ def risk_words(risk: _Risk | None) -> str:
     return f"score {risk.value:.0f} is close to {risk.extra:.0f}, where {risk.stage} is lost"
 
 
-class _Event(NamedTuple):
-    # field order = replay order: plain tuple comparison sorts events without a key function
-    t: float
-    kind: str
-    direction: str
-    at: datetime | int  # as given; see _moment()
+#: One interaction in the replay: (t in days since the epoch, kind, direction, time as given; see
+#: _moment()). A plain tuple: built a million times, and its natural order is the replay order.
+_Event = tuple[float, str, str, "datetime | int"]
 
 
 def _kind_facts(params: ScoringParams) -> dict[str, tuple[float, bool, bool, bool, bool, bool]]:
-    """Kind -> (intimacy weight, gesture, two-way by nature, conversational, service, commercial)."""
-    kinds = set(params.intimacy) | INHERENTLY_TWO_WAY | CONVERSATIONAL | GESTURES | SERVICES | _COMMERCIAL
-    return {kind: (params.intimacy.get(kind, 0.0), kind in GESTURES, kind in INHERENTLY_TWO_WAY,
+    """Kind -> (intimacy weight, gesture, two-way by nature, conversational, service, commercial),
+    built once per intimacy table rather than once per relationship."""
+    key = tuple(sorted(params.intimacy.items()))
+    facts = _KIND_FACTS.get(key)
+    if facts is None:
+        kinds = set(params.intimacy) | INHERENTLY_TWO_WAY | CONVERSATIONAL | GESTURES | SERVICES | _COMMERCIAL
+        facts = _KIND_FACTS[key] = {
+            kind: (params.intimacy.get(kind, 0.0), kind in GESTURES, kind in INHERENTLY_TWO_WAY,
                    kind in CONVERSATIONAL, kind in SERVICES, kind in _COMMERCIAL) for kind in kinds}
+    return facts
+
+
+_KIND_FACTS: dict[tuple, dict[str, tuple[float, bool, bool, bool, bool, bool]]] = {}
 
 
 class _Replay:
@@ -173,7 +179,7 @@ class _Replay:
         "last_contact", "last_contact_at", "last_two_way", "last_two_way_at", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
         "services", "rhythm_gaps", "last_two_way_day", "trials", "purchase_days", "referred",
-        "commerce_reason", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
+        "commerce_event", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
         "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "silence_reference", "transitions",
     )
 
@@ -222,7 +228,7 @@ class _Replay:
         self.trials = 0
         self.purchase_days: set[int] = set()
         self.referred = False
-        self.commerce_reason = ""
+        self.commerce_event: _Event | None = None
         self.commerce_rank = 0
         # path state
         self.stage = "unaware"
@@ -287,13 +293,13 @@ class _Replay:
         """Fold one interaction into the aggregates; True when it is a commercial event.
 
         Runs once per interaction, so it reads its per-kind facts from one table lookup."""
-        t, kind, direction = event.t, event.kind, event.direction
+        t, kind, direction, at = event
         weight, gesture, inherently_two_way, conversational, service, commercial = self.kind_facts[kind]
         first = self.first
         if first is None:
             first = self.first = t
         age = t - first
-        self.last_contact, self.last_contact_at = t, event.at
+        self.last_contact, self.last_contact_at = t, at
         self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
         closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
         if closeness > self.intimacy_max:
@@ -320,7 +326,7 @@ class _Replay:
                 self.rhythm_gaps.append(t - self.last_two_way)
                 self._update_rhythm()
             self.last_two_way_day = day
-            self.last_two_way, self.last_two_way_at = t, event.at
+            self.last_two_way, self.last_two_way_at = t, at
             self.silence_reference = t
             self.score_cap = 100.0
             if t > self.recency_reference:
@@ -341,22 +347,27 @@ class _Replay:
         return commercial and self._apply_commerce(event)
 
     def _apply_commerce(self, event: _Event) -> bool:
-        kind = event.kind
+        """Advance the commercial side of the hourglass (try, buy, repeat, refer)."""
+        t, kind, direction, _ = event
         if kind == "trial":
             self.trials += 1
-            rank, reason = 3, f"trial on {_moment(event.at):%Y-%m-%d}"
+            rank = 3
         elif kind == "purchase":
-            self.purchase_days.add(math.floor(event.t))
-            repeat = len(self.purchase_days) >= 2
-            rank, reason = (5, f"repeat purchase on {_moment(event.at):%Y-%m-%d}") if repeat else (4, f"purchase on {_moment(event.at):%Y-%m-%d}")
-        elif kind == "referral" and event.direction != "outbound":
+            self.purchase_days.add(math.floor(t))
+            rank = 5 if len(self.purchase_days) >= 2 else 4
+        elif kind == "referral" and direction != "outbound":
             self.referred = True
-            rank, reason = 6, f"referral from them on {_moment(event.at):%Y-%m-%d}"
+            rank = 6
         else:
             return False
         if rank > self.commerce_rank:
-            self.commerce_rank, self.commerce_reason = rank, reason
+            self.commerce_rank, self.commerce_event = rank, event
         return True
+
+    def commerce_reason(self) -> str:
+        event = self.commerce_event
+        what = {3: "trial", 4: "purchase", 5: "repeat purchase", 6: "referral from them"}[self.commerce_rank]
+        return f"{what} on {_moment(event[3]):%Y-%m-%d}"
 
     # -- stages ----------------------------------------------------------------------------------
 
@@ -402,7 +413,7 @@ class _Replay:
         target = HOURGLASS_STAGES[rank]
         if target != self.hourglass:
             if self.record:
-                reason = self.commerce_reason if self.commerce_rank >= tie_rank and self.commerce_rank else cause()
+                reason = self.commerce_reason() if self.commerce_rank >= tie_rank and self.commerce_rank else cause()
                 self.transitions.append(Transition("hourglass", _moment(at), self.hourglass, target, score, reason))
             self.hourglass = target
 
@@ -458,7 +469,7 @@ class _Replay:
     def on_event(self, event: _Event) -> None:
         """Apply one interaction, then let the stage, hourglass and risk react to it at once."""
         commercial = self.apply(event)
-        t = event.t
+        t, _, _, at = event
         score = self.score(t)
         self.score_after_event = score
         index = self.stage_index
@@ -467,15 +478,15 @@ class _Replay:
             target = self.desired_stage(score)
             if target != self.stage:
                 if self.may_change(t):
-                    self.change_stage(t, event.at, target, score, lambda: _describe(event))
+                    self.change_stage(t, at, target, score, lambda: _describe(event))
                 else:
                     self.pending_promotion = True
         if commercial:
-            self.update_hourglass(event.at, score, lambda: _describe(event))
+            self.update_hourglass(at, score, lambda: _describe(event))
         if self.at_risk or t - self.silence_reference >= self.p.risk_min_silence_days:
             reason = self.risk(t, lambda _t: score)
             if reason or self.at_risk:
-                self.set_risk(event.at, reason, score, lambda: f"back in touch: {_describe(event)}")
+                self.set_risk(at, reason, score, lambda: f"back in touch: {_describe(event)}")
 
     def advance(self, start: float, end: float, *, inclusive: bool) -> None:
         """Play the daily checkpoints strictly after ``start`` up to ``end``, with no interaction in
@@ -562,18 +573,15 @@ class _Replay:
 
 
 def _describe(event: _Event) -> str:
-    return f"{event.kind} on {_moment(event.at):%Y-%m-%d}"
+    _, kind, _, at = event
+    return f"{kind} on {_moment(at):%Y-%m-%d}"
 
 
 def _events(touches: Iterable[Sequence], until: float) -> list[_Event]:
-    events = []
-    for touch in touches:
-        at, kind, direction = touch[0], touch[1], touch[2]
-        if kind in IGNORED:
-            continue
-        t = at / _MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / _DAY
-        if t <= until:
-            events.append(_Event(t, kind, direction, at))
+    """The interactions up to ``until`` (notes left out) in replay order: time, kind, direction."""
+    events = [(at / _MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / _DAY, kind, direction, at)
+              for at, kind, direction in touches if kind not in IGNORED]
+    events = [event for event in events if event[0] <= until]
     events.sort()
     return events
 
@@ -595,12 +603,13 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
     previous: float | None = None
     events = _events(touches, end)
     for event in events:
-        if probe_score is None and event.t > probe:
+        t = event[0]
+        if probe_score is None and t > probe:
             probe_score = replay.score(probe) if previous is not None and previous <= probe else 0.0
         if previous is not None:
-            replay.advance(previous, event.t, inclusive=False)
+            replay.advance(previous, t, inclusive=False)
         replay.on_event(event)
-        previous = event.t
+        previous = t
     if previous is not None:
         replay.advance(previous, end, inclusive=True)
     if probe_score is None:
@@ -642,12 +651,13 @@ def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime,
     else:
         words["recency"] = f"{end - replay.last_contact:.0f} days since last contact, none of it two-way"
     words["duration"] = f"in touch for {replay.last_contact - replay.first:.0f} days"
-    recent = sum(1 for e in events if e.t > end - _INTENSITY_WINDOW_DAYS)
+    recent = sum(1 for e in events if e[0] > end - _INTENSITY_WINDOW_DAYS)
     words["intensity"] = f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
     if replay.intimacy_event is not None:
-        words["intimacy"] = f"{replay.intimacy_event.kind} on {short_date(_moment(replay.intimacy_event.at), as_of)}"
+        _, kind, _, at = replay.intimacy_event
+        words["intimacy"] = f"{kind} on {short_date(_moment(at), as_of)}"
     words["reciprocity"] = f"{replay.in_count} contact(s) from them, {replay.out_count} from us"
-    latest = ", ".join(f"{e.kind} on {short_date(_moment(e.at), as_of)}" for e in replay.services[-2:][::-1])
+    latest = ", ".join(f"{kind} on {short_date(_moment(at), as_of)}" for _, kind, _, at in replay.services[-2:][::-1])
     words["services"] = f"{len(replay.services)} service(s): {latest}"
     if points["cap"] > 0:
         words["cap"] = "a score cannot go below 0"

@@ -17,6 +17,7 @@ from fakes.slack_requests import SIGNING_SECRET, SlackRequest
 from fakes.slack_world import ROSTER, InlineExecutor
 from models.roster_sync import apply_roster
 
+
 @pytest.fixture
 def fake_slack():
     with FakeSlackAPI() as fake:

@@ -172,13 +172,13 @@ class _Replay:
     """The running state of one relationship while its interactions are replayed in time order."""
 
     __slots__ = (
-        "p", "intimacy_of", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
+        "p", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
         "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
         "inv_services_scale", "reply_window", "one_way_offset", "kind_facts", "recency_reference",
         "steady_points", "score_cap", "pending_promotion", "promote", "demote", "stage_index", "first",
-        "last_contact", "last_contact_at", "last_two_way", "last_two_way_at", "last_in_conv", "last_out_conv",
+        "last_contact", "last_contact_at", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
-        "services", "rhythm_gaps", "last_two_way_day", "trials", "purchase_days", "referred",
+        "services", "rhythm_gaps", "last_two_way_day", "purchase_days",
         "commerce_event", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
         "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "silence_reference", "transitions",
     )
@@ -187,7 +187,6 @@ class _Replay:
         p = params
         self.p = p
         self.record = record  # keep the transitions with their reasons (not needed to know the stage)
-        self.intimacy_of = p.intimacy
         self.w = tuple(p.weight(c) for c in COMPONENTS)
         self.int_h0, self.int_k = p.intensity_half_life_days, p.intensity_half_life_growth
         self.int_pow = math.log(2) / self.int_k
@@ -214,7 +213,6 @@ class _Replay:
         self.last_contact: float | None = None
         self.last_contact_at: datetime | None = None
         self.last_two_way: float | None = None
-        self.last_two_way_at: datetime | None = None
         self.last_in_conv = -math.inf
         self.last_out_conv = -math.inf
         self.intensity_sum = 0.0
@@ -225,9 +223,7 @@ class _Replay:
         self.services: list[_Event] = []
         self.rhythm_gaps: deque[float] = deque(maxlen=_RHYTHM_GAPS)
         self.last_two_way_day: int | None = None
-        self.trials = 0
         self.purchase_days: set[int] = set()
-        self.referred = False
         self.commerce_event: _Event | None = None
         self.commerce_rank = 0
         # path state
@@ -326,7 +322,7 @@ class _Replay:
                 self.rhythm_gaps.append(t - self.last_two_way)
                 self._update_rhythm()
             self.last_two_way_day = day
-            self.last_two_way, self.last_two_way_at = t, at
+            self.last_two_way = t
             self.silence_reference = t
             self.score_cap = 100.0
             if t > self.recency_reference:
@@ -350,13 +346,11 @@ class _Replay:
         """Advance the commercial side of the hourglass (try, buy, repeat, refer)."""
         t, kind, direction, _ = event
         if kind == "trial":
-            self.trials += 1
             rank = 3
         elif kind == "purchase":
             self.purchase_days.add(math.floor(t))
             rank = 5 if len(self.purchase_days) >= 2 else 4
         elif kind == "referral" and direction != "outbound":
-            self.referred = True
             rank = 6
         else:
             return False

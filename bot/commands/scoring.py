@@ -25,6 +25,9 @@ from models.store import team_by_name
 from models.tie_strength import assess
 
 
+_FEW_FOR_A_FIT = 30  # below this many ratings, a fitted weight set is flagged as tentative
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(status)
     cli.add_command(calibrate)
@@ -120,6 +123,9 @@ def calibrate(fit: bool) -> None:
     for name in COMPONENTS:
         click.echo(f"  {name:<12} {params.weight(name):7.1f} {weights[name]:7.1f}")
     click.echo("")
+    if len(points) < _FEW_FOR_A_FIT:
+        click.echo(f"Only {len(points)} ratings: a fit this small follows them closely and may not generalise; "
+                   f"check it against new ratings before relying on it.")
     click.echo("To use the fitted weights, put this in strongtie.toml:")
     click.echo("[scoring]")
     for name in COMPONENTS:

@@ -176,3 +176,22 @@ def test_calibrate_reports_error_and_fits_weights(seeded, sessions):
         assert session.scalar(select(func.count(func.distinct(Rating.customer_id)))) == 4
     # four customers cannot reach the fitting minimum: still refused, politely
     assert "at least 8 needed" in seeded("calibrate", "--fit").output
+
+
+def test_calibrate_fit_shows_before_after_and_the_toml_to_paste(cli, roster_file, sessions):
+    customers = "\n".join(f"      - {{name: C{i}, company: Co, owner: U0EAST1, revenue: {100 - i}}}" for i in range(9))
+    roster = ("teams:\n  - name: East\n    slack_channel: C0000001\n    members: [{slack_user: U0EAST1, name: Dana}]\n"
+              f"    customers:\n{customers}\n")
+    assert cli("roster", "import", str(roster_file(roster))).exit_code == 0
+    with sessions.begin() as session:
+        for i in range(9):
+            customer = find_customer(f"C{i}", session=session)
+            for week in range(i + 1):
+                log_interaction(customer, "call", session=session, occurred_at=START + timedelta(days=6 * week))
+            record_rating(customer, i, session=session, rated_at=START + timedelta(days=60))
+    result = cli("calibrate", "--fit")
+    assert result.exit_code == 0, result.output
+    assert "9 rated relationship(s)" in result.output
+    assert "Current weights: MAE" in result.output and "Fitted weights : MAE" in result.output
+    assert "may not generalise" in result.output
+    assert "[scoring]" in result.output and "weight_recency = " in result.output

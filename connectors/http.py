@@ -96,6 +96,11 @@ class HttpClient:
                 redirect=False,
                 preload_content=False,
             )
+        except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
+            reason = str(exc).rsplit("Failed to establish a new connection: ", 1)[-1]
+            raise RetriableError(f"could not connect to {url}: {reason}") from None
+        except urllib3.exceptions.ConnectTimeoutError:
+            raise RetriableError(f"timed out after {self.limits.connect_timeout:.0f} s connecting to {url}") from None
         except urllib3.exceptions.TimeoutError:
             raise RetriableError(f"timed out after {read_timeout:.0f} s waiting for {url}") from None
         except urllib3.exceptions.HTTPError as exc:

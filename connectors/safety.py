@@ -12,7 +12,7 @@ import socket
 from typing import Callable
 from urllib.parse import urlsplit
 
-from connectors.base import FatalError
+from connectors.base import FatalError, RetriableError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 ALLOW_HINT = "set STRONGTIE_ALLOW_PRIVATE_NETWORKS=1 to allow it"
@@ -73,8 +73,8 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve_add
         return
     try:
         addresses = resolver(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise UnsafeURLError(f"refused {url!r}: its host {host} does not resolve ({exc})") from None
+    except (OSError, UnicodeError) as exc:  # DNS trouble is usually passing: retry, do not refuse
+        raise RetriableError(f"could not resolve {host} for {url} ({exc})") from None
     for address in addresses:
         problem = address_problem(address)
         if problem:

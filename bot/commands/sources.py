@@ -39,9 +39,9 @@ def poll(force: bool) -> None:
             summary = poll_job(rt, force=force, progress=show)
     else:
         summary = poll_job(rt, force=force)
+    click.echo(summary.line())
     for problem in summary.problems:
         click.echo(f"  {problem}", err=True)
-    click.echo(summary.line())
 
 
 def source_row(source: Source, posts: int, month_spend: dict[str, float] | None = None) -> dict:

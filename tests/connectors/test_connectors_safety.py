@@ -4,6 +4,7 @@ import socket
 
 import pytest
 
+from connectors.base import RetriableError
 from connectors.safety import UnsafeURLError, address_problem, check_url
 
 
@@ -55,11 +56,11 @@ def test_a_name_with_any_private_address_is_refused():
         check_url("https://blog.example/feed", allow_private=False, resolver=lambda host, port: ["93.184.216.34", "10.0.0.7"])
 
 
-def test_an_unresolvable_host_is_refused():
+def test_an_unresolvable_host_is_retried_later():
     def fail(host, port):
         raise socket.gaierror("Name or service not known")
 
-    with pytest.raises(UnsafeURLError, match="does not resolve"):
+    with pytest.raises(RetriableError, match="could not resolve nowhere.invalid"):
         check_url("https://nowhere.invalid/feed", allow_private=False, resolver=fail)
 
 

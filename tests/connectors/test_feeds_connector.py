@@ -221,3 +221,10 @@ def test_identity_falls_back_to_the_normalised_link_then_a_hash(server, connecto
 
 def test_normalise_link_keeps_meaningful_parts():
     assert normalise_link("http://Example.com:8080/a/b?x=1") == "http://example.com:8080/a/b?x=1"
+
+
+def test_a_refused_connection_is_retriable_and_says_so(connector):
+    url = "http://127.0.0.1:9/feed.xml"  # the discard port: nothing listens on loopback here
+    with pytest.raises(RetriableError, match="could not connect") as raised:
+        read(connector, url)
+    assert "timed out" not in raised.value.message

@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator, Mapping
 
@@ -166,6 +166,7 @@ class XBudget:
     """
 
     per_source: int | None  # None: no cap configured
+    remaining: int = 0  # posts left this month
     wait_until: datetime | None = None
 
     @classmethod
@@ -179,11 +180,20 @@ class XBudget:
             return cls(per_source=0, wait_until=end)
         paced_until = start + (end - start) * (used / allowed)
         if now < paced_until:
-            return cls(per_source=0, wait_until=paced_until)
-        per_source = remaining // max(1, due)
-        if per_source < min_page:  # too little left for everyone this pass: serve the first few
-            per_source = min_page
-        return cls(per_source=per_source)
+            return cls(per_source=0, remaining=remaining, wait_until=paced_until)
+        # Too little left for everyone this pass: the first sources get a minimal read each.
+        return cls(per_source=max(min_page, remaining // max(1, due)), remaining=remaining)
+
+    def shares(self, count: int) -> list[int]:
+        """Posts each of ``count`` X sources may read this pass, in order (0: wait)."""
+        if self.wait_until is not None or self.per_source is None:
+            return [0] * count
+        left, result = self.remaining, []
+        for _ in range(count):
+            share = min(self.per_source, left)
+            result.append(share if share >= 1 else 0)
+            left -= result[-1]
+        return result
 
 
 class _Scheduler:
@@ -269,20 +279,19 @@ class _Pass:
         x_tasks = [t for t in tasks if t.ref.kind == "twitter"]
         if not x_tasks or not self.settings.x_bearer_token:
             return tasks
-        x_connector = x_tasks[0].connector
-        min_page = x_connector.min_page_size if isinstance(x_connector, PagedConnector) else 1
+        connector = x_tasks[0].connector
+        min_page = connector.min_page_size if isinstance(connector, PagedConnector) else 1
         budget = XBudget.plan(self.settings, used=used, due=len(x_tasks), now=self.now, min_page=min_page)
         if budget.per_source is None:
             return tasks
-        remaining = (int(self.settings.x_monthly_budget_usd / self.settings.x_price_per_post_usd) - used) if budget.wait_until is None else 0
+        shares = dict(zip((t.source_id for t in x_tasks), budget.shares(len(x_tasks))))
         planned: list[_Task] = []
         for task in tasks:
-            if task.ref.kind != "twitter":
+            share = shares.get(task.source_id)
+            if share is None:
                 planned.append(task)
-            elif remaining >= min_page and budget.per_source:
-                share = min(budget.per_source, remaining)
-                remaining -= share
-                planned.append(_Task(**{**task.__dict__, "limit": share}))
+            elif share >= min_page:
+                planned.append(replace(task, limit=share))
             else:
                 self._postpone_for_budget(task, budget.wait_until or month_bounds(self.now)[1])
         return planned

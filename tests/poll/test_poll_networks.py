@@ -84,7 +84,7 @@ def test_x_budget_pacing(used, now, waits_until):
     budget = XBudget.plan(settings, used=used, due=2, now=now, min_page=5)
     assert budget.wait_until == waits_until
     if waits_until is None:
-        assert budget.per_source == (100 - used) // 2
+        assert budget.per_source == (100 - used) // 2 and budget.shares(2) == [(100 - used) // 2] * 2
 
 
 def test_no_budget_means_no_cap():
@@ -137,3 +137,10 @@ def test_networks_without_a_token_are_skipped_quietly(make_runtime, add_sources,
         source = row(sessions, source_id)
         assert source.last_status == "skipped" and source.error_count == 0
         assert "is not set" in source.last_error
+
+
+def test_a_scarce_budget_serves_the_first_sources_a_minimal_read_each():
+    settings = Settings(x_monthly_budget_usd=1.0, x_price_per_post_usd=0.01)  # 100 posts a month
+    budget = XBudget.plan(settings, used=88, due=3, now=datetime(2026, 11, 30, tzinfo=timezone.utc), min_page=5)
+    assert budget.shares(3) == [5, 5, 2]  # the last share is under X's minimum page: it waits
+    assert sum(budget.shares(3)) <= 100 - 88

@@ -152,12 +152,15 @@ class Connector(ABC):
         return f"{text}: {detail}" if detail else text
 
     def error_for_status(self, status: int, headers: Mapping[str, str], detail: str = "") -> ConnectorError | None:
-        """The classified error an HTTP status means, or None for success (2xx/304)."""
+        """The classified error an HTTP status means, or None for success (2xx/304).
+
+        ``headers`` must look names up case-insensitively (urllib3's and requests' both do).
+        """
         if status < 400:
             return None
         message = self.describe_status(status, detail)
         if status == 429 or status >= 500:
-            retry_after = retry_after_seconds(headers.get("Retry-After") or headers.get("retry-after"))
+            retry_after = retry_after_seconds(headers.get("Retry-After"))
             if status == 429:
                 message = f"rate limited (429){': ' + detail if detail else ''}"
             elif status not in self.status_messages:

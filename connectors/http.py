@@ -31,7 +31,7 @@ class HttpResponse:
     status: int
     url: str  # the URL that finally answered
     permanent_url: str  # the URL to poll from now on (moves only along 301/308 hops)
-    headers: Mapping[str, str]
+    headers: Mapping[str, str]  # case-insensitive, as HTTP header names are
     body: bytes
 
 
@@ -75,7 +75,7 @@ class HttpClient:
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
                 body = self._read_body(response, current, deadline) if response.status == 200 else self._discard(response)
-                return HttpResponse(response.status, current, permanent, dict(response.headers), body)
+                return HttpResponse(response.status, current, permanent, response.headers, body)
             self._discard(response)
             target = urljoin(current, location)
             still_permanent = still_permanent and response.status in PERMANENT_REDIRECTS

@@ -228,3 +228,10 @@ def test_a_refused_connection_is_retriable_and_says_so(connector):
     with pytest.raises(RetriableError, match="could not connect") as raised:
         read(connector, url)
     assert "timed out" not in raised.value.message
+
+
+def test_validators_are_read_whatever_the_header_case(server, connector):
+    headers = {"etag": '"lower"', "last-modified": "Sun, 01 Nov 2026 00:00:00 GMT", "retry-after": "1"}
+    url = server.add("/case.xml", Route(body=rss(sample_items("c", 1)), validators=False, headers=headers))
+    cursor = read(connector, url).cursor
+    assert (cursor.etag, cursor.last_modified) == ('"lower"', "Sun, 01 Nov 2026 00:00:00 GMT")

@@ -192,7 +192,8 @@ class PagedConnector(Connector):
     max_page_size: ClassVar[int] = 100
     #: Smallest page the API accepts.
     min_page_size: ClassVar[int] = 1
-    #: A first read takes one page only: a source's back catalogue is not news.
+    #: Most pages a later read follows. A first read takes one page only: a source's back
+    #: catalogue is not news (and on X it would be billed).
     max_pages: ClassVar[int] = 10
 
     def prepare(self, source: SourceRef, cursor: Cursor) -> Cursor:

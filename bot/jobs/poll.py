@@ -255,7 +255,6 @@ class _Pass:
         started = time.monotonic()
         connectors = build_connectors(self.settings)
         tasks = self._plan(connectors)
-        self.summary.sources = len(tasks)
         limiter = _HostLimiter(self.settings.poll_per_host)
         pool = ThreadPoolExecutor(max_workers=self.settings.poll_concurrency, thread_name_prefix="poll")
         try:
@@ -263,7 +262,7 @@ class _Pass:
             for done, future in enumerate(as_completed(futures), start=1):
                 self._store(future.result())
                 if self.progress:
-                    self.progress(done, len(tasks))
+                    self.progress(done, len(futures))
         finally:
             # On a crash, do not keep reading sources whose results nobody will store.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -275,6 +274,7 @@ class _Pass:
         with self.runtime.session() as session:
             sources = poll_store.pollable_sources(session=session, now=self.now, force=self.force)
             tasks = [_task_for(source, connectors[source.kind]) for source in sources]
+            self.summary.sources = len(tasks)
             used = poll_store.api_units(X_PROVIDER, month_period(self.now), session=session)
         x_tasks = [t for t in tasks if t.ref.kind == "twitter"]
         if not x_tasks or not self.settings.x_bearer_token:

@@ -58,7 +58,7 @@ def test_the_monthly_budget_is_never_passed_and_polls_are_spaced(x_api, make_run
 
     x_api.post("ann", 10)
     later = poll_job(runtime, force=True, now=NOW + timedelta(days=1))
-    assert later.new_posts == 0 and later.skipped == 2
+    assert later.new_posts == 0 and later.skipped == 2 and later.sources == 2
     assert x_api.posts_served == 12
     next_month = datetime(2026, 12, 1, tzinfo=timezone.utc)
     assert all(row(sessions, i).last_status == "budget" and row(sessions, i).next_check_at == next_month for i in ids)

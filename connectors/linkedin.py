@@ -23,7 +23,7 @@ from linkedin_v2.models import AccessToken
 
 from connectors.base import (
     Cursor,
-    FatalError,
+    FetchResult,
     NotConfiguredError,
     Page,
     PagedConnector,
@@ -71,7 +71,7 @@ class LinkedInConnector(PagedConnector):
     def host(self, source: SourceRef) -> str:
         return (urlsplit(self.api_url).hostname or "linkedin").lower()
 
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None):
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
         if not self._token:
             raise NotConfiguredError("LINKEDIN_ACCESS_TOKEN is not set, so LinkedIn sources are skipped (see docs/connectors.md)")
         return super().fetch(source, cursor, limit=limit)

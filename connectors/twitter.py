@@ -27,6 +27,7 @@ from connectors.base import (
     DAY_SECONDS,
     Cursor,
     FatalError,
+    FetchResult,
     NotConfiguredError,
     Page,
     PagedConnector,
@@ -36,7 +37,7 @@ from connectors.base import (
     SourceRef,
     redact,
 )
-from connectors.text import TITLE_LIMIT, plain_text
+from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 TWEEPY_HOST = "https://api.twitter.com"
 ACCESS_LEVEL_CODES = frozenset({453})  # "you currently have access to a subset of endpoints"
@@ -102,7 +103,7 @@ class XConnector(PagedConnector):
     def host(self, source: SourceRef) -> str:
         return (urlsplit(self.api_url).hostname or "x").lower()
 
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None):
+    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
         if not self._token:
             raise NotConfiguredError("X_BEARER_TOKEN is not set, so X sources are skipped (see docs/connectors.md)")
         return super().fetch(source, cursor, limit=limit)
@@ -139,7 +140,7 @@ class XConnector(PagedConnector):
         return Record(
             external_id=str(tweet["id"]),
             url=f"https://x.com/{source.target}/status/{tweet['id']}",
-            title=plain_text(text, limit=TITLE_LIMIT // 3),
+            title=truncate(text, TITLE_LIMIT // 3),
             text=text,
             published_at=_parse_time(tweet.get("created_at")),
             author=f"@{source.target}",

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from sqlalchemy import BigInteger, ColumnElement, cast, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.timeutil import now_utc
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 _FETCH_ROWS = 10_000  # rows per fetchmany(): row-at-a-time fetching costs a second per million
+_IN_LIST = 5000
 _SCAN_ABOVE = 500  # customers; beyond this one table scan beats an index probe per customer
 _SHARED_STRINGS = {name: name for name in (*INTERACTION_KINDS, *DIRECTIONS)}
 
@@ -188,38 +190,63 @@ def relationship_statuses(*, session: Session, as_of: datetime, team_id: int | N
 
 def _store(results: list[tuple[Customer, Assessment]], *, session: Session, as_of: datetime) -> tuple[int, int]:
     """Upsert the snapshots at ``as_of`` and make the stored stage changes up to ``as_of`` equal the
-    replayed path. Returns (changes added, changes removed)."""
+    replayed path. Returns (changes added, changes removed).
+
+    Conflict-tolerant inserts, because two writers can store the same path at once (two
+    ``/tie log`` for one customer, or the scheduled job next to a Slack rescore): both compute
+    the same rows, so whichever lands second simply finds them there.
+    """
+    insert = _dialect_insert(session)
     ids = [customer.id for customer, _ in results]
-    snapshots = {s.customer_id: s for s in session.scalars(
-        select(ScoreSnapshot).where(ScoreSnapshot.as_of == as_of, ScoreSnapshot.customer_id.in_(ids)))}
-    stored: dict[int, dict[tuple[str, datetime, str], StageChange]] = defaultdict(dict)
-    for change in session.scalars(select(StageChange).where(StageChange.customer_id.in_(ids),
-                                                            StageChange.changed_at <= as_of)):
-        stored[change.customer_id][(change.track, change.changed_at, change.to_stage)] = change
-    added = removed = 0
+    stored: dict[int, dict[tuple[str, datetime, str], int]] = defaultdict(dict)
+    for chunk in _chunks(ids):
+        query = (select(StageChange.customer_id, StageChange.id, StageChange.track, StageChange.changed_at,
+                        StageChange.to_stage)
+                 .where(StageChange.customer_id.in_(chunk), StageChange.changed_at <= as_of))
+        for customer_id, change_id, track, changed_at, to_stage in session.execute(query):
+            stored[customer_id][(track, changed_at, to_stage)] = change_id
+    snapshots: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    stale: list[int] = []
     for customer, result in results:
-        values = dict(score=result.score, stage=result.stage, hourglass=result.hourglass, at_risk=result.at_risk,
-                      components={k: round(v, 4) for k, v in result.components.items()})
-        snapshot = snapshots.get(customer.id)
-        if snapshot is None:
-            session.add(ScoreSnapshot(customer_id=customer.id, as_of=as_of, **values))
-        else:
-            for name, value in values.items():
-                setattr(snapshot, name, value)
+        snapshots.append(dict(customer_id=customer.id, as_of=as_of, score=result.score, stage=result.stage,
+                              hourglass=result.hourglass, at_risk=result.at_risk,
+                              components={k: round(v, 4) for k, v in result.components.items()}))
         wanted = {(t.track, t.at, t.to_stage): t for t in reversed(result.transitions)}
         have = stored.get(customer.id, {})
-        stale = [change.id for key, change in have.items() if key not in wanted]
-        if stale:
-            session.execute(delete(StageChange).where(StageChange.id.in_(stale)))
-            removed += len(stale)
-        for key, transition in wanted.items():
-            if key not in have:
-                session.add(StageChange(customer_id=customer.id, track=transition.track,
-                                        from_stage=transition.from_stage, to_stage=transition.to_stage,
-                                        changed_at=transition.at, score=transition.score, reason=transition.reason))
-                added += 1
-    session.flush()
-    return added, removed
+        stale += [change_id for key, change_id in have.items() if key not in wanted]
+        added += [dict(customer_id=customer.id, track=t.track, from_stage=t.from_stage, to_stage=t.to_stage,
+                       changed_at=t.at, score=t.score, reason=t.reason)
+                  for key, t in wanted.items() if key not in have]
+    for chunk in _chunks(stale):
+        session.execute(delete(StageChange).where(StageChange.id.in_(chunk)))
+    if snapshots:
+        upsert = insert(ScoreSnapshot)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[ScoreSnapshot.customer_id, ScoreSnapshot.as_of],
+            set_={name: upsert.excluded[name] for name in ("score", "stage", "hourglass", "at_risk", "components")})
+        session.execute(upsert, snapshots)
+    if added:
+        session.execute(insert(StageChange).on_conflict_do_nothing(
+            index_elements=[StageChange.customer_id, StageChange.track, StageChange.changed_at, StageChange.to_stage]),
+            added)
+    return len(added), len(stale)
+
+
+def _dialect_insert(session: Session):
+    """The INSERT construct with ON CONFLICT support for the backend in use (SQLite or PostgreSQL)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"strongtie stores scores on SQLite or PostgreSQL, not {name}")
+
+
+def _chunks(values: list[int]) -> Iterator[list[int]]:
+    """Slices of at most _IN_LIST ids: every backend accepts an IN list that long."""
+    for start in range(0, len(values), _IN_LIST):
+        yield values[start:start + _IN_LIST]
 
 
 def score_job(runtime: Runtime, *, as_of: datetime | None = None,

@@ -146,3 +146,36 @@ def test_user_text_can_never_mention_anyone_or_forge_a_link(send, fake_slack, ru
     assert "&lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U0LEE&gt; &lt;https://evil.example|your invoice&gt; &amp; @channel" in replies()[1]
     for call in fake_slack.calls:
         assert "link_names" not in call.args and call.args.get("parse") != "full"
+
+
+def test_a_rescore_conflicting_with_a_concurrent_one_still_logs_and_scores(send, fake_slack, runtime, replies, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.jobs import score
+
+    real, calls = score.rescore_customer, []
+
+    def first_conflicts(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:  # what PostgreSQL raises when a concurrent rescore stored the same stage change
+            raise IntegrityError("INSERT INTO stage_changes ...", {}, Exception("duplicate key value"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(score, "rescore_customer", first_conflicts)
+    send(tie(fake_slack, "log Jane Doe call"))
+    assert len(interactions(runtime)) == 1 and len(calls) == 2
+    assert re.search(r"\d+/100", replies()[0])
+
+
+def test_a_rescore_that_keeps_failing_does_not_lose_the_touch(send, fake_slack, runtime, replies, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.jobs import score
+
+    def always_conflicts(*args, **kwargs):
+        raise IntegrityError("INSERT INTO stage_changes ...", {}, Exception("duplicate key value"))
+
+    monkeypatch.setattr(score, "rescore_customer", always_conflicts)
+    send(tie(fake_slack, "log Jane Doe call"))
+    assert len(interactions(runtime)) == 1
+    assert "Logged a call with *Jane Doe*" in replies()[0] and "next scoring run" in replies()[0]

@@ -16,7 +16,7 @@ from fakes.slack_world import DANA, count
 from models.entities import Interaction
 
 
-def eventually(condition, timeout: float = 15.0) -> bool:
+def eventually(condition, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

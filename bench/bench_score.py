@@ -9,6 +9,7 @@ Run: ``.venv/bin/python bench/bench_score.py [--relationships N] [--interactions
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import resource
@@ -90,11 +91,13 @@ def main() -> None:
         with session_scope(sessions) as session:
             statuses = relationship_statuses(session=session, as_of=AS_OF, params=params)
         elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
-        with session_scope(sessions) as session:  # the load alone, for the split below
+        with session_scope(sessions) as session:  # the load alone, as scoring does it (cyclic GC paused)
+            gc.disable()
             began = time.perf_counter()
             customers = tracked_customers(session=session)
             load_touches([c.id for c in customers], session=session, until=AS_OF)
             loading = time.perf_counter() - began
+            gc.enable()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         stages: dict[str, int] = {}
         for s in statuses:
@@ -107,6 +110,9 @@ def main() -> None:
         rescore_ms = (time.perf_counter() - began) * 1000
         engine.dispose()
     per_relationship = args.interactions / args.relationships
+    verdict = ("within the goals" if elapsed < 10 and rss_after < 500 else
+               f"over the 10 s goal on this run ({cpu:.1f} s of CPU while the machine's load average was "
+               f"{load:.1f} on {os.cpu_count()} CPUs)" if rss_after < 500 else "over the memory goal")
     markdown = f"""## Scoring (tie-strength model)
 
 `bench/bench_score.py`: {args.relationships:,} relationships, {args.interactions:,} interactions
@@ -121,7 +127,9 @@ loads them from the store and replays every relationship's full stage path.
 | peak memory of the scoring process (RSS; {rss_before:.0f} MB before scoring) | {rss_after:.0f} MB | < 500 MB |
 | rescore one relationship after a new interaction (load, replay, store, commit) | {rescore_ms:.1f} ms | instant |
 
-Load average when scoring began: {load:.1f} on {os.cpu_count()} CPUs (other work shares the machine).
+Verdict: {verdict}. Interaction kinds and directions are drawn uniformly at random, a stress case
+(a fifth of them purchases, referrals, intros or trials, long random silences that keep the risk
+checks busy), which is also why nearly every relationship ends up a strong tie.
 Stages found: {", ".join(f"{k} {v:,}" for k, v in sorted(stages.items()))}; the rescored relationship: {status.stage}, {status.score:.0f}.
 """
     print(markdown)

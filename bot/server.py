@@ -43,6 +43,7 @@ class SlackHTTPServer:
 
     def __init__(self, app: App, *, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
         self._server = waitress.create_server(wsgi_app(app), host=host, port=port, threads=threads, ident="strongtie")
+        self._serving = threading.Event()
 
     @property
     def host(self) -> str:
@@ -59,14 +60,30 @@ class SlackHTTPServer:
     def serve(self) -> None:
         """Serve until :meth:`stop` (from another thread) or SystemExit/KeyboardInterrupt (a signal)."""
         log.info("serving Slack requests at %s with %d threads", self.url, self._server.adj.threads)
+        self._serving.set()
         try:
             self._server.run()  # on SystemExit/KeyboardInterrupt waitress lets running requests finish
         finally:
+            self._serving.clear()
             self._close_sockets()
 
-    def stop(self) -> None:
-        """Stop serving: close the listening socket and connections, then let the workers finish."""
-        self._close_sockets()
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving: close the listening socket and connections, then let the workers finish.
+
+        The sockets are closed by the event loop's own thread (through waitress's trigger): closing
+        them from another thread while it waits in select() would pull descriptors from under it.
+        """
+        closed = threading.Event()
+
+        def close_from_loop() -> None:
+            self._close_sockets()
+            closed.set()
+
+        if self._serving.is_set():
+            self._server.trigger.pull_trigger(close_from_loop)
+            closed.wait(timeout)
+        if not closed.is_set():
+            self._close_sockets()
         self._server.task_dispatcher.shutdown()
 
     def _close_sockets(self) -> None:

@@ -32,6 +32,8 @@ class LoopbackServer:
                     with fake._lock:
                         fake.in_flight -= 1
 
+            do_POST = do_GET
+
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

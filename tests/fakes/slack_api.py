@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -25,42 +26,19 @@ class SlackCall:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(LoopbackServer):
     def __init__(self, token: str = "xoxb-test-token") -> None:
+        super().__init__()
         self.token = token
         self.calls: list[SlackCall] = []
         self.uploaded: list[bytes] = []  # raw file bodies sent to the upload URL (files_upload_v2)
         self._rate_limited: dict[str, int] = {}
         self._ts = itertools.count(1)
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # keep test output clean
-                pass
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            do_GET = do_POST
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # lifecycle -----------------------------------------------------------------------------
-    def __enter__(self) -> "FakeSlackAPI":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/"
+        """What SLACK_API_URL should be set to."""
+        return super().base_url + "/api/"
 
     # test controls ---------------------------------------------------------------------------
     def fail_next(self, method: str, times: int = 1) -> None:
@@ -90,17 +68,7 @@ class FakeSlackAPI:
                 args[key] = json.loads(args[key])
         return args
 
-    def _reply(self, handler: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
-        body = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?")[0]
         method = path.rsplit("/", 1)[-1]
         args = self._read_args(handler)
@@ -112,12 +80,12 @@ class FakeSlackAPI:
                 self._rate_limited[method] = remaining - 1
             self.calls.append(SlackCall(method, args, token))
         if remaining:
-            self._reply(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            self.send_json(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
             return
         if token != self.token and method not in {"api.test"}:
-            self._reply(handler, 200, {"ok": False, "error": "invalid_auth"})
+            self.send_json(handler, 200, {"ok": False, "error": "invalid_auth"})
             return
-        self._reply(handler, 200, self._answer(method, args))
+        self.send_json(handler, 200, self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"

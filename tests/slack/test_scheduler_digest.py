@@ -18,9 +18,11 @@ def _restart_with_pending_digest(runtime, holder: str, job_id: str, due: datetim
     """Start a scheduler whose stored digest run is pending at ``due`` and wait until it has run."""
     before = StrongtieScheduler(runtime, holder=f"{holder}-before")
     before.start()
-    before.scheduler.pause()
-    before.scheduler.modify_job(job_id, next_run_time=due)
     before.shutdown()
+    editor = StrongtieScheduler(runtime, holder="store-editor")  # edits the store, never runs a job
+    editor.scheduler.start(paused=True)
+    editor.scheduler.modify_job(job_id, next_run_time=due)
+    editor.scheduler.shutdown()
     after = StrongtieScheduler(runtime, holder=holder)
     finished = threading.Event()
     after.scheduler.add_listener(lambda event: finished.set() if event.job_id == job_id else None,

@@ -86,10 +86,17 @@ def set_digest_time(runtime, name: str, when: datetime) -> None:
 
 
 def stop_with_pending_run(sched: StrongtieScheduler, job_id: str, due: datetime) -> None:
-    """What a process that died before ``due`` leaves in the job store: that run still pending."""
-    sched.scheduler.pause()
-    sched.scheduler.modify_job(job_id, next_run_time=due)
+    """Stop ``sched`` and leave in the job store what a process that died before ``due`` would have
+    left: that run still pending. The store is edited by a scheduler that never runs jobs."""
     sched.shutdown(wait=True)
+    pending_run_stored(sched.runtime, job_id, due)
+
+
+def pending_run_stored(runtime, job_id: str, due: datetime) -> None:
+    editor = StrongtieScheduler(runtime, holder="store-editor")
+    editor.scheduler.start(paused=True)
+    editor.scheduler.modify_job(job_id, next_run_time=due)
+    editor.scheduler.shutdown()
 
 
 def test_job_ids_are_stable_and_replaced_on_restart(runtime, schedulers):

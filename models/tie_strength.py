@@ -63,7 +63,7 @@ class Touch(NamedTuple):
     loader passes those so that scoring a million interactions needs no million datetimes.
     """
 
-    at: datetime
+    at: datetime | int
     kind: str
     direction: str = "mutual"
 

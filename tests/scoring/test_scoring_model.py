@@ -279,3 +279,16 @@ def test_the_one_way_cap_is_explained():
     touches = [Touch(START + timedelta(days=i), "email", "outbound") for i in range(0, 60, 3)]
     result = assess(touches, touches[-1].at)
     assert any("only gone one way" in line for line in result.explanation) or result.components["cap"] == 0
+
+
+@property_settings
+@given(histories)
+def test_epoch_microseconds_and_the_short_paths_give_the_same_verdict(touches):
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    as_integers = [Touch((t.at - epoch) // timedelta(microseconds=1), t.kind, t.direction) for t in touches]
+    full = assess(touches, AS_OF)
+    assert assess(as_integers, AS_OF) == full
+    quick = assess(touches, AS_OF, history=False, explain=False)
+    assert (quick.score, quick.stage, quick.stage_since, quick.hourglass, quick.at_risk, quick.risk_reason) == (
+        full.score, full.stage, full.stage_since, full.hourglass, full.at_risk, full.risk_reason)
+    assert quick.transitions == []

@@ -495,15 +495,16 @@ class _Replay:
             return
         if self.stage_index <= 1 and not self.pending_promotion and not self.at_risk:
             return  # nothing to lose below weak_tie, and no promotion waits
-        cache: dict[float, float] = {}
+        end_score = None
         if not self.pending_promotion:
             # Fast path, the common case: no demotion by the last day and no risk flag to raise.
             threshold = self.demote[self.stage_index]
             if threshold > 0:
-                cache[last_day] = self.score(float(last_day))
-            if cache.get(last_day, threshold) >= threshold and (
+                end_score = self.score(float(last_day))
+            if (end_score is None or end_score >= threshold) and (
                     self.at_risk or last_day - self.silence_reference < self.p.risk_min_silence_days):
                 return
+        cache: dict[float, float] = {} if end_score is None else {last_day: end_score}
 
         def score_on(day: float) -> float:
             if day not in cache:

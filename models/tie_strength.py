@@ -54,6 +54,7 @@ _COMMERCIAL = frozenset({"trial", "purchase", "referral"})
 _TIE_TO_HOURGLASS = {"unaware": 0, "awareness": 0, "weak_tie": 1, "building": 2, "strong_tie": 2}
 _RHYTHM_GAPS = 8  # the usual gap is the median of this many latest gaps between two-way contacts
 _INTENSITY_WINDOW_DAYS = 90
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class Touch(NamedTuple):
@@ -115,7 +116,7 @@ def _moment(stamp: datetime | int) -> datetime:
 
 def short_date(moment: datetime, as_of: datetime) -> str:
     """'3 Nov', with the year when it differs from the as-of year."""
-    text = f"{moment.day} {moment.strftime('%b')}"
+    text = f"{moment.day} {_MONTHS[moment.month - 1]}"
     return text if moment.year == as_of.year else f"{text} {moment.year}"
 
 
@@ -174,7 +175,7 @@ class _Replay:
     __slots__ = (
         "p", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
         "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
-        "inv_services_scale", "reply_window", "one_way_offset", "kind_facts", "recency_reference",
+        "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "kind_facts", "recency_reference",
         "steady_points", "score_cap", "pending_promotion", "promote", "demote", "stage_index", "first",
         "last_contact", "last_contact_at", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
@@ -199,6 +200,7 @@ class _Replay:
         self.inv_reciprocity_scale = 1.0 / p.reciprocity_scale
         self.inv_services_scale = 1.0 / p.services_scale
         self.reply_window = p.reply_window_days
+        self.min_silence = p.risk_min_silence_days
         self.one_way_offset = p.one_way_recency_offset_days
         self.kind_facts = _kind_facts(p)
         self.recency_reference = -math.inf  # recency counts days since this moment
@@ -477,7 +479,7 @@ class _Replay:
                     self.pending_promotion = True
         if commercial:
             self.update_hourglass(at, score, lambda: _describe(event))
-        if self.at_risk or t - self.silence_reference >= self.p.risk_min_silence_days:
+        if self.at_risk or t - self.silence_reference >= self.min_silence:
             reason = self.risk(t, lambda _t: score)
             if reason or self.at_risk:
                 self.set_risk(at, reason, score, lambda: f"back in touch: {_describe(event)}")
@@ -502,7 +504,7 @@ class _Replay:
             if threshold > 0:
                 end_score = self.score(float(last_day))
             if (end_score is None or end_score >= threshold) and (
-                    self.at_risk or last_day - self.silence_reference < self.p.risk_min_silence_days):
+                    self.at_risk or last_day - self.silence_reference < self.min_silence):
                 return
         cache: dict[float, float] = {} if end_score is None else {last_day: end_score}
 
@@ -640,25 +642,30 @@ def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime,
     points["cap"] = score - sum(points.values())
     if replay.first is None:
         return points, ["no interaction yet"]
-    words: dict[str, str] = {}
-    if replay.last_two_way is not None:
-        words["recency"] = f"{end - replay.last_two_way:.0f} days since last two-way contact"
-    else:
-        words["recency"] = f"{end - replay.last_contact:.0f} days since last contact, none of it two-way"
-    words["duration"] = f"in touch for {replay.last_contact - replay.first:.0f} days"
-    recent = sum(1 for e in events if e[0] > end - _INTENSITY_WINDOW_DAYS)
-    words["intensity"] = f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
-    if replay.intimacy_event is not None:
-        _, kind, _, at = replay.intimacy_event
-        words["intimacy"] = f"{kind} on {short_date(_moment(at), as_of)}"
-    words["reciprocity"] = f"{replay.in_count} contact(s) from them, {replay.out_count} from us"
-    latest = ", ".join(f"{kind} on {short_date(_moment(at), as_of)}" for _, kind, _, at in replay.services[-2:][::-1])
-    words["services"] = f"{len(replay.services)} service(s): {latest}"
-    if points["cap"] > 0:
-        words["cap"] = "a score cannot go below 0"
-    elif replay.last_two_way is None:
-        words["cap"] = f"capped at {replay.p.one_way_score_cap:.0f}: contact has only gone one way"
-    else:
-        words["cap"] = "a score cannot exceed 100"
+
+    def words(name: str) -> str:  # worded only for the reasons shown
+        if name == "recency":
+            if replay.last_two_way is not None:
+                return f"{end - replay.last_two_way:.0f} days since last two-way contact"
+            return f"{end - replay.last_contact:.0f} days since last contact, none of it two-way"
+        if name == "duration":
+            return f"in touch for {replay.last_contact - replay.first:.0f} days"
+        if name == "intensity":
+            recent = sum(1 for e in events if e[0] > end - _INTENSITY_WINDOW_DAYS)
+            return f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
+        if name == "intimacy":
+            _, kind, _, at = replay.intimacy_event
+            return f"{kind} on {short_date(_moment(at), as_of)}"
+        if name == "reciprocity":
+            return f"{replay.in_count} contact(s) from them, {replay.out_count} from us"
+        if name == "services":
+            latest = ", ".join(f"{kind} on {short_date(_moment(at), as_of)}" for _, kind, _, at in replay.services[-2:][::-1])
+            return f"{len(replay.services)} service(s): {latest}"
+        if points["cap"] > 0:
+            return "a score cannot go below 0"
+        if replay.last_two_way is None:
+            return f"capped at {replay.p.one_way_score_cap:.0f}: contact has only gone one way"
+        return "a score cannot exceed 100"
+
     ranked = sorted((name for name in points if abs(points[name]) >= 0.5), key=lambda n: (-abs(points[n]), n))
-    return points, [f"{signed(points[name])}: {words[name]}" for name in ranked[:5] if name in words]
+    return points, [f"{signed(points[name])}: {words(name)}" for name in ranked[:5]]

@@ -21,6 +21,12 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave alone tables that other libraries keep in our database (APScheduler's
+    job store), which exist in the database but not in our models."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def migrate(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the newest revision; idempotent. Returns (before, after) revisions."""
     config = alembic_config()

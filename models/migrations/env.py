@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from models.base import Base
+from models.schema import include_object
 import models.entities  # noqa: F401  (registers every table on Base.metadata)
 
 config = context.config
@@ -14,6 +15,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -52,3 +52,19 @@ def test_unique_constraints_forbid_duplicate_posts_and_digest_runs(session):
     with pytest.raises(IntegrityError):
         with session.begin_nested():
             session.add(DigestRun(team_id=team.id, local_date=date(2026, 11, 23)))
+
+
+
+def test_foreign_tables_are_not_ours_to_drop(engine):
+    """APScheduler keeps its job store in our database; autogenerate must not propose dropping it."""
+    from sqlalchemy import text
+
+    from models.schema import include_object
+
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY)"))
+    with engine.connect() as connection:
+        unfiltered = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        filtered = compare_metadata(MigrationContext.configure(connection, opts={"include_object": include_object}), Base.metadata)
+    assert [diff[0] for diff in unfiltered] == ["remove_table"]
+    assert filtered == []

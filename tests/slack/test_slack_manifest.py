@@ -26,6 +26,6 @@ def test_home_tab_events_interactivity_and_scopes():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
-    assert {"commands", "chat:write", "im:write", "users:read", "files:write"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "im:write", "files:write"}  # least privilege: only what the code uses
     assert MANIFEST["settings"]["socket_mode_enabled"] is False
     assert 174 <= len(MANIFEST["display_information"]["long_description"]) <= 4000

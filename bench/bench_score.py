@@ -72,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--relationships", type=int, default=20_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="score this many times; report the best run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -87,10 +88,14 @@ def main() -> None:
         params = ScoringParams()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         load = os.getloadavg()[0]
-        began, cpu_began = time.perf_counter(), time.process_time()
-        with session_scope(sessions) as session:
-            statuses = relationship_statuses(session=session, as_of=AS_OF, params=params)
-        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+        runs = []  # (wall, cpu) per repetition: the machine is shared, so the best run is reported
+        for _ in range(args.repeat):
+            began, cpu_began = time.perf_counter(), time.process_time()
+            with session_scope(sessions) as session:
+                statuses = relationship_statuses(session=session, as_of=AS_OF, params=params)
+            runs.append((time.perf_counter() - began, time.process_time() - cpu_began))
+        elapsed, cpu = min(runs)
+        median = sorted(wall for wall, _ in runs)[len(runs) // 2]
         with session_scope(sessions) as session:  # the load alone, as scoring does it (cyclic GC paused)
             gc.disable()
             began = time.perf_counter()
@@ -121,8 +126,9 @@ loads them from the store and replays every relationship's full stage path.
 
 | measure | result | goal |
 |---|---|---|
-| score all relationships (load + model), wall clock | {elapsed:.2f} s | < 10 s |
-| the same, CPU time of the process | {cpu:.2f} s | |
+| score all relationships (load + model), wall clock, best of {len(runs)} | {elapsed:.2f} s | < 10 s |
+| the same run, CPU time of the process | {cpu:.2f} s | |
+| median wall clock of the {len(runs)} runs | {median:.2f} s | |
 | of which loading the interactions from SQLite (measured separately) | {loading:.2f} s | |
 | peak memory of the scoring process (RSS; {rss_before:.0f} MB before scoring) | {rss_after:.0f} MB | < 500 MB |
 | rescore one relationship after a new interaction (load, replay, store, commit) | {rescore_ms:.1f} ms | instant |

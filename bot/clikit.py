@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
 
 from bot.runtime import Runtime
-from bot.timeutil import now_utc, parse_instant
+from bot.timeutil import now_utc, parse_date_or_instant, parse_instant
 
 
 class ExpectedError(Exception):
@@ -33,20 +33,36 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
-def as_of_option(func):
-    """``--as-of DATE``: compute as of the end of that day (default: now)."""
-    return click.option(
-        "--as-of",
-        "as_of",
-        metavar="DATE",
-        help="Compute as of this ISO 8601 date or date-time (a date means the end of that UTC day). Default: now.",
-    )(func)
+AS_OF_UTC_HELP = "Compute as of this ISO 8601 date or date-time (a date means the end of that UTC day). Default: now."
+
+
+def as_of_option(func: Any = None, *, help: str = AS_OF_UTC_HELP) -> Any:
+    """``--as-of DATE`` (default: now); ``help`` says how the command reads a bare date.
+
+    Usable bare (``@as_of_option``) or with its own help (``@as_of_option(help=...)``)."""
+
+    def decorate(target: Any) -> Any:
+        return click.option("--as-of", "as_of", metavar="DATE", help=help)(target)
+
+    return decorate(func) if func is not None else decorate
 
 
 def resolve_as_of(value: str | None) -> datetime:
+    """``--as-of`` as one instant: now when not given, a bare date as the end of that UTC day."""
     if not value:
         return now_utc()
     return parse_time_option("--as-of", value, end_of_day=True)
+
+
+def resolve_local_as_of(value: str | None) -> date | datetime | None:
+    """``--as-of`` for commands that work per team: ``None`` when not given, a bare date as a
+    :class:`date` (each team reads it as its own local day), a date-time as a UTC instant."""
+    if not value:
+        return None
+    try:
+        return parse_date_or_instant(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 def parse_time_option(option: str, value: str, *, end_of_day: bool = False) -> datetime:

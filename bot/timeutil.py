@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 
 def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
@@ -26,6 +27,34 @@ def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def parse_date_or_instant(text: str) -> date | datetime:
+    """A bare ISO 8601 date as a :class:`date` (a calendar day, to be read in some team's own zone);
+    anything else as an aware UTC datetime, as :func:`parse_instant` reads it.
+
+    Keeping the bare date a date lets a caller decide which zone's day it means, instead of fixing
+    it to the UTC day (for a team in Tokyo the UTC day ends at 08:59 the next local morning).
+    """
+    stripped = text.strip()
+    if len(stripped) == 10:
+        try:
+            return date.fromisoformat(stripped)
+        except ValueError:
+            pass  # parse_instant names the problem
+    return parse_instant(stripped)
+
+
+def local_moment(day: date, wall_clock: time, zone: str) -> datetime:
+    """The UTC instant at which it is ``wall_clock`` on ``day`` in the IANA ``zone``.
+
+    A wall-clock time that a DST change skips resolves as :mod:`zoneinfo` does (fold 0)."""
+    return datetime.combine(day, wall_clock, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def end_of_local_day(day: date, zone: str) -> datetime:
+    """The last microsecond of ``day`` in the IANA ``zone``, as a UTC instant."""
+    return local_moment(day + timedelta(days=1), time.min, zone) - timedelta(microseconds=1)
+
+
 def iso(moment: datetime | date | None) -> str | None:
     """ISO 8601 text for JSON output (``None`` stays ``None``)."""
     if moment is None:
@@ -36,4 +65,5 @@ def iso(moment: datetime | date | None) -> str | None:
 
 
 def now_utc() -> datetime:
+    """The current time as an aware UTC datetime (the one clock every job reads)."""
     return datetime.now(timezone.utc)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from bot.blocks import kind_label
-from bot.clikit import ExpectedError, as_of_option, emit_json, resolve_as_of, runtime
+from bot.clikit import ExpectedError, as_of_option, emit_json, resolve_as_of, resolve_local_as_of, runtime
 from bot.timeutil import now_utc
 
 
@@ -57,14 +58,18 @@ def format_suggestions(records: list[dict[str, Any]]) -> str:
 
 @click.command()
 @click.option("--team", metavar="NAME", help="Only this team (default: every team).")
-@as_of_option
+@as_of_option(help="The digest of this team-local date (as of the team's digest time that day), or as of "
+                   "this ISO 8601 date-time (the team-local date at that instant). Default: now.")
 @click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
 @click.option("--force", is_flag=True, help="Send even if today's digest was already sent.")
 def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> None:
     """Build the daily digest and send it to the team channel once per local day."""
     from bot.jobs.digest import digest_job
 
-    outcomes = digest_job(runtime(), team=team, as_of=resolve_as_of(as_of), dry_run=dry_run, force=force)
+    when = resolve_local_as_of(as_of)
+    moment = when if isinstance(when, datetime) else None
+    day = when if isinstance(when, date) and not isinstance(when, datetime) else None
+    outcomes = digest_job(runtime(), team=team, as_of=moment, local_date=day, dry_run=dry_run, force=force)
     if not outcomes:
         raise ExpectedError("no teams: import a roster first (strongtie roster import PATH)")
     for outcome in outcomes:

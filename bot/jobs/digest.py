@@ -35,7 +35,8 @@ from bot.milestones import find_milestones
 from bot.report import hourglass_counts, render_hourglass_png
 from bot.runtime import Runtime
 from bot.slack_client import make_web_client
-from bot.timeutil import now_utc
+from bot.timeutil import local_moment, now_utc
+from config.roster import parse_digest_time
 from models.entities import Member, Team
 from models.store import team_by_name
 from models.suggestion_store import (
@@ -77,30 +78,58 @@ def digest_job(
     *,
     team: str | None = None,
     as_of: datetime | None = None,
+    local_date: date | None = None,
     dry_run: bool = False,
     force: bool = False,
     client: WebClient | None = None,
 ) -> list[DigestOutcome]:
-    """Build each team's digest (or only ``team``'s) for its local date at ``as_of`` and send it to
-    the team channel at most once per local day; Monday digests attach the hourglass chart."""
-    as_of = as_of or now_utc()
+    """Build each team's digest (or only ``team``'s) and send it to the team channel at most once
+    per team-local day; Monday digests attach the hourglass chart.
+
+    ``local_date`` is the team-local date the digest is for (the scheduler derives it from the
+    scheduled fire time; ``strongtie digest --as-of DATE`` passes the bare date). Without it the
+    date is the team-local date at ``as_of``. ``as_of`` is the moment the digest covers up to;
+    without it, a digest for a given ``local_date`` is as of that date's ``digest_time`` in the
+    team's zone (what the scheduled digest of that day covers, so a late run says the same), and
+    otherwise as of now.
+    """
     if not dry_run and client is None:
         runtime.settings.require("slack_bot_token")
         client = make_web_client(runtime.settings)
     with runtime.session() as session:
         teams = [team_by_name(team, session=session)] if team else list(session.scalars(select(Team).order_by(Team.id)))
-    return [_digest_for_team(runtime, each, as_of=as_of, dry_run=dry_run, force=force, client=client) for each in teams]
+    now = now_utc()
+    outcomes = []
+    for each in teams:
+        moment, day = digest_moment(each, as_of=as_of, local_date=local_date, now=now)
+        outcomes.append(_digest_for_team(runtime, each, as_of=moment, local_date=day, dry_run=dry_run, force=force,
+                                         client=client))
+    return outcomes
+
+
+def digest_moment(team: Team, *, as_of: datetime | None, local_date: date | None, now: datetime) -> tuple[datetime, date]:
+    """The instant a team's digest covers up to and the team-local date it is for.
+
+    A given ``local_date`` wins for the date; a given ``as_of`` wins for the instant. A date alone
+    is read at the team's ``digest_time`` that day in its zone; an instant alone (or neither: ``now``)
+    gives the team-local date at that instant.
+    """
+    if local_date is not None:
+        moment = as_of or local_moment(local_date, parse_digest_time(team.digest_time), team.timezone)
+        return moment, local_date
+    moment = as_of or now
+    return moment, moment.astimezone(ZoneInfo(team.timezone)).date()
 
 
 def _digest_for_team(
-    runtime: Runtime, team: Team, *, as_of: datetime, dry_run: bool, force: bool, client: WebClient | None
+    runtime: Runtime, team: Team, *, as_of: datetime, local_date: date, dry_run: bool, force: bool,
+    client: WebClient | None,
 ) -> DigestOutcome:
     """One team's digest; ``client`` is only ``None`` on a dry run."""
-    local_date = as_of.astimezone(ZoneInfo(team.timezone)).date()
     with runtime.session() as session:
         previous = last_sent_digest(team.id, session=session, before=local_date)
         covered_from = previous.covered_to if previous and previous.covered_to else as_of - FIRST_DIGEST_LOOKBACK
-        digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from)
+        digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from, local_date=local_date)
     terminal = digest_text(digest)
     if dry_run:
         return DigestOutcome(team.name, local_date, "dry_run", terminal)
@@ -156,8 +185,11 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from: datetime) -> Digest:
-    """The digest's content for one team over ``(covered_from, as_of]``.
+def build_digest(
+    *, session: Session, team: Team, as_of: datetime, covered_from: datetime, local_date: date | None = None
+) -> Digest:
+    """The digest's content for one team over ``(covered_from, as_of]``, titled with ``local_date``
+    (default: the team-local date at ``as_of``).
 
     Moves and risk flags come from the stage changes the scorer stored; the current stages, owners
     and at-risk flags from a fresh assessment at ``as_of``, so a flag that has since cleared is not
@@ -191,7 +223,7 @@ def build_digest(*, session: Session, team: Team, as_of: datetime, covered_from:
     counts = hourglass_counts(history, {s.customer_id: s.hourglass for s in statuses}, as_of)
     return Digest(
         team=team.name,
-        local_date=as_of.astimezone(ZoneInfo(team.timezone)).date(),
+        local_date=local_date or as_of.astimezone(ZoneInfo(team.timezone)).date(),
         covered_from=covered_from,
         covered_to=as_of,
         moves=moves,

@@ -18,7 +18,18 @@ from bot.middleware import MEMBER_KEY, MemberScope
 from models.entities import Customer, Suggestion
 from models.store import StoreError, UnknownNameError, find_customer, match_customer_prefix
 
-_QUOTED = re.compile(r"""^\s*["“”'‘’](?P<name>[^"“”'‘’]+)["“”'‘’]\s*(?P<rest>.*)$""", re.S)
+# Opening quote -> the quotes that may close it. A name ends only at its own closing quote followed by
+# a space or the end, so an apostrophe inside it ("Grace O'Connell", 'Grace O'Connell') is kept.
+_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“”", "'": "'", "‘": "’"}
+_QUOTED = re.compile(
+    r"^\s*(?:"
+    + "|".join(
+        rf"{re.escape(opener)}(?P<name{n}>.+?)[{re.escape(closers)}](?=\s|$)"
+        for n, (opener, closers) in enumerate(_QUOTE_PAIRS.items())
+    )
+    + r")\s*(?P<rest>.*)$",
+    re.S,
+)
 
 
 def acknowledge(ack: Ack) -> None:
@@ -51,21 +62,41 @@ def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tup
 
     The name may be quoted (``"Jane Doe" call``) or unquoted, in which case the longest known
     name the text starts with wins (``Jane Doe call`` finds "Jane Doe", not "Jane").
+    A member of several teams gets the longest match over all of them (team 1's "Jane" does not
+    shadow team 2's "Jane Doe"); on equal lengths the first team in roster order wins.
     """
     if not text.strip():
         raise StoreError("which customer? Give their name first (quote it if it has spaces).")
-    quoted = _QUOTED.match(text)
+    quoted = quoted_name(text)
     known: list[str] = []
     guess = ""
+    best: tuple[Customer, str] | None = None
     for team_id in member.team_ids:
         try:
             if quoted:
-                return find_customer(quoted["name"], session=session, team_id=team_id), quoted["rest"].strip()
-            return match_customer_prefix(text, session=session, team_id=team_id)
+                return find_customer(quoted[0], session=session, team_id=team_id), quoted[1]
+            found = match_customer_prefix(text, session=session, team_id=team_id)
         except UnknownNameError as exc:
-            guess = exc.name
+            guess = guess or exc.name
             known.extend(_team_customer_names(session, team_id))
-    raise UnknownNameError("customer", quoted["name"] if quoted else guess, known)
+            continue
+        if best is None or len(found[1].split()) < len(best[1].split()):
+            best = found
+    if best is not None:
+        return best
+    raise UnknownNameError("customer", quoted[0] if quoted else guess, known)
+
+
+def quoted_name(text: str) -> tuple[str, str] | None:
+    """``'"Grace O'Connell" call hi'`` -> ``("Grace O'Connell", "call hi")``; None when unquoted.
+
+    Straight and curly quotes both work, each closed only by its own partner.
+    """
+    match = _QUOTED.match(text)
+    if match is None:
+        return None
+    name = next(value for key, value in match.groupdict().items() if key.startswith("name") and value is not None)
+    return name, match["rest"].strip()
 
 
 def _team_customer_names(session: Session, team_id: int) -> list[str]:

@@ -75,3 +75,33 @@ def add_suggestion(runtime, customer: str, *, owner: str = DANA, kind: str = "sh
         session.add(suggestion)
         session.flush()
         return suggestion.id
+
+
+def team_id(runtime, name: str) -> int:
+    from models.entities import Team
+
+    with runtime.session() as session:
+        return session.scalar(select(Team.id).where(Team.name == name))
+
+
+def add_customer(runtime, team: str, name: str, *, owner: str = DANA, company: str = "", revenue: float = 10_000.0) -> int:
+    """Add a tracked customer to ``team`` outside the shared roster (names the roster cannot hold)."""
+    from models.entities import Customer, Member
+    from models.store import normalise_name
+
+    tid = team_id(runtime, team)
+    with runtime.session() as session:
+        member = session.scalar(select(Member).where(Member.team_id == tid, Member.slack_user == owner))
+        customer = Customer(team_id=tid, name=name, name_key=normalise_name(name), company=company,
+                            owner_id=member.id if member else None, revenue=revenue, tracked=True)
+        session.add(customer)
+        session.flush()
+        return customer.id
+
+
+def add_member(runtime, team: str, slack_user: str, name: str = "Extra Member") -> None:
+    """Put ``slack_user`` in one more team (a member of several teams)."""
+    from models.entities import Member
+
+    with runtime.session() as session:
+        session.add(Member(team_id=team_id(runtime, team), slack_user=slack_user, name=name))

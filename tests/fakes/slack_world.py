@@ -87,12 +87,12 @@ def team_id(runtime, name: str) -> int:
 def add_customer(runtime, team: str, name: str, *, owner: str = DANA, company: str = "", revenue: float = 10_000.0) -> int:
     """Add a tracked customer to ``team`` outside the shared roster (names the roster cannot hold)."""
     from models.entities import Customer, Member
-    from models.store import normalise_name
 
     tid = team_id(runtime, team)
     with runtime.session() as session:
         member = session.scalar(select(Member).where(Member.team_id == tid, Member.slack_user == owner))
-        customer = Customer(team_id=tid, name=name, name_key=normalise_name(name), company=company,
+        key = " ".join(name.split()).casefold()  # the store's matching key for an unquoted name
+        customer = Customer(team_id=tid, name=name, name_key=key, company=company,
                             owner_id=member.id if member else None, revenue=revenue, tracked=True)
         session.add(customer)
         session.flush()

@@ -142,15 +142,17 @@ class Proposed:
 
     def as_json(self) -> dict[str, Any]:
         """The ``strongtie suggest --json`` record."""
-        return {
-            "kind": self.kind,
-            "customer": self.customer,
-            "owner": self.owner,
-            "text": self.text,
-            "post_url": self.post_url,
-            "reason": self.reason,
-            "priority": self.priority,
-        }
+        return suggestion_record(kind=self.kind, customer=self.customer, owner=self.owner, text=self.text,
+                                 post_url=self.post_url, reason=self.reason, priority=self.priority)
+
+
+def suggestion_record(
+    *, kind: str, customer: str, owner: str | None, text: str, post_url: str | None, reason: str, priority: float
+) -> dict[str, Any]:
+    """One suggestion as ``strongtie suggest --json`` prints it (the fields of shared/design.md),
+    whether it is a fresh proposal or a stored suggestion: one place decides the record's shape."""
+    return {"kind": kind, "customer": customer, "owner": owner, "text": text, "post_url": post_url,
+            "reason": reason, "priority": priority}
 
 
 def stage_allows(kind: str, hourglass: str) -> bool:
@@ -172,13 +174,13 @@ def suggest(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
     fresh = [c for c in candidates if c.dedupe_key not in used_keys and c.customer_id not in blocked]
 
     best_per_customer: dict[int, Proposed] = {}
-    for candidate in sorted(fresh, key=_rank_key):
+    for candidate in sorted(fresh, key=rank_key):
         best_per_customer.setdefault(candidate.customer_id, candidate)
 
     made_today = _made_today(facts, as_of)
     chosen: list[Proposed] = []
     taken: Counter[str | None] = Counter()
-    for candidate in sorted(best_per_customer.values(), key=_rank_key):
+    for candidate in sorted(best_per_customer.values(), key=rank_key):
         if made_today[candidate.owner] + taken[candidate.owner] >= policy.daily_cap:
             continue
         taken[candidate.owner] += 1
@@ -186,7 +188,8 @@ def suggest(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
     return chosen
 
 
-def _rank_key(p: Proposed) -> tuple[float, int, str]:
+def rank_key(p: Proposed) -> tuple[float, int, str]:
+    """Sort key putting the best proposal first (highest priority; ties broken stably)."""
     return (-p.priority, p.customer_id, p.dedupe_key)
 
 

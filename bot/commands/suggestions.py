@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from bot.blocks import kind_label
-from bot.clikit import ExpectedError, as_of_option, emit_json, resolve_as_of, resolve_local_as_of, runtime
+from bot.clikit import ExpectedError, as_of_option, emit_json, resolve_local_as_of, runtime
 from bot.timeutil import now_utc
 
 
@@ -22,22 +22,31 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@as_of_option
+@as_of_option(help="Preview only: print what the rules would propose at this ISO 8601 date-time, or at the end "
+                   "of this date in each team's zone, and store nothing. Default: now (stores).")
 def suggest(as_json: bool, as_of: str | None) -> None:
     """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority.
 
-    New suggestions are worked out and stored first (re-running adds nothing), then every one a
-    manager can still act on is listed, best first."""
-    from bot.jobs.suggest import open_suggestions, suggest_job
+    Without --as-of, new suggestions are worked out and stored (re-running adds nothing), then every
+    one a manager can still act on is listed, best first. With --as-of it is a pure preview: the
+    gestures the rules would propose at that moment, stored nowhere (so nothing back-dated or
+    future is ever delivered)."""
+    from bot.jobs.suggest import open_suggestions, preview_suggestions, suggest_job
 
-    moment = resolve_as_of(as_of)
     app = runtime()
-    suggest_job(app, as_of=moment)
-    with app.session() as session:
-        records = open_suggestions(session=session, as_of=moment)
+    when = resolve_local_as_of(as_of)
+    if when is not None:
+        records = [p.as_json() for p in preview_suggestions(app, as_of=when)]
+    else:
+        moment = now_utc()
+        suggest_job(app, as_of=moment)
+        with app.session() as session:
+            records = open_suggestions(session=session, as_of=moment)
     if as_json:
         emit_json(records)
         return
+    if when is not None:
+        click.echo(f"Preview as of {as_of} (nothing stored):")
     click.echo(format_suggestions(records))
 
 

@@ -8,7 +8,7 @@ and a dismissed suggestion never comes back.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +17,17 @@ from sqlalchemy.orm import Session
 
 from bot.jobs.score import RelationshipStatus, relationship_statuses
 from bot.runtime import Runtime
-from bot.suggestions import PastSuggestion, PostFact, Proposed, SuggestionFacts, SuggestionPolicy, suggest
-from bot.timeutil import now_utc
+from bot.suggestions import (
+    PastSuggestion,
+    PostFact,
+    Proposed,
+    SuggestionFacts,
+    SuggestionPolicy,
+    rank_key,
+    suggest,
+    suggestion_record,
+)
+from bot.timeutil import end_of_local_day, now_utc
 from models.entities import Customer, Team
 from models.suggestion_store import (
     NewSuggestion,
@@ -41,12 +50,43 @@ def suggest_job(runtime: Runtime, *, as_of: datetime | None = None, policy: Sugg
     settings (STRONGTIE_SUGGEST_DAILY_CAP, default 5; STRONGTIE_SUGGEST_COOLDOWN_DAYS, default 3).
     """
     as_of = as_of or now_utc()
-    policy = policy or SuggestionPolicy(daily_cap=runtime.settings.suggest_daily_cap,
-                                        cooldown_days=runtime.settings.suggest_cooldown_days)
+    policy = policy or _policy(runtime)
     with runtime.session() as session:
-        statuses = relationship_statuses(session=session, as_of=as_of)
-        facts = suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy)
-        return store_proposals(suggest(facts, as_of), session=session, as_of=as_of)
+        return store_proposals(propose(session=session, as_of=as_of, policy=policy), session=session, as_of=as_of)
+
+
+def preview_suggestions(
+    runtime: Runtime, *, as_of: date | datetime, policy: SuggestionPolicy | None = None
+) -> list[Proposed]:
+    """What the rules would propose at ``as_of``, best first, storing nothing.
+
+    A preview for another moment must not store: a back-dated or future suggestion would be
+    delivered now and would use up its dedupe key. A :class:`datetime` is one instant for every
+    team; a bare :class:`date` is read per team as the end of that team-local day, so Friday means
+    the team's own Friday wherever the team is.
+    """
+    policy = policy or _policy(runtime)
+    with runtime.session() as session:
+        if isinstance(as_of, datetime):
+            return propose(session=session, as_of=as_of, policy=policy)
+        found: list[Proposed] = []
+        for team in session.scalars(select(Team).order_by(Team.id)):
+            moment = end_of_local_day(as_of, team.timezone)
+            found.extend(propose(session=session, as_of=moment, policy=policy, team_id=team.id))
+    return sorted(found, key=rank_key)
+
+
+def propose(
+    *, session: Session, as_of: datetime, policy: SuggestionPolicy, team_id: int | None = None
+) -> list[Proposed]:
+    """The new suggestions the rules make at ``as_of`` for every team (or one), read-only."""
+    statuses = relationship_statuses(session=session, as_of=as_of, team_id=team_id)
+    return suggest(suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy), as_of)
+
+
+def _policy(runtime: Runtime) -> SuggestionPolicy:
+    return SuggestionPolicy(daily_cap=runtime.settings.suggest_daily_cap,
+                            cooldown_days=runtime.settings.suggest_cooldown_days)
 
 
 def store_proposals(proposals: list[Proposed], *, session: Session, as_of: datetime) -> list[Proposed]:
@@ -124,14 +164,7 @@ def open_suggestions(*, session: Session, as_of: datetime, team_id: int | None =
     """The ``strongtie suggest --json`` records: suggestions a manager can act on now, best first."""
     rows = actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id)
     return [
-        {
-            "kind": row.kind,
-            "customer": row.customer.name,
-            "owner": row.owner_user,
-            "text": row.text,
-            "post_url": row.post_url,
-            "reason": row.reason,
-            "priority": row.priority,
-        }
+        suggestion_record(kind=row.kind, customer=row.customer.name, owner=row.owner_user, text=row.text,
+                          post_url=row.post_url, reason=row.reason, priority=row.priority)
         for row in rows
     ]

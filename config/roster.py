@@ -8,6 +8,8 @@ Source shorthands (``bluesky``, ``mastodon``, ``youtube``, ``substack``, ``rss``
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import time
@@ -31,6 +33,21 @@ _BLUESKY = re.compile(r"^@?(?P<handle>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|did:plc:[a-z0
 _YOUTUBE_CHANNEL = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
 _SUBSTACK = re.compile(r"^[a-z0-9-]+$")
 _DIGEST_TIME = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
+
+
+# Column sizes in the store; longer values are refused here rather than failing at insert.
+MAX_NAME = 200
+MAX_CHANNEL = 40
+MAX_TARGET = 500
+
+TEAM_FIELDS = frozenset({"name", "slack_channel", "timezone", "digest_time", "top_n", "members", "customers"})
+MEMBER_FIELDS = frozenset({"slack_user", "name"})
+CUSTOMER_FIELDS = frozenset({"name", "company", "owner", "revenue", "sources"})
+
+
+def name_key(name: str) -> str:
+    """How names are compared everywhere: surrounding quotes dropped, spaces folded, case ignored."""
+    return " ".join(name.strip().strip("\"'“”‘’").split()).casefold()
 
 
 class RosterError(ValueError):
@@ -138,16 +155,29 @@ def _where(team: str, customer: str | None = None) -> str:
     return f"team {team!r}" + (f", customer {customer!r}" if customer is not None else "")
 
 
-def _text(data: dict, key: str, where: str, problems: _Problems, required: bool = True) -> str:
+def _text(data: dict, key: str, where: str, problems: _Problems, required: bool = True,
+          max_length: int = MAX_NAME, label: str | None = None) -> str:
+    label = label or key
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.add(where, key, "is required")
+            problems.add(where, label, "is required")
         return ""
-    if not isinstance(value, (str, int, float)):
-        problems.add(where, key, "must be text")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        problems.add(where, label, "must be text")
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > max_length:
+        problems.add(where, label, f"is longer than {max_length} characters")
+        return ""
+    return text
+
+
+def _unknown_fields(data: dict, allowed: frozenset[str], where: str, problems: _Problems, prefix: str = "") -> None:
+    for key in sorted(set(data) - allowed, key=str):
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(sorted(allowed))}"
+        problems.add(where, f"{prefix}{key}", f"is not a known field{hint}")
 
 
 def _parse_sources(raw: Any, where: str, problems: _Problems) -> tuple[SourceSpec, ...]:
@@ -168,6 +198,9 @@ def _parse_sources(raw: Any, where: str, problems: _Problems) -> tuple[SourceSpe
         except ValueError as exc:
             problems.add(where, f"{label}.{kind}", str(exc))
             continue
+        if len(spec.target) > MAX_TARGET or len(spec.url or "") > MAX_TARGET:
+            problems.add(where, f"{label}.{kind}", f"is longer than {MAX_TARGET} characters")
+            continue
         if any(s.kind == spec.kind and s.target == spec.target for s in specs):
             problems.add(where, f"{label}.{kind}", f"{spec.target!r} is listed twice")
             continue
@@ -187,15 +220,13 @@ def _parse_customer(raw: Any, team: str, members: set[str], problems: _Problems,
         problems.add(where, "owner", f"{owner!r} is not a member of this team")
     revenue_raw = raw.get("revenue", 0)
     revenue = 0.0
-    if isinstance(revenue_raw, bool) or not isinstance(revenue_raw, (int, float)):
+    if isinstance(revenue_raw, bool) or not isinstance(revenue_raw, (int, float)) or not math.isfinite(revenue_raw):
         problems.add(where, "revenue", f"must be a number, got {revenue_raw!r}")
     elif revenue_raw < 0:
         problems.add(where, "revenue", "must not be negative")
     else:
         revenue = float(revenue_raw)
-    unknown = set(raw) - {"name", "company", "owner", "revenue", "sources"}
-    for key in sorted(unknown):
-        problems.add(where, key, "is not a known customer field")
+    _unknown_fields(raw, CUSTOMER_FIELDS, where, problems)
     sources = _parse_sources(raw.get("sources"), where, problems)
     if not name:
         return None
@@ -208,15 +239,21 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         return None
     name = _text(raw, "name", f"team #{index + 1}", problems)
     where = _where(name or f"#{index + 1}")
-    channel = _text(raw, "slack_channel", where, problems)
+    _unknown_fields(raw, TEAM_FIELDS, where, problems)
+    channel = _text(raw, "slack_channel", where, problems, max_length=MAX_CHANNEL)
     if channel and not _SLACK_CHANNEL.match(channel):
         problems.add(where, "slack_channel", f"{channel!r} is not a Slack channel id like C0123456")
     timezone = _text(raw, "timezone", where, problems, required=False) or "UTC"
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         problems.add(where, "timezone", f"{timezone!r} is not an IANA time zone like America/New_York")
-    digest_time = _text(raw, "digest_time", where, problems, required=False) or "09:00"
+    if isinstance(raw.get("digest_time"), int) and not isinstance(raw.get("digest_time"), bool):
+        # YAML reads an unquoted 10:30 as the base-60 number 630
+        problems.add(where, "digest_time", 'must be quoted, like "10:30" (unquoted, YAML reads it as a number)')
+        digest_time = "09:00"
+    else:
+        digest_time = _text(raw, "digest_time", where, problems, required=False) or "09:00"
     if not _DIGEST_TIME.match(digest_time):
         problems.add(where, "digest_time", f"{digest_time!r} is not a time like \"09:00\"")
     top_n_raw = raw.get("top_n", DEFAULT_TOP_N)
@@ -236,14 +273,15 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         if not isinstance(member, dict):
             problems.add(where, label, "must be a mapping like {slack_user: U012ABC, name: Dana}")
             continue
-        user = _text(member, "slack_user", where, problems)
+        _unknown_fields(member, MEMBER_FIELDS, where, problems, prefix=f"{label}.")
+        user = _text(member, "slack_user", where, problems, max_length=MAX_CHANNEL, label=f"{label}.slack_user")
         if user and not _SLACK_USER.match(user):
             problems.add(where, f"{label}.slack_user", f"{user!r} is not a Slack user id like U012ABC")
         if user and any(m.slack_user == user for m in members):
             problems.add(where, f"{label}.slack_user", f"{user!r} is listed twice")
             continue
         if user:
-            members.append(MemberSpec(user, _text(member, "name", where, problems, required=False) or user))
+            members.append(MemberSpec(user, _text(member, "name", where, problems, required=False, label=f"{label}.name") or user))
 
     customers: list[CustomerSpec] = []
     raw_customers = raw.get("customers") or []
@@ -255,7 +293,7 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         spec = _parse_customer(customer, name or f"#{index + 1}", member_ids, problems, c_index)
         if spec is None:
             continue
-        if any(c.name.casefold() == spec.name.casefold() for c in customers):
+        if any(name_key(c.name) == name_key(spec.name) for c in customers):
             problems.add(_where(name, spec.name), "name", "is listed twice in this team")
             continue
         customers.append(spec)
@@ -277,12 +315,15 @@ def parse_roster(document: Any) -> Roster:
     problems = _Problems()
     if not isinstance(document, dict) or not isinstance(document.get("teams"), list):
         raise RosterError(["the file must have a top-level 'teams:' list"])
+    extra = sorted(set(document) - {"teams"}, key=str)
+    if extra:
+        problems.add("the file", ", ".join(map(str, extra)), "is not a known top-level field; only 'teams' is")
     teams: list[TeamSpec] = []
     for index, raw_team in enumerate(document["teams"]):
         team = _parse_team(raw_team, index, problems)
         if team is None:
             continue
-        if any(t.name.casefold() == team.name.casefold() for t in teams):
+        if any(name_key(t.name) == name_key(team.name) for t in teams):
             problems.add(_where(team.name), "name", "is listed twice")
             continue
         teams.append(team)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from config.roster import SOURCE_KINDS as ROSTER_SOURCE_KINDS
 from models.base import Base, UTCDateTime, utcnow
 
 TIE_STAGES = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
@@ -33,7 +34,7 @@ INTERACTION_KINDS = (
     "gift", "event", "intro", "referral", "trial", "purchase", "note",
 )
 DIRECTIONS = ("inbound", "outbound", "mutual")
-SOURCE_KINDS = ("rss", "bluesky", "mastodon", "youtube", "substack", "twitter", "linkedin")
+SOURCE_KINDS = tuple(sorted(ROSTER_SOURCE_KINDS))
 SUGGESTION_STATUSES = ("open", "sent", "done", "snoozed", "dismissed")
 
 

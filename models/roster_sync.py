@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.roster import CustomerSpec, Roster, TeamSpec
+from config.roster import CustomerSpec, Roster, TeamSpec, name_key
 from models.entities import Customer, Member, Source, Team
-from models.store import normalise_name
 
 
 @dataclass
@@ -104,7 +103,8 @@ def _sync_sources(customer: Customer, spec: CustomerSpec, session: Session, chan
             session.add(Source(customer_id=customer.id, kind=source_spec.kind, target=source_spec.target, url=source_spec.url, enabled=True, in_roster=True))
             changes.note("source", "added")
         elif not source.in_roster:
-            source.in_roster = True
+            # listing a source again is how a source disabled by a 410 is given another chance
+            _assign(source, {"in_roster": True, "enabled": True, "error_count": 0, "next_check_at": None})
             changes.note("source", "restored")
         else:
             changes.note("source", "unchanged")
@@ -119,7 +119,7 @@ def _sync_customers(team: Team, spec: TeamSpec, members: dict[str, Member], sess
     tracked, ranks = _tracked_names(spec)
     listed = set()
     for customer_spec in spec.customers:
-        key = normalise_name(customer_spec.name)
+        key = name_key(customer_spec.name)
         listed.add(key)
         owner = members.get(customer_spec.owner) if customer_spec.owner else None
         values = {
@@ -143,19 +143,41 @@ def _sync_customers(team: Team, spec: TeamSpec, members: dict[str, Member], sess
             changes.untracked.append(f"{customer_spec.name} ({team.name})")
         _sync_sources(customer, customer_spec, session, changes)
     for key, customer in existing.items():
-        if key not in listed and (customer.in_roster or customer.tracked):
-            _assign(customer, {"in_roster": False, "tracked": False, "revenue_rank": None})
-            for source in customer.sources:
-                source.in_roster = False
-            changes.note("customer", "removed")
+        if key not in listed:
+            _retire_customer(customer, changes)
+
+
+def _retire_customer(customer: Customer, changes: RosterChanges) -> None:
+    """Stop tracking and polling a customer the roster no longer lists; keep all its history."""
+    if not (customer.in_roster or customer.tracked):
+        return
+    _assign(customer, {"in_roster": False, "tracked": False, "revenue_rank": None})
+    for source in customer.sources:
+        source.in_roster = False
+    changes.note("customer", "removed")
+
+
+def _retire_team(team: Team, session: Session, changes: RosterChanges) -> None:
+    """A team gone from the file: its customers stop being tracked and its members lose access."""
+    for customer in session.scalars(select(Customer).where(Customer.team_id == team.id)):
+        _retire_customer(customer, changes)
+    for member in session.scalars(select(Member).where(Member.team_id == team.id, Member.active.is_(True))):
+        member.active = False
+        changes.note("member", "deactivated")
 
 
 def apply_roster(roster: Roster, *, session: Session) -> RosterChanges:
-    """Upsert every team, member, customer and source of ``roster``; report what changed."""
+    """Upsert every team, member, customer and source of ``roster``; report what changed.
+
+    Teams, customers and sources the file no longer lists are retired, never deleted."""
     changes = RosterChanges()
+    listed_teams = set()
     for team_spec in roster.teams:
         team = _upsert_team(team_spec, session, changes)
+        listed_teams.add(team.id)
         members = _sync_members(team, team_spec, session, changes)
         _sync_customers(team, team_spec, members, session, changes)
+    for team in session.scalars(select(Team).where(Team.id.not_in(listed_teams) if listed_teams else Team.id.is_not(None))):
+        _retire_team(team, session, changes)
     session.flush()
     return changes

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from config.roster import name_key
+
 from models.entities import (
     DIRECTIONS,
     INTERACTION_KINDS,
@@ -49,10 +51,6 @@ def close_matches(name: str, known: list[str], limit: int = 3) -> list[str]:
     return [by_key[k] for k in (hits + contains)[:limit]]
 
 
-def normalise_name(name: str) -> str:
-    return " ".join(name.strip().strip("\"'“”").split()).casefold()
-
-
 def team_by_name(name: str, *, session: Session) -> Team:
     team = session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
     if team is None:
@@ -62,7 +60,7 @@ def team_by_name(name: str, *, session: Session) -> Team:
 
 def find_customer(name: str, *, session: Session, team_id: int | None = None) -> Customer:
     """The customer called ``name`` (quotes and case ignored), optionally within one team."""
-    query = select(Customer).where(Customer.name_key == normalise_name(name))
+    query = select(Customer).where(Customer.name_key == name_key(name))
     known = select(Customer.name)
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
@@ -85,7 +83,7 @@ def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple
     customers = list(session.scalars(select(Customer).where(Customer.team_id == team_id)))
     by_key = {c.name_key: c for c in customers}
     for cut in range(len(words), 0, -1):
-        candidate = normalise_name(" ".join(words[:cut]))
+        candidate = name_key(" ".join(words[:cut]))
         if candidate in by_key:
             return by_key[candidate], " ".join(words[cut:])
     guess = " ".join(words[:2]) if words else ""

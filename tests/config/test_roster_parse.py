@@ -71,6 +71,18 @@ def test_valid_roster_parses_with_defaults():
         pytest.param({"customers": [{"name": "Jane", "sources": [{"twitter": "a b"}]}]}, "customer 'Jane', field 'sources[0].twitter'", id="bad-source"),
         pytest.param({"customers": [{"name": "Jane"}, {"name": "jane"}]}, "is listed twice", id="duplicate-customer"),
         pytest.param({"customers": [{"company": "Acme"}]}, "field 'name': is required", id="customer-without-name"),
+        pytest.param({"customers": [{"name": "Jane Doe"}, {"name": "jane  doe"}]}, "is listed twice", id="duplicate-after-folding-spaces"),
+        pytest.param({"customers": [{"name": "Jane", "revenue": float("nan")}]}, "field 'revenue'", id="revenue-nan"),
+        pytest.param({"customers": [{"name": "Jane", "revenue": float("inf")}]}, "field 'revenue'", id="revenue-infinite"),
+        pytest.param({"timezone": "America"}, "field 'timezone'", id="timezone-is-a-folder"),
+        pytest.param({"customers": [{"name": "J" * 201}]}, "longer than 200 characters", id="name-too-long"),
+        pytest.param({"customers": [{"name": "Jane", "sources": [{"rss": "https://a.example/" + "x" * 500}]}]},
+                     "longer than 500 characters", id="source-too-long"),
+        pytest.param({"top-n": 2}, "field 'top-n': is not a known field; did you mean 'top_n'?", id="team-field-typo"),
+        pytest.param({"members": [{"slack_user": "U012ABC", "nmae": "Dana"}]}, "field 'members[0].nmae'", id="member-field-typo"),
+        pytest.param({"members": [{"slack_user": "dana"}]}, "field 'members[0].slack_user'", id="member-error-names-its-index"),
+        pytest.param({"digest_time": 630}, 'must be quoted, like "10:30"', id="unquoted-digest-time"),
+        pytest.param({"customers": [{"name": "Jane", "revenu": 5}]}, "did you mean 'revenue'?", id="customer-field-typo"),
     ],
 )
 def test_problems_name_team_customer_and_field(overrides, expected):
@@ -84,6 +96,13 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(RosterError) as caught:
         parse_roster(_team(timezone="Nowhere", customers=[{"name": "Jane", "revenue": -5}]))
     assert len(caught.value.problems) == 2
+
+
+def test_unknown_top_level_field_is_refused():
+    document = _team()
+    document["team"] = []
+    with pytest.raises(RosterError, match="'team': is not a known top-level field"):
+        parse_roster(document)
 
 
 def test_document_without_teams_is_refused():

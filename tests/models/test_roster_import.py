@@ -105,3 +105,55 @@ def test_tracking_follows_revenue_rank(cli, roster_file, sessions):
         tracked = {c.name: c.tracked for c in session.scalars(select(Customer))}
     assert tracked["Lee Chen"] is True
     assert tracked["Jane Doe"] is False
+
+
+TWO_TEAMS = ROSTER + """
+  - name: West
+    slack_channel: C0999999
+    members:
+      - {slack_user: U0WEST1, name: Wes}
+    customers:
+      - name: Pat Lee
+        owner: U0WEST1
+        revenue: 500
+        sources:
+          - rss: https://west.example/feed.xml
+"""
+
+
+def test_removing_a_team_retires_its_customers_sources_and_members(cli, roster_file, sessions):
+    from sqlalchemy import select
+
+    from models.entities import Customer, Member
+
+    cli("roster", "import", str(roster_file(TWO_TEAMS, "two.yaml")))
+    assert cli("log", "Pat Lee", "call").exit_code == 0
+    result = cli("roster", "import", str(roster_file(ROSTER)))
+    assert result.exit_code == 0, result.output
+    assert "1 customer removed" in result.output and "1 member deactivated" in result.output
+    west = next(s for s in _sources(cli) if s["team"] == "West")
+    assert west["enabled"] is False
+    with sessions() as session:
+        pat = session.scalar(select(Customer).where(Customer.name == "Pat Lee"))
+        wes = session.scalar(select(Member).where(Member.slack_user == "U0WEST1"))
+        assert (pat.tracked, pat.in_roster, wes.active) == (False, False, False)
+    assert [i["customer"] for i in json.loads(cli("interactions", "--json").output)] == ["Pat Lee"]
+
+
+def test_relisting_a_source_gives_a_disabled_one_another_chance(cli, roster_file, sessions):
+    from sqlalchemy import select
+
+    from models.entities import Source
+
+    path = str(roster_file(ROSTER))
+    cli("roster", "import", path)
+    with sessions() as session, session.begin():
+        feed = session.scalar(select(Source).where(Source.kind == "rss"))
+        feed.enabled, feed.error_count, feed.last_status = False, 3, "gone"
+    without_feed = ROSTER.replace("          - rss: https://acme.example/blog/feed.xml\n", "")
+    cli("roster", "import", str(roster_file(without_feed, "nofeed.yaml")))
+    result = cli("roster", "import", path)
+    assert "1 source restored" in result.output
+    with sessions() as session:
+        feed = session.scalar(select(Source).where(Source.kind == "rss"))
+        assert (feed.enabled, feed.in_roster, feed.error_count) == (True, True, 0)

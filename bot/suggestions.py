@@ -197,15 +197,20 @@ def rank_key(p: Proposed) -> tuple[float, int, str]:
 
 
 def _blocked_customers(facts: SuggestionFacts, as_of: datetime) -> set[int]:
-    """Customers who get nothing new now: snoozed, or given a gesture within the cool-down."""
+    """Customers who get nothing new now: snoozed as a whole (``/tie snooze``), or given a gesture
+    within the cool-down.
+
+    Snoozing one suggestion (its Snooze button) hides that suggestion alone, which its dedupe key
+    already keeps from being proposed again; it does not silence the customer. A gesture is a
+    suggestion made (whatever became of it but a dismissal) or one marked done; the snooze click
+    itself is not a gesture, so only a ``done`` suggestion's ``acted_at`` starts a cool-down.
+    """
     blocked = {cid for cid, until in facts.customer_snoozed_until.items() if until and until > as_of}
     cooldown_start = as_of - timedelta(days=facts.policy.cooldown_days)
     for past in facts.past:
-        if past.status == "snoozed" and past.snoozed_until and past.snoozed_until > as_of:
-            blocked.add(past.customer_id)
         if past.status not in _GESTURE_STATUSES:
             continue
-        moments = [m for m in (past.suggested_at, past.acted_at) if m is not None]
+        moments = [past.suggested_at] + ([past.acted_at] if past.status == "done" and past.acted_at else [])
         if any(cooldown_start < moment <= as_of for moment in moments):
             blocked.add(past.customer_id)
     return blocked

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bot.jobs.score import RelationshipStatus
 from bot.milestones import Milestone, find_milestones
+from models.tie_strength import short_date
 
 HOURGLASS_ORDER = ("know", "like", "trust", "try", "buy", "repeat", "refer")
 
@@ -281,7 +282,7 @@ class _Occasion:
     def for_post(self, post: PostFact) -> Proposed:
         milestones = find_milestones(f"{post.title}\n{post.text}")
         about = _quote(post.title or post.text)
-        posted = f"{self.status.customer} posted {about} {_ago(self.as_of - post.published_at)}"
+        posted = f"{self.status.customer} posted {about} on {self._day(post.published_at)}"
         if milestones:
             milestone = milestones[0]
             text = (
@@ -316,7 +317,7 @@ class _Occasion:
         )
         episode = last.date().isoformat() if last else "never"
         # the scorer's own reason says what broke; without one, the last contact is the best clue
-        fallback = f"the usual rhythm of contact has broken (last contact {_ago(self.as_of - last) if last else 'never'})"
+        fallback = f"the usual rhythm of contact has broken (last contact {'on ' + self._day(last) if last else 'never'})"
         occasion = f"at risk: {self.status.risk_reason or fallback}"
         return self._proposed("check_in", text, occasion, f"check_in:{self.status.customer_id}:{episode}", self.as_of)
 
@@ -334,6 +335,12 @@ class _Occasion:
         occasion = f"hourglass stage {self.status.hourglass}" + (f" since {since.date().isoformat()}" if since else "")
         episode = since.date().isoformat() if since else "first"
         return self._proposed(kind, text, occasion, f"{kind}:{self.status.customer_id}:{episode}", since)
+
+    def _day(self, moment: datetime) -> str:
+        """An absolute team-local date ('21 Nov'): the text is stored and read days later, when a
+        relative '20 hours ago' would be wrong."""
+        zone = _zone(self.facts, self.status.team_id)
+        return short_date(moment.astimezone(zone), self.as_of.astimezone(zone))
 
     def _proposed(
         self, kind: str, text: str, occasion: str, dedupe_key: str, occasion_at: datetime | None,
@@ -395,13 +402,3 @@ def _quote(text: str, limit: int = 80) -> str:
     if len(words) > limit:
         words = words[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
     return f"\u201c{words}\u201d"
-
-
-def _ago(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    if hours < 1:
-        return "just now"
-    if hours < 36:
-        return f"{int(hours)} hour{'s' if int(hours) != 1 else ''} ago"
-    days = int(hours // 24)
-    return f"{days} days ago"

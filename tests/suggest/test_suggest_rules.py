@@ -243,3 +243,21 @@ def test_rerun_after_storing_proposes_nothing():
     first = suggest(facts, THURSDAY)
     stored = [past(p.dedupe_key, customer_id=p.customer_id, days_ago=0) for p in first]
     assert first and suggest(dataclasses.replace(facts, past=stored), THURSDAY + timedelta(minutes=5)) == []
+
+
+@pytest.mark.parametrize("facts, expected", [
+    pytest.param(SuggestionFacts([status()], posts=[post(at=datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc),
+                                                        hours_ago=0)]),
+                 "posted \u201cNotes on pricing\u201d on 25 Nov", id="post-date-utc"),
+    pytest.param(SuggestionFacts([status()], posts=[post(at=datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc),
+                                                        hours_ago=0)], team_timezones={1: "Asia/Tokyo"}),
+                 "posted \u201cNotes on pricing\u201d on 26 Nov", id="post-date-team-local"),
+    pytest.param(SuggestionFacts([status(at_risk=True, risk_reason="",
+                                         last_interaction_at=datetime(2026, 9, 30, 12, 0, tzinfo=timezone.utc))]),
+                 "(last contact on 30 Sep)", id="check-in-last-contact-date"),
+])
+def test_stored_reasons_say_absolute_dates_not_ages(facts, expected):
+    """The reason is stored and read days later: '20 hours ago' would soon be wrong."""
+    (proposal,) = suggest(facts, THURSDAY)
+    assert expected in proposal.reason
+    assert " ago" not in proposal.reason and "just now" not in proposal.reason

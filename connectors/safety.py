@@ -27,17 +27,43 @@ class UnsafeURLError(FatalError):
 
 
 def resolve_addresses(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (literal IPs resolve to themselves, without DNS)."""
+    """Every address ``host`` resolves to, in the resolver's order of preference, without
+    duplicates (literal IPs resolve to themselves, without DNS)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def address_problem(address: str) -> str | None:
-    """Why connecting to ``address`` is refused, or None when it is a public address."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # Most specific first: is_private is also true of most of the other ranges.
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: IPAddress) -> tuple[str, list[ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries and how (IPv4-mapped, 6to4, Teredo, NAT64,
+    IPv4-compatible), so a tunnel cannot smuggle a private IPv4 address past the check.
+
+    Returns ``("", [])`` for an address that wraps none (IPv4 addresses included).
+    """
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return "", []
+    if ip.ipv4_mapped is not None:
+        return "an IPv4-mapped address", [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return "a 6to4 address", [ip.sixtofour]
+    if ip.teredo is not None:
+        return "a Teredo address", list(ip.teredo)
+    last32 = ipaddress.IPv4Address(ip.packed[-4:])
+    if ip in _NAT64:
+        return "a NAT64 address", [last32]
+    if ip.packed[:12] == bytes(12) and int(ip) > 1:  # ::a.b.c.d, deprecated but still routed by some stacks
+        return "an IPv4-compatible address", [last32]
+    return "", []
+
+
+def _plain_problem(ip: IPAddress) -> str | None:
+    # Most specific first: is_private is also true of most of the other ranges. Python counts
+    # multicast as global, so it is refused by name; anything else not global (shared
+    # carrier-grade NAT 100.64.0.0/10, where Alibaba's metadata service lives, documentation and
+    # benchmarking ranges, ...) is refused by the final check.
     checks = (
         ("is_unspecified", "the unspecified address"),
         ("is_loopback", "a loopback address"),
@@ -49,7 +75,24 @@ def address_problem(address: str) -> str | None:
     for attribute, description in checks:
         if getattr(ip, attribute):
             return description
+    if not ip.is_global:
+        return "not a publicly routable address (e.g. shared carrier-grade NAT space, where some cloud metadata lives)"
     return None
+
+
+def address_problem(address: str) -> str | None:
+    """Why connecting to ``address`` is refused, or None when it is a public address.
+
+    An IPv6 address wrapping an IPv4 one (IPv4-mapped, 6to4, Teredo, NAT64) is judged by what it
+    wraps as well as by itself.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    how, wrapped = embedded_ipv4(ip)
+    for inner in wrapped:
+        problem = _plain_problem(inner)
+        if problem:
+            return f"{how} wrapping {inner}, which is {problem}"
+    return _plain_problem(ip)
 
 
 def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> None:

@@ -73,3 +73,54 @@ def test_allowing_private_networks_still_refuses_other_schemes():
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"])
 def test_public_addresses_have_no_problem(address):
     assert address_problem(address) is None
+
+
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        pytest.param("100.64.0.1", "not a publicly routable", id="carrier-grade-nat"),
+        pytest.param("100.100.100.200", "not a publicly routable", id="alibaba-metadata"),
+        pytest.param("192.0.2.10", "private-network", id="documentation-v4"),
+        pytest.param("198.18.0.1", "private-network", id="benchmarking"),
+        pytest.param("ff02::1", "multicast", id="multicast-v6"),
+        pytest.param("2002:a9fe:a9fe::", "6to4 address wrapping 169.254.169.254, which is a link-local", id="6to4-metadata"),
+        pytest.param("2002:7f00:1::", "6to4 address wrapping 127.0.0.1, which is a loopback", id="6to4-loopback"),
+        pytest.param("2002:0a00:0001::5", "6to4 address wrapping 10.0.0.1, which is a private", id="6to4-private"),
+        # Teredo: server 65.54.227.120 (public), client 192.0.2.45 obfuscated in the last 32 bits
+        pytest.param("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo address wrapping 192.0.2.45", id="teredo"),
+        pytest.param("2001:0:4136:e378:8000:63bf:56fe:56fe", "private-network", id="teredo-wrapping-public-still-refused"),
+        pytest.param("64:ff9b::a9fe:a9fe", "NAT64 address wrapping 169.254.169.254", id="nat64-metadata"),
+        pytest.param("::7f00:1", "IPv4-compatible address wrapping 127.0.0.1", id="v4-compatible-loopback"),
+        pytest.param("::ffff:a9fe:a9fe", "IPv4-mapped address wrapping 169.254.169.254", id="v4-mapped-metadata"),
+    ],
+)
+def test_addresses_outside_the_public_internet_are_refused(address, reason):
+    assert reason in (address_problem(address) or "")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        pytest.param("2002:5db8:d822::1", id="6to4-wrapping-public"),
+        pytest.param("8.8.8.8", id="public-v4"),
+    ],
+)
+def test_tunnels_wrapping_public_addresses_pass(address):
+    assert address_problem(address) is None
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        pytest.param("http://100.100.100.200/latest/meta-data/", "not a publicly routable", id="alibaba-metadata-literal"),
+        pytest.param("http://[2002:a9fe:a9fe::]/latest/meta-data/", "169.254.169.254", id="6to4-metadata-literal"),
+    ],
+)
+def test_unsafe_literal_urls_are_refused(url, reason):
+    with pytest.raises(UnsafeURLError, match=reason):
+        check_url(url, allow_private=False)
+
+
+def test_a_name_resolving_to_a_private_address_is_refused():
+    with pytest.raises(UnsafeURLError, match=r"feeds\.example resolves to 10\.1\.2\.3, which is a private-network"):
+        check_url("https://feeds.example/rss", allow_private=False, resolver=lambda host, port: ["10.1.2.3"])

@@ -18,7 +18,7 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -97,15 +97,23 @@ def run_poll_cycle() -> None:
 
 
 def run_digest(team_id: int) -> None:
-    """Send one team's daily digest (the digest job itself sends at most one per local day)."""
-    runtime = active_scheduler().runtime
+    """Send one team's daily digest (the digest job itself sends at most one per local day).
+
+    The digest is for the local date of the scheduled run this call stands for, not for the date at
+    the moment it happens to run: a 20:00 run that fires late (within the grace period), after local
+    midnight, is still the previous day's digest, so it cannot take the next day's slot.
+    """
+    scheduler = active_scheduler()
+    runtime = scheduler.runtime
     with runtime.session() as session:
         team = session.get(Team, team_id)
-        name = team.name if team is not None else None
-    if name is None:
+        found = (team.name, team.timezone, team.digest_time) if team is not None else None
+    if found is None:
         log.warning("digest job for team %s skipped: the team no longer exists", team_id)
         return
-    ref_to_obj(DIGEST_STEP)(runtime, team=name)
+    name, zone, digest_time = found
+    local_date = scheduled_digest_date(scheduler.now(), zone=zone, digest_time=digest_time)
+    ref_to_obj(DIGEST_STEP)(runtime, team=name, local_date=local_date)
 
 
 def resync_team_jobs() -> None:
@@ -131,11 +139,25 @@ def trigger_signature(trigger: BaseTrigger) -> tuple[str, str, str]:
     return type(trigger).__name__, str(trigger), str(getattr(trigger, "timezone", ""))
 
 
+def digest_clock_time(digest_time: str) -> time:
+    """A team's ``"HH:MM"`` digest time as a wall-clock time."""
+    hour, minute = (int(part) for part in digest_time.split(":"))
+    return time(hour, minute)
+
+
 def digest_trigger(team: Team) -> CronTrigger:
     """Every day at the team's ``digest_time`` in the team's own zone (DST-safe: the wall-clock time
     holds across a change, it is not a fixed UTC offset)."""
-    hour, minute = (int(part) for part in team.digest_time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(team.timezone))
+    at = digest_clock_time(team.digest_time)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(team.timezone))
+
+
+def scheduled_digest_date(now: datetime, *, zone: str, digest_time: str) -> date:
+    """The team-local date of the latest scheduled digest run at or before ``now``: today once the
+    local clock has reached the digest time, yesterday before it."""
+    local = now.astimezone(ZoneInfo(zone))
+    today = local.date()
+    return today if local.time() >= digest_clock_time(digest_time) else today - timedelta(days=1)
 
 
 def desired_jobs(runtime: Runtime) -> list[JobSpec]:
@@ -169,6 +191,8 @@ class _StoppableBackgroundScheduler(BackgroundScheduler):
 
 
 def default_holder() -> str:
+    """A lease holder name that tells an operator which process holds it: host, pid, and a random
+    suffix so a restarted process with a recycled pid is still someone else."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -193,6 +217,7 @@ class StrongtieScheduler:
         self._stop_heartbeat = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._lease_holder, self._lease_expires = "", clock()
+        self._renewed_at: datetime | None = None  # the last successful take or renewal of the lease
         self.scheduler = _StoppableBackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOBS_TABLE)},
             executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
@@ -201,20 +226,34 @@ class StrongtieScheduler:
         )
         self.scheduler.add_listener(_log_missed, EVENT_JOB_MISSED)
 
+    def now(self) -> datetime:
+        """The current time on this scheduler's clock (UTC)."""
+        return self._clock()
+
     # lease -----------------------------------------------------------------------------------------
     def _take_lease(self) -> bool:
+        now = self._clock()
         with self.runtime.session() as session:
-            state = acquire_lease(LEASE_NAME, self.holder, session=session, now=self._clock(), ttl=self._lease_ttl)
-        if not state.acquired:
+            state = acquire_lease(LEASE_NAME, self.holder, session=session, now=now, ttl=self._lease_ttl)
+        if state.acquired:
+            self._renewed_at = now
+        else:
             self._lease_holder, self._lease_expires = state.holder, state.expires_at
         return state.acquired
 
     def _beat(self) -> None:
+        """Renew the lease every heartbeat. A failed renewal is retried at the next beat, but only while
+        the lease last taken is still valid: past its expiry another process may rightly have taken
+        over, so this scheduler stops rather than run beside it."""
         while not self._stop_heartbeat.wait(self._heartbeat_seconds):
             try:
                 renewed = self._take_lease()
-            except Exception:  # a database hiccup: try again at the next beat, before the lease expires
+            except Exception:
                 log.exception("could not renew the scheduler lease")
+                if self._renewed_at is None or self._clock() > self._renewed_at + self._lease_ttl:
+                    log.error("the scheduler lease expired without a renewal; stopping this scheduler")
+                    self.scheduler.shutdown(wait=False)
+                    return
                 continue
             if not renewed:
                 log.error("the scheduler lease was taken over by %s; stopping this scheduler", self._lease_holder)
@@ -279,9 +318,11 @@ class StrongtieScheduler:
         return sorted(wanted)
 
     def job_ids(self) -> list[str]:
+        """The ids of the jobs in the store, sorted (for logs and checks)."""
         return sorted(job.id for job in self.scheduler.get_jobs())
 
     def job(self, job_id: str) -> Job | None:
+        """The stored job with this id, or None."""
         return self.scheduler.get_job(job_id)
 
 

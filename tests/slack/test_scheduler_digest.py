@@ -4,7 +4,7 @@ restarted process fires the same day's digest again, the team channel gets one m
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
@@ -15,15 +15,21 @@ from models.entities import DigestRun, Team
 
 
 def _restart_with_pending_digest(runtime, holder: str, job_id: str, due: datetime) -> None:
-    """Start a scheduler whose stored digest run is pending at ``due`` and wait until it has run."""
-    before = StrongtieScheduler(runtime, holder=f"{holder}-before")
+    """Start a scheduler whose stored digest run is pending at ``due`` and wait until it has run.
+
+    The schedulers' own clock is pinned just after ``due``, so the date the digest is for does not
+    depend on when the test runs (near midnight in New York the wall clock would say another day)."""
+    def clock() -> datetime:
+        return (due + timedelta(minutes=5)).astimezone(timezone.utc)
+
+    before = StrongtieScheduler(runtime, holder=f"{holder}-before", clock=clock)
     before.start()
     before.shutdown()
     editor = StrongtieScheduler(runtime, holder="store-editor")  # edits the store, never runs a job
     editor.scheduler.start(paused=True)
     editor.scheduler.modify_job(job_id, next_run_time=due)
     editor.scheduler.shutdown()
-    after = StrongtieScheduler(runtime, holder=holder)
+    after = StrongtieScheduler(runtime, holder=holder, clock=clock)
     finished = threading.Event()
     after.scheduler.add_listener(lambda event: finished.set() if event.job_id == job_id else None,
                                  EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
@@ -47,4 +53,4 @@ def test_a_digest_fired_again_after_a_restart_is_sent_once(runtime, fake_slack):
     assert len(posts) == 1
     with runtime.session() as session:
         runs = list(session.scalars(select(DigestRun)))
-    assert [r.status for r in runs] == ["sent"]
+    assert [(r.status, r.local_date) for r in runs] == [("sent", due.date())]

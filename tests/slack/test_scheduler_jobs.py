@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from bot.scheduler import (
     StrongtieScheduler,
     run_digest,
     run_poll_cycle,
+    scheduled_digest_date,
 )
 from models.entities import SchedulerLease, Team
 from models.slack_store import acquire_lease
@@ -73,6 +74,16 @@ def schedulers(runtime):
     for each in made:
         if each.scheduler.running:
             each.shutdown(wait=False)
+
+
+class SettableClock:
+    """A UTC clock that moves only when a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def team(runtime, name: str) -> Team:
@@ -181,10 +192,10 @@ def test_a_digest_missed_during_downtime_runs_once_after_restart(runtime, schedu
     # Down since before the day-before-yesterday's digest: three runs missed, only today's within grace.
     stop_with_pending_run(before, job_id, due - timedelta(days=2))
     assert calls.made == []
-    after = schedulers("after-restart")
+    after = schedulers("after-restart", clock=SettableClock((due + timedelta(minutes=20)).astimezone(timezone.utc)))
     after.start()
     calls.wait_for(1)
-    assert calls.made == [("digest_job", (runtime,), {"team": "Enterprise East"})]
+    assert calls.made == [("digest_job", (runtime,), {"team": "Enterprise East", "local_date": due.date()})]
     assert after.job(job_id).next_run_time.astimezone(zone) == due + timedelta(days=1)
     after.shutdown()
     again = schedulers("second-restart")
@@ -225,14 +236,57 @@ def test_a_changed_digest_time_reschedules_and_a_removed_team_loses_its_job(runt
 
 def test_the_poll_cycle_runs_the_cli_jobs_in_order_even_when_one_fails(runtime, schedulers, calls, monkeypatch):
     monkeypatch.setattr("bot.jobs.poll.poll_job", calls.stand_in("poll_job", fail=True))
-    sched = schedulers("only")
+    sched = schedulers("only", clock=SettableClock(datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)))
     sched.start()
     with pytest.raises(RuntimeError, match="poll_job broke"):
         run_poll_cycle()
     assert [name for name, _, _ in calls.made] == ["poll_job", "score_job", "suggest_job", "deliver_suggestions_job"]
     assert all(args == (runtime,) for _, args, _ in calls.made)
-    run_digest(team(runtime, "West").id)
-    assert calls.made[-1] == ("digest_job", (runtime,), {"team": "West"})
+    run_digest(team(runtime, "West").id)  # 09:00 in Los Angeles, after West's 08:30
+    assert calls.made[-1] == ("digest_job", (runtime,), {"team": "West", "local_date": date(2026, 11, 23)})
+
+
+@pytest.mark.parametrize(("utc", "expected"), [
+    (datetime(2026, 11, 24, 1, 0), date(2026, 11, 23)),    # 20:00 New York: the run of that day
+    (datetime(2026, 11, 24, 0, 59), date(2026, 11, 22)),   # 19:59: the latest run was the day before
+    (datetime(2026, 11, 24, 5, 30), date(2026, 11, 23)),   # 00:30 the next day: still the 23rd's run
+    (datetime(2026, 3, 9, 0, 0), date(2026, 3, 8)),        # 20:00 EDT, the day clocks went forward
+])
+def test_the_scheduled_digest_date_is_that_of_the_latest_due_run(utc, expected):
+    now = utc.replace(tzinfo=timezone.utc)
+    assert scheduled_digest_date(now, zone="America/New_York", digest_time="20:00") == expected
+
+
+def test_a_late_evening_digest_firing_after_midnight_is_for_the_day_it_was_due(runtime, schedulers, calls):
+    east = team(runtime, "Enterprise East")
+    with runtime.session() as session:
+        session.get(Team, east.id).digest_time = "20:00"
+    # 00:30 in New York on the 24th: the 20:00 run of the 23rd, fired late within its grace period.
+    sched = schedulers("only", clock=SettableClock(datetime(2026, 11, 24, 5, 30, tzinfo=timezone.utc)))
+    sched.start()
+    run_digest(east.id)
+    assert calls.made[-1] == ("digest_job", (runtime,), {"team": "Enterprise East", "local_date": date(2026, 11, 23)})
+
+
+def test_a_scheduler_whose_lease_renewals_keep_failing_stops_once_the_lease_has_expired(runtime, schedulers, monkeypatch):
+    clock = SettableClock(datetime.now(timezone.utc))
+    sched = schedulers("flaky-db:1", heartbeat_seconds=0.01, lease_ttl=timedelta(seconds=90), clock=clock)
+    sched.start()
+    attempts = threading.Semaphore(0)
+
+    def failing_renewal(*args, **kwargs):
+        attempts.release()
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr("bot.scheduler.acquire_lease", failing_renewal)
+    for _ in range(3):  # renewals fail while the lease is still valid: keep trying, keep running
+        assert attempts.acquire(timeout=10)
+    assert sched.scheduler.running
+    clock.now += timedelta(seconds=91)  # past the last renewal + TTL: another process may take over
+    deadline = time.monotonic() + 10
+    while sched.scheduler.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sched.scheduler.running
 
 
 def test_the_stored_jobs_hold_no_secrets(runtime, schedulers):

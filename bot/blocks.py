@@ -127,16 +127,19 @@ def suggestion_done_message(
     post_url: str | None = None,
     by: str | None = None,
     until: datetime | None = None,
+    tz: str = "UTC",
 ) -> tuple[str, list[dict[str, Any]]]:
     """The same message after a click: the buttons give way to what happened.
 
     ``outcome`` is ``done``, ``snoozed`` (with ``until``) or ``dismissed``; ``by`` is the Slack user
     id of whoever clicked (shown as a mention, since it is an id Slack gave us, not free text).
+    ``tz`` is the team's IANA zone: "Snoozed until" names the date the team will see it again on
+    its own calendar (UTC when not given).
     """
     lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
     status = _OUTCOME_LABELS.get(outcome, escape_mrkdwn(outcome))
     if outcome == "snoozed" and until is not None:
-        status += f" until {until.date().isoformat()}"
+        status += f" until {until.astimezone(ZoneInfo(tz)).date().isoformat()}"
     if by and by.isalnum():
         status += f" by <@{by}>"
     blocks = [_section("\n".join(lines)[:_SECTION_LIMIT]), _context(f"\u2714 {status}")]

@@ -10,14 +10,17 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from statistics import median
 from typing import Iterable, Mapping, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest_content import HOURGLASS_ORDER, StageCount, stall_stage
 from bot.jobs.score import relationship_statuses
+from bot.timeutil import local_date
+from models.entities import Team
 from models.suggestion_store import stage_history
 
 _DAY = 86400.0
@@ -99,6 +102,25 @@ def team_hourglass(*, session: Session, as_of: datetime, team_id: int | None = N
     current = {s.customer_id: s.hourglass for s in statuses}
     history = stage_history(list(current), session=session, tracks=("hourglass",), until=as_of)
     return hourglass_counts(history, current, as_of)
+
+
+def hourglass_title(name: str, day: date) -> str:
+    """The chart's title: whose hourglass and the date it shows. Callers pass the team-local date
+    (the date the team's digest shows), so the chart and the digest never disagree about the day."""
+    return f"{name}: hourglass, {day.isoformat()}"
+
+
+def report_title(*, session: Session, team: Team | None, as_of: datetime) -> str:
+    """``strongtie report``'s chart title: dated on the team's own calendar, as its digest is.
+
+    For every team at once, the zone they share; if their zones differ there is no one local day,
+    so the date is the UTC one and the title says so."""
+    if team is not None:
+        return hourglass_title(team.name, local_date(as_of, team.timezone))
+    zones = set(session.scalars(select(Team.timezone).distinct()))
+    if len(zones) == 1:
+        return hourglass_title("All teams", local_date(as_of, zones.pop()))
+    return hourglass_title("All teams", local_date(as_of, "UTC")) + " (UTC)"
 
 
 def render_hourglass_png(counts: list[StageCount], *, title: str) -> bytes:

@@ -20,11 +20,13 @@ def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
             moment = datetime.combine(day, time.min, tzinfo=timezone.utc)
             return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside the range of dates strongtie can store") from None
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-03 or 2026-11-03T14:30)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 def parse_date_or_instant(text: str) -> date | datetime:
@@ -48,6 +50,11 @@ def local_moment(day: date, wall_clock: time, zone: str) -> datetime:
 
     A wall-clock time that a DST change skips resolves as :mod:`zoneinfo` does (fold 0)."""
     return datetime.combine(day, wall_clock, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """The calendar date at ``moment`` in the IANA ``zone`` (what people there call today)."""
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 def end_of_local_day(day: date, zone: str) -> datetime:

@@ -97,14 +97,14 @@ def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> N
 @click.option("--team", metavar="NAME", help="Only this team.")
 def report(png: str, team: str | None) -> None:
     """The hourglass picture: relationships per stage and how long they dwell there."""
-    from bot.report import render_hourglass_png, team_hourglass
+    from bot.report import render_hourglass_png, report_title, team_hourglass
     from models.store import team_by_name
 
     moment = now_utc()
     with runtime().session() as session:
         team_row = team_by_name(team, session=session) if team else None
         counts = team_hourglass(session=session, as_of=moment, team_id=team_row.id if team_row else None)
-    title = f"{team_row.name if team_row else 'All teams'}: hourglass, {moment.date().isoformat()}"
+        title = report_title(session=session, team=team_row, as_of=moment)
     Path(png).write_bytes(render_hourglass_png(counts, title=title))
     summary = ", ".join(f"{c.stage} {c.count}" for c in counts)
     click.echo(f"Wrote {png} ({summary})")

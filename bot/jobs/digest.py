@@ -32,7 +32,7 @@ from bot.digest_content import (
 from bot.jobs.score import RelationshipStatus, relationship_statuses
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.milestones import find_milestones
-from bot.report import hourglass_counts, render_hourglass_png
+from bot.report import hourglass_counts, hourglass_title, render_hourglass_png
 from bot.runtime import Runtime
 from bot.slack_client import make_web_client
 from bot.timeutil import local_moment, now_utc
@@ -166,7 +166,7 @@ def _attach_chart(
     slack: WebClient, team: Team, local_date: date, counts: list[StageCount], thread_ts: str | None
 ) -> tuple[bool, str | None]:
     """Upload the hourglass PNG into the digest's thread; a failure costs the chart, not the digest."""
-    title = f"{team.name}: hourglass, {local_date.isoformat()}"
+    title = hourglass_title(team.name, local_date)
     try:
         slack.files_upload_v2(
             channel=team.slack_channel, content=render_hourglass_png(counts, title=title),

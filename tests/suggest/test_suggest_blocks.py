@@ -61,3 +61,16 @@ def test_done_message_replaces_the_buttons(outcome, until, expected):
 def test_done_message_ignores_a_by_that_is_not_an_id():
     _, blocks = suggestion_done_message(kind="share", customer="J", text="t", outcome="done", by="<!channel>")
     assert "<!channel>" not in _all_text(blocks)
+
+
+@pytest.mark.parametrize("until, tz, expected", [
+    # 20:00 UTC on 30 Nov is already 1 Dec in Tokyo, still 30 Nov in Los Angeles
+    pytest.param(datetime(2026, 11, 30, 20, 0, tzinfo=timezone.utc), "Asia/Tokyo", "Snoozed until 2026-12-01", id="tokyo"),
+    pytest.param(datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc), "America/Los_Angeles", "Snoozed until 2026-11-30",
+                 id="los-angeles"),
+    pytest.param(datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc), None, "Snoozed until 2026-12-01", id="default-utc"),
+])
+def test_snoozed_until_is_on_the_team_calendar(until, tz, expected):
+    zone = {"tz": tz} if tz else {}
+    fallback, _ = suggestion_done_message(kind="share", customer="J", text="t", outcome="snoozed", until=until, **zone)
+    assert fallback.startswith(expected)

@@ -52,10 +52,16 @@ def close_matches(name: str, known: list[str], limit: int = 3) -> list[str]:
 
 
 def team_by_name(name: str, *, session: Session) -> Team:
+    """The team called ``name`` (case ignored), or an error listing the closest team names."""
     team = session.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
     if team is None:
         raise UnknownNameError("team", name, list(session.scalars(select(Team.name))))
     return team
+
+
+def team_id_for(name: str | None, *, session: Session) -> int | None:
+    """The id of the team called ``name``, or ``None`` when no team was named (an optional --team)."""
+    return team_by_name(name, session=session).id if name else None
 
 
 def find_customer(name: str, *, session: Session, team_id: int | None = None) -> Customer:

@@ -13,7 +13,7 @@ from bot.jobs.poll import X_PROVIDER, month_period, poll_job
 from bot.timeutil import iso, now_utc
 from models.entities import Post, Source
 from models.poll_store import api_units
-from models.store import all_sources, find_customer, post_counts
+from models.store import all_sources, find_customer, post_counts, team_id_for
 
 METERED_KINDS = {"twitter": X_PROVIDER}
 
@@ -58,6 +58,7 @@ def source_row(source: Source, posts: int, month_spend: dict[str, float] | None 
         "target": source.target,
         "url": source.url,
         "enabled": source.enabled and source.in_roster,
+        "in_roster": source.in_roster,
         "last_polled_at": iso(source.last_polled_at),
         "last_status": source.last_status,
         "last_error": source.last_error,
@@ -95,18 +96,19 @@ def sources(as_json: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--customer", metavar="NAME", help="Only this customer's posts.")
+@click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many, newest first.")
-def posts(as_json: bool, customer: str | None, limit: int | None) -> None:
+def posts(as_json: bool, customer: str | None, team: str | None, limit: int | None) -> None:
     """Posts brought in from customers' sources, newest first (text is plain text)."""
     rt = runtime()
     with rt.session() as session:
         query = (
             select(Post)
             .options(selectinload(Post.customer), selectinload(Post.source))
-            .order_by(Post.published_at.desc(), Post.id.desc())
+            .order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
         )
         if customer:
-            query = query.where(Post.customer_id == find_customer(customer, session=session).id)
+            query = query.where(Post.customer_id == find_customer(customer, session=session, team_id=team_id_for(team, session=session)).id)
         if limit:
             query = query.limit(limit)
         rows = [

@@ -92,3 +92,74 @@ def test_rate_is_stored_and_range_checked(seeded, sessions):
     assert seeded("rate", "Jane Doe", "11").exit_code == 2
     with sessions() as session:
         assert [(r.rating, r.by_user) for r in session.scalars(select(Rating))] == [(8, "U012ABC")]
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        pytest.param(b"customer,kind,occurred_at\nJane Doe,call\n", "line 2", id="short-row"),
+        pytest.param(b"customer,kind,occurred_at\n,call,2026-09-01\n", "customer column is empty", id="empty-customer"),
+        pytest.param("customer,kind,occurred_at\nJané,call,2026-09-01\n".encode("latin-1"), "not UTF-8 text", id="latin-1-file"),
+        pytest.param(b"customer,kind,occurred_at\nJane Doe,call,0001-01-01T00:00+01:00\n", "line 2", id="time-out-of-range"),
+        pytest.param(b"customer,kind,occurred_at,direction\nJane Doe,call,2026-09-01,sideways\n", "unknown direction 'sideways'", id="bad-direction"),
+    ],
+)
+def test_broken_csv_gets_a_clear_error_and_imports_nothing(seeded, tmp_path, content, fragment):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(content)
+    result = seeded("interactions", "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert json.loads(seeded("interactions", "--json").output) == []
+
+
+def test_csv_dedupe_ignores_how_the_same_row_is_written(seeded, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("customer,kind,occurred_at,direction\nJane Doe,call,2026-11-01T10:00,inbound\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("customer,kind,occurred_at,direction\n  jane doe ,CALL,2026-11-01T11:00:00+01:00,Inbound\n", encoding="utf-8")
+    assert "Imported 1" in seeded("interactions", "import", str(first)).output
+    again = seeded("interactions", "import", str(second))
+    assert "Imported 0" in again.output and "1 already present" in again.output
+
+
+def test_direction_is_case_insensitive(seeded):
+    assert seeded("log", "Jane Doe", "call", "--direction", "Inbound").exit_code == 0
+    (row,) = json.loads(seeded("interactions", "--json").output)
+    assert row["direction"] == "inbound"
+
+
+TWO_TEAMS_SAME_NAME = ROSTER + """
+  - name: West
+    slack_channel: C0999999
+    members: [{slack_user: U0WEST1, name: Wes}]
+    customers:
+      - {name: Jane Doe, company: Other Jane Inc, owner: U0WEST1, revenue: 1}
+"""
+
+
+def test_team_option_resolves_a_name_used_in_two_teams(cli, roster_file):
+    cli("roster", "import", str(roster_file(TWO_TEAMS_SAME_NAME)))
+    ambiguous = cli("log", "Jane Doe", "call")
+    assert ambiguous.exit_code == 1 and "pass --team" in ambiguous.output
+    assert cli("log", "Jane Doe", "call", "--team", "West").exit_code == 0
+    listed = cli("interactions", "--json", "--customer", "Jane Doe", "--team", "west")
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.output)) == 1
+    assert cli("posts", "--json", "--customer", "Jane Doe", "--team", "West").output.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "value, exit_code, fragment",
+    [
+        pytest.param("0001-01-01T00:00+01:00", 2, "outside the range of dates", id="before-year-one"),
+        pytest.param("9999-12-31T23:59+00:00", 1, "is in the future", id="end-of-time"),
+        pytest.param("2126-01-01", 1, "is in the future", id="typo-in-the-year"),
+    ],
+)
+def test_log_time_that_cannot_be_right_is_refused(seeded, value, exit_code, fragment):
+    result = seeded("log", "Jane Doe", "call", "--at", value)
+    assert result.exit_code == exit_code, result.output
+    assert fragment in result.output and "Traceback" not in result.output
+    assert json.loads(seeded("interactions", "--json").output) == []

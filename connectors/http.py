@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Mapping
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 
 from connectors.base import FatalError, RetriableError
-from connectors.safety import Resolver, check_url, resolve_addresses
+from connectors.safety import Destination, Resolver, check_url, resolve_addresses
 
 USER_AGENT = "strongtie/0.1 (feed poller; +https://github.com/strongtie/strongtie)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -42,6 +42,11 @@ class HttpClient:
     lock, and requests' per-request machinery (environment, cookies, hooks) costs more CPU than
     the request itself. Feeds are fetched directly; proxy variables are not consulted, which also
     keeps the URL-safety check meaningful (it judges the address actually connected to).
+
+    The connection goes to an address the safety check vetted, never to the name (which could
+    resolve differently a moment later): one pool per (scheme, address, port, name), with the
+    name in the ``Host`` header and, for HTTPS, in SNI and the certificate check. Pools are kept,
+    so keep-alive connections are reused across requests and passes.
     """
 
     def __init__(
@@ -70,8 +75,8 @@ class HttpClient:
         current = permanent = url
         still_permanent = True
         for _hop in range(self.limits.max_redirects + 1):
-            check_url(current, allow_private=self.allow_private, resolver=self.resolver)
-            response = self._send(current, headers, deadline)
+            destination = check_url(current, allow_private=self.allow_private, resolver=self.resolver)
+            response = self._send(current, destination, headers, deadline)
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
                 body = self._read_body(response, current, deadline) if response.status == 200 else self._discard(response)
@@ -84,27 +89,48 @@ class HttpClient:
             current = target
         raise FatalError(f"more than {self.limits.max_redirects} redirects, starting at {url}")
 
-    def _send(self, url: str, headers: Mapping[str, str] | None, deadline: float) -> urllib3.BaseHTTPResponse:
+    def _pool(self, destination: Destination, address: str | None) -> urllib3.HTTPConnectionPool:
+        """The pool connecting to ``address`` (None: to the name itself) for ``destination``."""
+        if address is None:
+            return self.pool.connection_from_host(destination.host, destination.port, destination.scheme)
+        tls = {"server_hostname": destination.host, "assert_hostname": destination.host} if destination.scheme == "https" else None
+        return self.pool.connection_from_host(address, destination.port, destination.scheme, pool_kwargs=tls)
+
+    def _send(self, url: str, destination: Destination, headers: Mapping[str, str] | None, deadline: float) -> urllib3.BaseHTTPResponse:
         read_timeout = max(0.1, min(self.limits.read_timeout, deadline - time.monotonic()))
-        request_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **(headers or {})}
-        try:
-            return self.pool.request(
-                "GET",
-                url,
-                headers=request_headers,
-                timeout=urllib3.Timeout(connect=self.limits.connect_timeout, read=read_timeout),
-                redirect=False,
-                preload_content=False,
-            )
-        except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
-            reason = str(exc).rsplit("Failed to establish a new connection: ", 1)[-1]
-            raise RetriableError(f"could not connect to {url}: {reason}") from None
-        except urllib3.exceptions.ConnectTimeoutError:
-            raise RetriableError(f"timed out after {self.limits.connect_timeout:.0f} s connecting to {url}") from None
-        except urllib3.exceptions.TimeoutError:
-            raise RetriableError(f"timed out after {read_timeout:.0f} s waiting for {url}") from None
-        except urllib3.exceptions.HTTPError as exc:
-            raise RetriableError(f"could not connect to {url}: {type(exc).__name__}") from None
+        request_headers = {
+            "User-Agent": USER_AGENT,
+            "Accept-Encoding": "gzip, deflate",
+            **(headers or {}),
+            "Host": destination.host_header,
+        }
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        addresses: tuple[str | None, ...] = destination.addresses or (None,)
+        for index, address in enumerate(addresses):
+            try:
+                return self._pool(destination, address).urlopen(
+                    "GET",
+                    target,
+                    headers=request_headers,
+                    timeout=urllib3.Timeout(connect=self.limits.connect_timeout, read=read_timeout),
+                    retries=False,
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                )
+            except urllib3.exceptions.NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
+                if index + 1 < len(addresses):
+                    continue  # the name has other vetted addresses: try the next one
+                reason = str(exc).rsplit("Failed to establish a new connection: ", 1)[-1]
+                raise RetriableError(f"could not connect to {url}: {reason}") from None
+            except urllib3.exceptions.ConnectTimeoutError:
+                raise RetriableError(f"timed out after {self.limits.connect_timeout:.0f} s connecting to {url}") from None
+            except urllib3.exceptions.TimeoutError:
+                raise RetriableError(f"timed out after {read_timeout:.0f} s waiting for {url}") from None
+            except urllib3.exceptions.HTTPError as exc:
+                raise RetriableError(f"could not connect to {url}: {type(exc).__name__}") from None
+        raise AssertionError("unreachable: addresses is never empty")
 
     @staticmethod
     def _discard(response: urllib3.BaseHTTPResponse) -> bytes:

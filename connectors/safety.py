@@ -2,13 +2,16 @@
 
 Without this guard, anyone who can put a URL in the roster — or any feed that answers with a
 redirect — could make the bot fetch ``http://169.254.169.254/`` (cloud credentials) or an admin
-page on the LAN. Every hop is checked before any byte is sent to it.
+page on the LAN. Every hop is checked before any byte is sent to it, and the check returns the
+addresses it vetted: the HTTP client connects to one of those, never resolving the name again,
+so a name that changes its answer between check and connect (DNS rebinding) gains nothing.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -95,8 +98,30 @@ def address_problem(address: str) -> str | None:
     return _plain_problem(ip)
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> None:
-    """Raise :class:`UnsafeURLError` unless ``url`` is http(s) and its host is public.
+@dataclass(frozen=True)
+class Destination:
+    """A URL that passed the check: where to connect and the addresses vetted for its host.
+
+    ``addresses`` is empty when private networks are allowed (nothing was resolved, nothing needs
+    pinning): the client then connects by name.
+    """
+
+    scheme: str
+    host: str  # as in the URL, lower case, IPv6 literals without brackets
+    port: int
+    addresses: tuple[str, ...] = ()
+
+    @property
+    def host_header(self) -> str:
+        """The ``Host`` header a request to this destination carries (the name, not the address)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> Destination:
+    """Raise :class:`UnsafeURLError` unless ``url`` is http(s) and its host is public; return the
+    :class:`Destination` with the vetted addresses, which are the only ones to connect to.
 
     With ``allow_private`` only the scheme is checked (the demo and tests serve feeds on loopback).
     """
@@ -113,13 +138,16 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve_add
     if not host:
         raise UnsafeURLError(f"refused {url!r}: it names no host")
     if allow_private:
-        return
+        return Destination(scheme, host, port)
     try:
         addresses = resolver(host, port)
     except (OSError, UnicodeError) as exc:  # DNS trouble is usually passing: retry, do not refuse
         raise RetriableError(f"could not resolve {host} for {url} ({exc})") from None
+    if not addresses:
+        raise RetriableError(f"could not resolve {host} for {url} (no addresses)")
     for address in addresses:
         problem = address_problem(address)
         if problem:
-            via = "" if address == host.strip("[]") else f" resolves to {address}, which"
+            via = "" if address == host else f" resolves to {address}, which"
             raise UnsafeURLError(f"refused {url!r}: {host}{via} is {problem}; {ALLOW_HINT}")
+    return Destination(scheme, host, port, tuple(addresses))

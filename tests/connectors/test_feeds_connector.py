@@ -10,7 +10,7 @@ from connectors.base import Cursor, FatalError, GoneError, RetriableError, Sourc
 from connectors.feeds import FeedConnector, normalise_link
 from connectors.http import HttpClient, HttpLimits
 from connectors.safety import UnsafeURLError
-from fakes.feeds import FeedServer, Item, Route, rss, sample_items
+from fakes.feeds import FeedServer, Item, Route, VirtualNetwork, rss, sample_items
 
 FAST = HttpLimits(connect_timeout=2, read_timeout=0.5, total_timeout=5, max_body_bytes=5 * 1024 * 1024, max_redirects=3)
 
@@ -161,17 +161,76 @@ def test_redirect_loops_stop(server, connector):
         read(connector, url)
 
 
-def test_a_redirect_to_a_private_address_is_refused_before_any_request(server):
-    # The loopback test server stands in for a public host: the resolver calls 127.0.0.1 public
-    # and answers every other host with the literal address itself, so no DNS and no traffic.
-    def resolver(host, port):
-        return ["93.184.216.34"] if host == "127.0.0.1" else [host]
+PUBLIC = "93.184.216.34"  # stands for a public host; the virtual network routes it to loopback
 
-    connector = FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=resolver))
-    url = server.add("/evil.xml", Route(status=302, location="http://169.254.169.254/latest/meta-data/"))
+
+def public_name_resolver(host, port):
+    """DNS of the tests' pretend internet: feeds.example is public, literals are themselves."""
+    return [PUBLIC] if host == "feeds.example" else [host]
+
+
+def public_url(server, path):
+    return f"http://feeds.example:{server.base_url.rsplit(':', 1)[1]}{path}"
+
+
+@pytest.fixture
+def internet(monkeypatch, server):
+    """The loopback server appears as feeds.example at a public address; nothing else is routed."""
+    return VirtualNetwork({PUBLIC: "127.0.0.1"}).install(monkeypatch)
+
+
+def public_connector():
+    return FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=public_name_resolver))
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_any_request(server, internet):
+    server.add("/evil.xml", Route(status=302, location="http://169.254.169.254/latest/meta-data/"))
     with pytest.raises(UnsafeURLError, match="link-local"):
-        read(connector, url)
+        read(public_connector(), public_url(server, "/evil.xml"))
     assert server.hits["/evil.xml"] == 1
+    assert {host for host, _ in internet.attempts} == {PUBLIC}
+
+
+def test_connections_go_to_the_vetted_address_with_the_name_as_host(server, internet):
+    server.add("/feed.xml", Route(body=rss(sample_items("pub", 2))))
+    connector = public_connector()
+    url = public_url(server, "/feed.xml")
+    first = read(connector, url)
+    read(connector, url, first.cursor)
+    assert [r.external_id for r in first.records] == ["pub-0", "pub-1"]
+    assert server.hosts == [url.split("/")[2]] * 2  # the name, with its port, in the Host header
+    assert internet.attempts == [(PUBLIC, int(url.split(":")[2].split("/")[0]))]  # one connection, kept alive
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_check_never_reaches_it(server, monkeypatch):
+    # DNS rebinding: the name answers a public address when checked, loopback a moment later.
+    answers = iter([[PUBLIC]])
+
+    def rebinding(host, port):
+        return next(answers, ["127.0.0.1"])
+
+    network = VirtualNetwork(dns=rebinding).install(monkeypatch)  # PUBLIC itself is not routed
+    server.add("/feed.xml", Route(body=rss(sample_items("internal", 1))))
+    connector = FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=rebinding))
+    with pytest.raises(RetriableError, match="could not connect"):
+        read(connector, public_url(server, "/feed.xml"))
+    assert server.hits["/feed.xml"] == 0
+    assert [host for host, _ in network.attempts] == [PUBLIC]
+
+
+def test_a_redirect_to_a_file_url_is_refused(server, internet):
+    server.add("/to-file.xml", Route(status=302, location="file:///etc/passwd"))
+    with pytest.raises(UnsafeURLError, match="only http and https"):
+        read(public_connector(), public_url(server, "/to-file.xml"))
+    assert server.hits["/to-file.xml"] == 1
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_without_a_request(server, internet):
+    server.add("/feed.xml", Route(body=rss(sample_items("lan", 1))))
+    connector = FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=lambda host, port: ["192.168.1.20"]))
+    with pytest.raises(UnsafeURLError, match=r"feeds\.example resolves to 192\.168\.1\.20, which is a private-network"):
+        read(connector, public_url(server, "/feed.xml"))
+    assert server.hits["/feed.xml"] == 0 and internet.attempts == []
 
 
 def test_a_loopback_feed_is_refused_unless_private_networks_are_allowed(server):

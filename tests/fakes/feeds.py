@@ -8,13 +8,18 @@ requests and body bytes per path, so tests and the bench can prove that a 304 re
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
+from typing import Any, Callable
 from xml.sax.saxutils import escape
+
+import urllib3.util.connection
 
 from fakes.loopback import LoopbackServer
 
@@ -48,6 +53,7 @@ class FeedServer(LoopbackServer):
         self.hits: Counter[str] = Counter()
         self.body_bytes: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
+        self.hosts: list[str] = []  # the Host header of every request, in order
 
     def add(self, path: str, route: Route) -> str:
         self.routes[path] = route
@@ -71,6 +77,7 @@ class FeedServer(LoopbackServer):
         path = handler.path.split("?")[0]
         with self._lock:
             self.hits[path] += 1
+            self.hosts.append(handler.headers.get("Host", ""))
         route = self.routes.get(path)
         if route is None:
             self._send(handler, 404, {"Content-Type": "text/plain"}, b"not found", path)
@@ -155,3 +162,38 @@ def sample_items(prefix: str, count: int, *, now: datetime | None = None) -> lis
         )
         for n in range(count)
     ]
+
+
+class VirtualNetwork:
+    """Stands in for the internet below urllib3, so tests can use "public" addresses safely.
+
+    Installed over ``urllib3.util.connection.create_connection`` (what every urllib3 connection
+    calls), it records each address connected to; a connection to an address in ``routes`` goes
+    to the loopback address it maps to, a connection to a name goes to whatever ``dns`` answers
+    at that moment (as the system resolver would), and anything else outside 127.0.0.0/8 is
+    refused without a packet being sent.
+    """
+
+    def __init__(self, routes: dict[str, str] | None = None, dns: Callable[[str, int], list[str]] | None = None) -> None:
+        self.routes = dict(routes or {})
+        self.dns = dns
+        self.attempts: list[tuple[str, int]] = []
+        self._real = urllib3.util.connection.create_connection
+
+    def install(self, monkeypatch: Any) -> "VirtualNetwork":
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", self.create_connection)
+        return self
+
+    def create_connection(self, address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        host, port = address
+        self.attempts.append((host, port))
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if self.dns is None:
+                raise socket.gaierror(f"the virtual network has no DNS for {host}") from None
+            host = self.dns(host, port)[0]
+        target = self.routes.get(host, host)
+        if not ipaddress.ip_address(target).is_loopback:
+            raise ConnectionRefusedError(f"the virtual network does not route {target}")
+        return self._real((target, port), *args, **kwargs)

@@ -8,11 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from models.entities import Customer, SchedulerLease, Suggestion
+from models.entities import SchedulerLease, Suggestion
+from models.suggestion_store import actionable_suggestions
+
+# Of the actionable suggestions, those a DM has not carried yet (or a finished snooze hid again).
+DELIVERABLE_STATUSES = ("open", "snoozed")
 
 
 @dataclass(frozen=True)
@@ -51,31 +55,65 @@ def release_lease(name: str, holder: str, *, session: Session) -> None:
     session.execute(delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder))
 
 
-def suggestions_to_deliver(*, session: Session, now: datetime) -> list[Suggestion]:
-    """Suggestions due in their owner's DMs: open and never sent, or back from a finished snooze.
+def suggestions_to_deliver(*, session: Session, now: datetime, max_age: timedelta) -> list[Suggestion]:
+    """Actionable suggestions (see ``actionable_suggestions``: not future-dated, not older than
+    ``max_age``, tracked and unsnoozed customers, not closed) that are due in their owner's DMs:
+    open ones, never sent, and snoozed ones whose snooze has run out. Highest priority first."""
+    return [
+        s for s in actionable_suggestions(session=session, as_of=now, max_age=max_age)
+        if s.owner_user is not None and s.status in DELIVERABLE_STATUSES
+    ]
 
-    Customers snoozed with ``/tie snooze`` are left out until their snooze ends.
+
+@dataclass(frozen=True)
+class DeliveryClaim:
+    """What a suggestion looked like before it was claimed for delivery, so a claim can be undone."""
+
+    suggestion_id: int
+    status: str
+    slack_channel: str | None
+    slack_ts: str | None
+    snoozed_until: datetime | None
+
+
+def claim_delivery(suggestion: Suggestion, *, session: Session, channel: str) -> DeliveryClaim | None:
+    """Mark a due suggestion as being sent to ``channel``: ``sent`` with no ``slack_ts`` yet.
+
+    Conditional on the suggestion still being in the state it was read in, so two deliveries never
+    both claim it. Commit the claim before posting: a claimed row is never selected for delivery
+    again, which is what keeps a crash between the post and :func:`mark_delivered` from sending the
+    DM twice. ``None`` when someone else changed the suggestion first.
     """
-    query = (
-        select(Suggestion)
-        .join(Customer, Customer.id == Suggestion.customer_id)
-        .where(
-            Suggestion.owner_user.is_not(None),
-            or_(
-                (Suggestion.status == "open") & Suggestion.slack_ts.is_(None),
-                (Suggestion.status == "snoozed") & (Suggestion.snoozed_until <= now),
-            ),
-            or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= now),
-        )
-        .options(selectinload(Suggestion.customer))
-        .order_by(Suggestion.priority.desc(), Suggestion.id)
+    before = DeliveryClaim(suggestion.id, suggestion.status, suggestion.slack_channel, suggestion.slack_ts,
+                           suggestion.snoozed_until)
+    claimed = session.execute(
+        update(Suggestion)
+        .where(Suggestion.id == suggestion.id, Suggestion.status == suggestion.status)
+        .values(status="sent", slack_channel=channel, slack_ts=None, snoozed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return before if claimed == 1 else None
+
+
+def release_delivery(claim: DeliveryClaim, *, session: Session) -> None:
+    """Undo a claim whose post Slack refused (so nothing was sent): the suggestion is due again.
+
+    Only a claim still unconfirmed is undone; a click on the message meanwhile is kept.
+    """
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.id == claim.suggestion_id, Suggestion.status == "sent", Suggestion.slack_ts.is_(None))
+        .values(status=claim.status, slack_channel=claim.slack_channel, slack_ts=claim.slack_ts,
+                snoozed_until=claim.snoozed_until)
+        .execution_options(synchronize_session=False)
     )
-    return list(session.scalars(query))
 
 
-def mark_delivered(suggestion: Suggestion, *, channel: str, ts: str) -> None:
-    """Remember where the DM went, so a click can update it and it is never sent twice."""
-    suggestion.slack_channel = channel
-    suggestion.slack_ts = ts
-    suggestion.status = "sent"
-    suggestion.snoozed_until = None
+def mark_delivered(suggestion_id: int, *, channel: str, ts: str, session: Session) -> None:
+    """Remember where the DM went, so a click can update it (whatever the click did meanwhile)."""
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.id == suggestion_id)
+        .values(slack_channel=channel, slack_ts=ts)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,9 +1,20 @@
-"""Delivery job: each open, undelivered suggestion goes to its owner as a DM with buttons.
+"""Delivery job: each actionable, undelivered suggestion goes to its owner as a DM with buttons.
 
-Runs after every poll -> score -> suggest cycle. Each suggestion is committed as ``sent`` (with the
-DM's channel and ts, so a button click can update the message) right after Slack accepted it, so a
-crash part-way never sends one twice. 429s are retried by the client's handler (honouring
-Retry-After); on top of that posting keeps to about one message per second per channel.
+Runs after every poll -> score -> suggest cycle. What is due is what the digest calls actionable
+(``actionable_suggestions``: not future-dated, not stale, tracked and unsnoozed customers, not done
+or dismissed), restricted to suggestions no DM carries yet.
+
+At most once, never twice: before posting, each suggestion is claimed in its own committed
+transaction (``sent`` with the DM channel but no message ts), and a claimed suggestion is never
+selected again. After Slack accepts the post, the message ts is recorded so a click can update it.
+If Slack refuses the post (an error answer, including a 429 still refused after the client's
+retries), nothing was sent and the claim is undone, so the next run tries again. If the outcome is
+unknown (the process dies between claim and post or before the ts is recorded, or the connection
+fails mid-request), the claim stays: that suggestion may never reach the DM, and shows as ``sent``
+with an empty ``slack_ts``; it is never re-sent automatically. Whatever goes wrong with one
+suggestion (Slack or database) is logged and counted, and the others are still delivered.
+429s are retried by the client's handler (honouring Retry-After); on top of that posting keeps to
+about one message per second per channel.
 """
 
 from __future__ import annotations
@@ -18,11 +29,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import suggestion_message
+from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.runtime import Runtime
 from bot.slack_client import make_web_client
 from bot.timeutil import now_utc
 from models.entities import Suggestion
-from models.slack_store import mark_delivered, suggestions_to_deliver
+from models.slack_store import claim_delivery, mark_delivered, release_delivery, suggestions_to_deliver
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +70,8 @@ class ChannelPacer:
 
 @dataclass(frozen=True)
 class DeliverySummary:
+    """How many DMs went out, and how many suggestions could not be delivered this run."""
+
     sent: int
     failed: int
 
@@ -75,35 +89,54 @@ class _Pending:
 def deliver_suggestions_job(
     runtime: Runtime, *, client: WebClient | None = None, pacer: ChannelPacer | None = None
 ) -> DeliverySummary:
-    """DM every due suggestion to its owner; a failure for one owner does not stop the others."""
+    """DM every due suggestion to its owner, each at most once (see the module docstring for what
+    happens on a crash); a failure for one suggestion or owner does not stop the others."""
     runtime.settings.require("slack_bot_token")
     client = client or make_web_client(runtime.settings)
     pacer = pacer or ChannelPacer()
     with runtime.session() as session:
-        pending = [_pending(s) for s in suggestions_to_deliver(session=session, now=now_utc())]
+        due = suggestions_to_deliver(session=session, now=now_utc(), max_age=OPEN_SUGGESTION_MAX_AGE)
+        pending = [_pending(s) for s in due]
     dm_channels: dict[str, str] = {}
     sent = failed = 0
     for item in pending:
         try:
             if item.owner not in dm_channels:
                 dm_channels[item.owner] = client.conversations_open(users=item.owner)["channel"]["id"]
-            channel = dm_channels[item.owner]
-            pacer.wait_turn(channel)
-            # No link_names and no parse=full: the text is escaped and must stay inert.
-            response = client.chat_postMessage(channel=channel, text=item.text, blocks=item.blocks,
-                                               unfurl_links=False, unfurl_media=False)
+            delivered = _deliver_one(runtime, client, pacer, item, dm_channels[item.owner])
         except SlackApiError as exc:
             failed += 1
             log.warning("could not deliver suggestion %s to %s: %s", item.id, item.owner, exc.response.get("error"))
             continue
-        with runtime.session() as session:
-            suggestion = session.get(Suggestion, item.id)
-            if suggestion is not None:
-                mark_delivered(suggestion, channel=response["channel"], ts=response["ts"])
-        sent += 1
+        except Exception:
+            failed += 1
+            log.exception("could not deliver suggestion %s to %s", item.id, item.owner)
+            continue
+        sent += int(delivered)
     if pending:
         log.info("delivered %d suggestion(s), %d failed", sent, failed)
     return DeliverySummary(sent=sent, failed=failed)
+
+
+def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item: _Pending, channel: str) -> bool:
+    """Claim, post, record: False when another delivery claimed the suggestion first."""
+    with runtime.session() as session:
+        suggestion = session.get(Suggestion, item.id)
+        claim = claim_delivery(suggestion, session=session, channel=channel) if suggestion is not None else None
+    if claim is None:
+        return False
+    pacer.wait_turn(channel)
+    try:
+        # No link_names and no parse=full: the text is escaped and must stay inert.
+        response = client.chat_postMessage(channel=channel, text=item.text, blocks=item.blocks,
+                                           unfurl_links=False, unfurl_media=False)
+    except SlackApiError:
+        with runtime.session() as session:  # Slack said no: nothing was posted, so it is due again
+            release_delivery(claim, session=session)
+        raise
+    with runtime.session() as session:
+        mark_delivered(item.id, channel=response["channel"], ts=response["ts"], session=session)
+    return True
 
 
 def _pending(suggestion: Suggestion) -> _Pending:

@@ -60,7 +60,8 @@ def customer_id(runtime, name: str) -> int:
 
 
 def add_suggestion(runtime, customer: str, *, owner: str = DANA, kind: str = "share", text: str = "Share Jane's post",
-                   status: str = "sent", key: str | None = None, **extra: Any) -> int:
+                   status: str = "sent", key: str | None = None, suggested_at: datetime | None = None,
+                   **extra: Any) -> int:
     """Store one suggestion (delivered, by default, to a DM) and return its id."""
     from models.entities import Suggestion
 
@@ -70,7 +71,7 @@ def add_suggestion(runtime, customer: str, *, owner: str = DANA, kind: str = "sh
         suggestion = Suggestion(
             customer_id=customer_id(runtime, customer), owner_user=owner, kind=kind, text=text,
             dedupe_key=key or f"test:{customer}:{kind}:{text}", status=status,
-            suggested_at=datetime.now(timezone.utc), priority=50.0, **values,
+            suggested_at=suggested_at or datetime.now(timezone.utc), priority=50.0, **values,
         )
         session.add(suggestion)
         session.flush()

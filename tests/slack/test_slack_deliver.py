@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
-from bot.jobs.deliver import ChannelPacer, deliver_suggestions_job
+from bot.jobs.deliver import ChannelPacer, DeliverySummary, deliver_suggestions_job
 from fakes.slack_world import DANA, LEE, add_suggestion, customer_id
 from models.entities import Customer, Suggestion
+from models.slack_store import mark_delivered
 
 
 class FakeClock:
@@ -104,3 +105,67 @@ def test_a_failure_for_one_owner_does_not_stop_the_others(runtime, fake_slack):
     summary = deliver_suggestions_job(runtime, pacer=pacer()[0])
     assert (summary.sent, summary.failed) == (1, 1)
     assert row(runtime, ok).status == "sent"
+
+
+def test_only_actionable_suggestions_are_dmed(runtime, fake_slack):
+    now = datetime.now(timezone.utc)
+    due = add_suggestion(runtime, "Jane Doe", status="open", text="fresh")
+    stale = add_suggestion(runtime, "Jane Doe", status="open", text="ninety days old", suggested_at=now - timedelta(days=90))
+    future = add_suggestion(runtime, "Jane Doe", status="open", text="from the future", suggested_at=now + timedelta(days=1))
+    dismissed = add_suggestion(runtime, "Jane Doe", status="dismissed", text="not relevant")
+    untracked = add_suggestion(runtime, "Omar Haddad", status="open", text="about someone untracked")
+    with runtime.session() as session:
+        session.get(Customer, customer_id(runtime, "Omar Haddad")).tracked = False
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 1
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 1 and "fresh" in posts[0].args["text"]
+    assert row(runtime, due).status == "sent"
+    assert [row(runtime, s).status for s in (stale, future, untracked)] == ["open"] * 3
+    assert row(runtime, dismissed).status == "dismissed"
+
+
+def test_a_crash_after_posting_never_sends_the_dm_twice(runtime, fake_slack, monkeypatch):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("database went away after the post")
+
+    monkeypatch.setattr("bot.jobs.deliver.mark_delivered", crash)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=0, failed=1)
+    monkeypatch.undo()
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 0
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    claimed = row(runtime, sid)
+    assert (claimed.status, claimed.slack_channel, claimed.slack_ts) == ("sent", "D0DANA", None)
+
+
+def test_a_database_error_for_one_suggestion_does_not_stop_the_rest(runtime, fake_slack, monkeypatch):
+    first = add_suggestion(runtime, "Jane Doe", status="open", text="first")
+    second = add_suggestion(runtime, "Jane", owner=LEE, status="open", text="second")
+    real = mark_delivered
+
+    def fail_first(suggestion_id, **kwargs):
+        if suggestion_id == first:
+            raise RuntimeError("deadlock detected")
+        real(suggestion_id, **kwargs)
+
+    monkeypatch.setattr("bot.jobs.deliver.mark_delivered", fail_first)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=1, failed=1)
+    assert row(runtime, second).slack_ts is not None
+
+
+def test_a_post_slack_refuses_is_tried_again_next_run(runtime, fake_slack):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    original = fake_slack._answer
+    refusals = iter([True])
+
+    def answer(method, args):
+        if method == "chat.postMessage" and next(refusals, False):
+            return {"ok": False, "error": "msg_too_long"}
+        return original(method, args)
+
+    fake_slack._answer = answer
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=0, failed=1)
+    assert (row(runtime, sid).status, row(runtime, sid).slack_channel) == ("open", None)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=1, failed=0)
+    assert row(runtime, sid).slack_ts is not None

@@ -20,7 +20,6 @@ from connectors.base import Connector, Cursor, FatalError, FetchResult, Record, 
 from connectors.http import HttpClient
 from connectors.text import TITLE_LIMIT, plain_text
 
-FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
 _TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from config.roster import FEED_KINDS
 from config.settings import Settings
 from connectors.base import Connector
-from connectors.feeds import FEED_KINDS, FeedConnector
+from connectors.feeds import FeedConnector
 from connectors.http import HttpClient
 from connectors.linkedin import LinkedInConnector
 from connectors.twitter import XConnector

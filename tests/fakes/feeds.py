@@ -64,14 +64,15 @@ class FeedServer(LoopbackServer):
         for key, value in headers.items():
             handler.send_header(key, value)
         handler.send_header("Content-Length", str(len(body)))
+        # Counted before the bytes go out: a client that has read the answer must see it counted.
+        with self._lock:
+            self.body_bytes[path] += len(body)
+            self.statuses[status] += 1
         handler.end_headers()
         try:
             handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (size limit, timeout)
             handler.close_connection = True
-        with self._lock:
-            self.body_bytes[path] += len(body)
-            self.statuses[status] += 1
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?")[0]

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.settings import Settings, load_settings
+from config.settings import Settings, SettingsError, load_settings
 from models.base import make_engine, make_sessionmaker, session_scope
 from models.schema import migrate
 
@@ -33,7 +35,12 @@ class Runtime:
         """The database engine; the schema is brought up to date on first use."""
         if self._engine is None:
             engine = make_engine(self.settings.database_url)
-            self.schema_revisions = migrate(engine)
+            try:
+                self.schema_revisions = migrate(engine)
+            except (OperationalError, InterfaceError) as exc:
+                engine.dispose()
+                shown = make_url(self.settings.database_url).render_as_string(hide_password=True)
+                raise SettingsError(f"STRONGTIE_DATABASE_URL ({shown}): cannot open the database: {exc.orig}") from None
             self._engine = engine
         return self._engine
 

@@ -85,17 +85,33 @@ def _parse_url(name: str, raw: str) -> str:
     return value
 
 
+def _parse_database_url(name: str, raw: str) -> str:
+    """A SQLAlchemy URL for SQLite or PostgreSQL, the two stores strongtie supports."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    value = str(raw).strip()
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError(f"{name} is not a database URL (e.g. sqlite:///strongtie.db or "
+                            "postgresql+psycopg://user@host/db)") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise SettingsError(f"{name} names a {url.get_backend_name()!r} database; strongtie supports sqlite and postgresql")
+    return value
+
+
 @dataclass(frozen=True)
 class _Var:
     env: str
     toml_key: str
-    kind: str  # str | secret | bool | int | float | url
+    kind: str  # str | secret | bool | int | float | url | database_url
     default: Any
     minimum: float = 0
 
 
 _VARIABLES: dict[str, _Var] = {
-    "database_url": _Var("STRONGTIE_DATABASE_URL", "database_url", "str", DEFAULT_DATABASE_URL),
+    "database_url": _Var("STRONGTIE_DATABASE_URL", "database_url", "database_url", DEFAULT_DATABASE_URL),
     "slack_bot_token": _Var("SLACK_BOT_TOKEN", "slack.bot_token", "secret", ""),
     "slack_signing_secret": _Var("SLACK_SIGNING_SECRET", "slack.signing_secret", "secret", ""),
     "slack_app_token": _Var("SLACK_APP_TOKEN", "slack.app_token", "secret", ""),
@@ -165,6 +181,8 @@ def _convert(name: str, var: _Var, raw: Any, source: str) -> Any:
         return _parse_float(label, raw, var.minimum)
     if var.kind == "url":
         return _parse_url(label, raw)
+    if var.kind == "database_url":
+        return _parse_database_url(label, raw)
     value = str(raw).strip()
     if not value:
         raise SettingsError(f"{label} is empty")
@@ -194,6 +212,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[name] = _convert(name, var, environ[var.env], "env")
             continue
         from_file = _lookup_toml(toml_data, var.toml_key)
+        if from_file is not None and var.kind == "secret":
+            raise SettingsError(
+                f"{var.toml_key} must not be in the config file: secrets come only from the environment ({var.env})"
+            )
         if from_file is not None:
             values[name] = _convert(name, var, from_file, "toml")
     scoring = toml_data.get("scoring", {})

@@ -70,10 +70,13 @@ def cli(db_url, monkeypatch, tmp_path):
     """Run ``strongtie`` in-process against the test database; returns a callable."""
     from bot.cli import main
 
+    from config.settings import variable_names
+
+    for name in variable_names().values():  # a developer's own settings must not change results
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("STRONGTIE_CONFIG", raising=False)
     monkeypatch.setenv("STRONGTIE_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "X_BEARER_TOKEN", "LINKEDIN_ACCESS_TOKEN", "STRONGTIE_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None):

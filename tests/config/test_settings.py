@@ -51,3 +51,41 @@ def test_bad_toml_value_names_the_key(tmp_path, monkeypatch):
 def test_missing_explicit_config_file_is_an_error(tmp_path):
     with pytest.raises(SettingsError, match="STRONGTIE_CONFIG points to"):
         load_settings({"STRONGTIE_CONFIG": str(tmp_path / "absent.toml")})
+
+
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        pytest.param("notaurl", "STRONGTIE_DATABASE_URL is not a database URL", id="not-a-url"),
+        pytest.param("mysql://db/x", "names a 'mysql' database", id="unsupported-backend"),
+    ],
+)
+def test_database_url_is_validated(url, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError, match=fragment):
+        load_settings({"STRONGTIE_DATABASE_URL": url})
+
+
+@pytest.mark.parametrize("table, key, variable", [
+    pytest.param("slack", "bot_token", "SLACK_BOT_TOKEN", id="slack-token"),
+    pytest.param("x", "bearer_token", "X_BEARER_TOKEN", id="x-token"),
+])
+def test_secrets_in_the_config_file_are_refused(table, key, variable, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "strongtie.toml").write_text(f'[{table}]\n{key} = "s3cr3t-value"\n')
+    with pytest.raises(SettingsError) as caught:
+        load_settings({})
+    assert variable in str(caught.value) and "s3cr3t-value" not in str(caught.value)
+
+
+def test_unopenable_database_is_named_without_its_password(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STRONGTIE_DATABASE_URL", "postgresql+psycopg://strongtie:hunter2@127.0.0.1:1/none")
+    result = CliRunner().invoke(main, ["sources"])
+    assert result.exit_code == 1
+    assert "STRONGTIE_DATABASE_URL" in result.output and "cannot open the database" in result.output
+    assert "hunter2" not in result.output

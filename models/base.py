@@ -47,6 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (the default for created/recorded columns)."""
     return datetime.now(timezone.utc)
 
 
@@ -80,6 +81,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose objects stay readable after commit, so commands can print what they stored."""
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -14,6 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    """Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -39,4 +40,5 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
 
 
 def head_revision() -> str:
+    """The newest migration revision shipped with this version."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -97,6 +97,7 @@ def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple
 
 
 def check_kind(kind: str) -> str:
+    """The interaction kind in canonical form, or an error listing the closest kinds."""
     kind = kind.strip().lower()
     if kind not in INTERACTION_KINDS:
         raise UnknownNameError("interaction kind", kind, list(INTERACTION_KINDS))
@@ -104,6 +105,7 @@ def check_kind(kind: str) -> str:
 
 
 def check_direction(direction: str) -> str:
+    """inbound, outbound or mutual in canonical form, or an error listing them."""
     direction = direction.strip().lower()
     if direction not in DIRECTIONS:
         raise UnknownNameError("direction", direction, list(DIRECTIONS))
@@ -191,6 +193,7 @@ def member_teams(slack_user: str, *, session: Session) -> list[Team]:
 
 
 def tracked_customers(*, session: Session, team_id: int | None = None) -> list[Customer]:
+    """Customers being tracked (top ``top_n`` by revenue, still in the roster), by team and rank."""
     query = (
         select(Customer)
         .where(Customer.tracked.is_(True))
@@ -203,6 +206,7 @@ def tracked_customers(*, session: Session, team_id: int | None = None) -> list[C
 
 
 def interactions_for(customer_ids: list[int] | None = None, *, session: Session, until: datetime | None = None) -> list[Interaction]:
+    """Interactions in time order, optionally of some customers only and up to ``until``."""
     query = select(Interaction).order_by(Interaction.occurred_at, Interaction.id)
     if customer_ids is not None:
         query = query.where(Interaction.customer_id.in_(customer_ids))
@@ -218,5 +222,6 @@ def post_counts(*, session: Session) -> dict[int, int]:
 
 
 def all_sources(*, session: Session) -> list[Source]:
+    """Every source with its customer and team loaded, in id order (for health listings)."""
     query = select(Source).options(selectinload(Source.customer).selectinload(Customer.team)).order_by(Source.id)
     return list(session.scalars(query))

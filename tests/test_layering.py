@@ -15,13 +15,21 @@ FORBIDDEN = {
 
 
 def _imported_packages(path: Path) -> set[str]:
+    """Top-level packages a file imports; relative imports are resolved against its own package."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    try:
+        own_package = path.resolve().relative_to(ROOT).parts[0]
+    except ValueError:
+        own_package = None
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+            elif node.level > 0 and own_package:
+                found.add(own_package)  # a relative import cannot leave its top-level package
     return found
 
 
@@ -37,5 +45,5 @@ def test_package_respects_layering(package):
 
 def test_checker_sees_a_violation(tmp_path):
     sample = tmp_path / "x.py"
-    sample.write_text("from bot.cli import main\nimport models.store\n")
+    sample.write_text("from bot.cli import main\nimport models.store\nfrom . import sibling\n")
     assert _imported_packages(sample) == {"bot", "models"}

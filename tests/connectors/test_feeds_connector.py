@@ -294,3 +294,31 @@ def test_validators_are_read_whatever_the_header_case(server, connector):
     url = server.add("/case.xml", Route(body=rss(sample_items("c", 1)), validators=False, headers=headers))
     cursor = read(connector, url).cursor
     assert (cursor.etag, cursor.last_modified) == ('"lower"', "Sun, 01 Nov 2026 00:00:00 GMT")
+
+
+def gzip_bomb(decompressed_bytes: int) -> bytes:
+    """A gzip stream of zeros, built a megabyte at a time (about 1,000:1)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    block = bytes(1024 * 1024)
+    parts = [packer.compress(block) for _ in range(decompressed_bytes // len(block))]
+    return b"".join(parts) + packer.flush()
+
+
+def test_a_gzip_bomb_is_refused_with_bounded_memory(server, connector):
+    import tracemalloc
+
+    bomb = gzip_bomb(200 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024  # small on the wire: only the decoded size can catch it
+    url = server.add("/bomb.xml", Route(body=bomb, headers={"Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(FatalError, match="byte limit"):
+            read(connector, url)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The limit is 5 MB of decoded body; decoding must not run far past it (urllib3 < 2.6
+    # inflated each read whole: 64 KiB of this bomb is 64 MB).
+    assert peak < 24 * 1024 * 1024

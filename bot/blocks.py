@@ -6,6 +6,7 @@ it is shown, so it can never mention @channel/@here/@everyone or a user, nor for
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -28,7 +29,10 @@ KIND_LABELS: dict[str, str] = {
     "referral_ask": "Referral ask",
 }
 _OUTCOME_LABELS = {"done": "Done", "snoozed": "Snoozed", "dismissed": "Not relevant"}
-_SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters
+_SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters; the rest is headroom
+MAX_BLOCKS = 50  # Slack refuses a message with more blocks
+_FALLBACK_LIMIT = 3900  # the notification text; Slack truncates ``text`` beyond 4000 characters
+_MORE = "\u2026and more than one Slack message holds"
 _LIST_LIMIT = 10
 
 
@@ -39,7 +43,30 @@ def escape_mrkdwn(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Units a cut must never split: a Slack link or mention ``<…>``, an escaped entity ``&amp;``.
+_MRKDWN_UNIT = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);|.", re.DOTALL)
+
+
+def truncate_mrkdwn(text: str, limit: int = _SECTION_LIMIT) -> str:
+    """``text`` (already escaped mrkdwn) cut to at most ``limit`` characters, ending in ``…`` when
+    cut, never inside an entity like ``&amp;`` or a ``<url|label>`` link: half of either would show
+    as garbage or, worse, as a broken link. A link that does not fit is left out whole."""
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    length = 0
+    for match in _MRKDWN_UNIT.finditer(text):
+        unit = match.group(0)
+        if length + len(unit) > limit - 1:
+            break
+        kept.append(unit)
+        length += len(unit)
+    return "".join(kept) + "\u2026"
+
+
 def kind_label(kind: str) -> str:
+    """How a suggestion kind reads for people ("Share or comment" for ``share``), so Slack messages
+    and the terminal name it alike; an unknown kind reads as its words."""
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
@@ -99,9 +126,9 @@ def suggestion_message(
     Each button's value is the suggestion id, so the click handler needs nothing else.
     """
     lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
-    blocks: list[dict[str, Any]] = [_section("\n".join(lines)[:_SECTION_LIMIT])]
+    blocks: list[dict[str, Any]] = [_section(truncate_mrkdwn("\n".join(lines)))]
     if reason:
-        blocks.append(_context(f"Why: {escape_mrkdwn(reason)}"[:_SECTION_LIMIT]))
+        blocks.append(_context(truncate_mrkdwn(f"Why: {escape_mrkdwn(reason)}")))
     value = str(suggestion_id)
     blocks.append({
         "type": "actions",
@@ -142,7 +169,7 @@ def suggestion_done_message(
         status += f" until {until.astimezone(ZoneInfo(tz)).date().isoformat()}"
     if by and by.isalnum():
         status += f" by <@{by}>"
-    blocks = [_section("\n".join(lines)[:_SECTION_LIMIT]), _context(f"\u2714 {status}")]
+    blocks = [_section(truncate_mrkdwn("\n".join(lines))), _context(f"\u2714 {status}")]
     return f"{status}: {' '.join(lines[:2])}", blocks
 
 
@@ -246,29 +273,52 @@ def digest_blocks(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
         {"type": "header", "text": {"type": "plain_text", "text": _digest_title(digest)[:150]}},
         _context(escape_mrkdwn(_digest_covers(digest))),
     ]
-    for title, lines in sections:
+    chunked = _within_block_limit([_chunked_sections(f"*{title}*", lines) for title, lines in sections],
+                                  room=MAX_BLOCKS - len(blocks) - len(sections))
+    for chunks in chunked:
         blocks.append({"type": "divider"})
-        blocks.extend(_chunked_sections(f"*{title}*", lines))
+        blocks.extend(_section(chunk) for chunk in chunks)
     fallback = "\n".join(
         [escape_mrkdwn(_digest_title(digest))]
         + [f"*{title}*\n" + "\n".join(lines) for title, lines in sections]
     )
-    return fallback, blocks
+    return truncate_mrkdwn(fallback, _FALLBACK_LIMIT), blocks
 
 
-def _chunked_sections(heading: str, lines: list[str]) -> list[dict[str, Any]]:
-    """Section blocks holding ``lines`` under ``heading``, each within Slack's size limit."""
+def _within_block_limit(sections: list[list[str]], *, room: int) -> list[list[str]]:
+    """Each section's chunks, trimmed so that all of them together take at most ``room`` blocks.
+
+    However large the team, every section keeps at least its first chunk (so the hourglass at the
+    end is never pushed out); the longest sections give up their last chunks first, and a trimmed
+    section says that there is more (the terminal digest, ``--dry-run``, has it all)."""
+    kept = [list(chunks) for chunks in sections]
+    trimmed = [False] * len(kept)
+    while sum(len(chunks) for chunks in kept) > room:
+        longest = max(range(len(kept)), key=lambda i: len(kept[i]))
+        if len(kept[longest]) <= 1:
+            break  # one chunk each already: room is below one block per section
+        kept[longest].pop()
+        trimmed[longest] = True
+    for chunks, cut in zip(kept, trimmed):
+        if cut:
+            chunks[-1] = f"{chunks[-1]}\n{_MORE}"
+    return kept
+
+
+def _chunked_sections(heading: str, lines: list[str]) -> list[str]:
+    """The texts of the section blocks holding ``lines`` under ``heading``, each within Slack's size
+    limit (with room left for :data:`_MORE`)."""
     chunks: list[str] = []
     current = heading
     for line in lines:
-        line = line[:_SECTION_LIMIT - len(heading) - 1]
+        line = truncate_mrkdwn(line, _SECTION_LIMIT - len(heading) - 1)
         if len(current) + 1 + len(line) > _SECTION_LIMIT:
             chunks.append(current)
             current = line
         else:
             current = f"{current}\n{line}"
     chunks.append(current)
-    return [_section(chunk) for chunk in chunks]
+    return chunks
 
 
 def digest_text(digest: Digest) -> str:

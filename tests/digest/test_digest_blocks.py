@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 
-from bot.blocks import digest_blocks, digest_text
+import pytest
+
+from bot.blocks import digest_blocks, digest_text, truncate_mrkdwn
 from bot.digest_content import Digest, DigestSuggestion, NotablePost, RiskItem, StageCount, StageMove
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
@@ -101,3 +104,46 @@ def test_moves_of_one_relationship_share_a_line():
     assert "  \u2022 Jane Doe (Dana) tie weak_tie \u2192 building \u00b7 hourglass like \u2192 trust: score 50 reached 45" in out
     assert ("  \u2022 Bob Roe tie building \u2192 strong_tie \u00b7 hourglass try \u2192 buy: "
             "score 66 reached 65; purchase on 2026-11-22") in out
+
+
+def _huge_team_digest() -> Digest:
+    long = "&<>" * 300 + " " + "word " * 300
+    owners = [(f"Owner {o} & co", [DigestSuggestion("share", f"C{o}-{i}", f"Share {long}", f"https://x.example/{o}?a=1&b={i}", 50)
+                                   for i in range(20)]) for o in range(200)]
+    return make_digest(
+        moves=[StageMove(f"Customer {i}", "o", "tie", "weak_tie", "building", NOW, long) for i in range(500)],
+        newly_at_risk=[RiskItem(f"Risk {i}", "o", NOW, long) for i in range(500)],
+        notable_posts=[NotablePost(f"P{i}", long, f"https://p.example/{i}?a=1&b=2", NOW, None) for i in range(500)],
+        suggestions_by_owner=owners,
+    )
+
+
+def test_a_huge_team_fits_one_slack_message():
+    fallback, blocks = digest_blocks(_huge_team_digest())
+    assert len(blocks) <= 50
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    assert texts[-1].startswith("*Hourglass*")  # the end of the digest is never pushed out
+    assert "and more than one Slack message holds" in json.dumps(blocks)
+    assert len(fallback) <= 4000
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    pytest.param("abcdef", 10, "abcdef", id="short-enough"),
+    pytest.param("abcdef", 4, "abc\u2026", id="plain-cut"),
+    pytest.param("ab&amp;cd", 4, "ab\u2026", id="entity-not-split"),
+    pytest.param("ab&amp;cd", 8, "ab&amp;\u2026", id="entity-kept-whole"),
+    pytest.param("see <https://a.example/x|the post> now", 20, "see \u2026", id="link-not-split"),
+    pytest.param("hi <@U123> there", 8, "hi \u2026", id="mention-not-split"),
+])
+def test_truncation_never_splits_an_entity_or_a_link(text, limit, expected):
+    assert truncate_mrkdwn(text, limit) == expected
+
+
+def test_a_long_line_in_a_section_is_cut_on_a_safe_boundary():
+    # the cut point of a line that fills a section falls inside '&amp;' for every offset in turn
+    for offset in range(5):
+        line = "x" * offset + "&" * 2000
+        _, blocks = digest_blocks(make_digest(newly_at_risk=[RiskItem("A", None, NOW, line)]))
+        (risk,) = [b["text"]["text"] for b in blocks if b["type"] == "section" and "Newly at risk" in b["text"]["text"]]
+        assert re.fullmatch(r"[^&]*(?:&amp;)*\u2026", risk.split(": ", 1)[1]), offset

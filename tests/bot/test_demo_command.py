@@ -1,21 +1,65 @@
-"""`strongtie demo` end to end: it must work with no token and no network."""
+"""`strongtie demo` end to end: it must work with no token and no network, and show every part."""
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.demo import CUSTOMER_PERSONAS
 
 
-def test_demo_runs_the_pipeline_on_bundled_data(tmp_path, monkeypatch):
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.chdir(tmp_path)
-    database = tmp_path / "demo.db"
-    result = CliRunner().invoke(main, ["demo", "--database", str(database)], catch_exceptions=False)
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "X_BEARER_TOKEN", "LINKEDIN_ACCESS_TOKEN", "STRONGTIE_CONFIG"):
+            patch.delenv(name, raising=False)
+        patch.chdir(scratch)
+        result = CliRunner().invoke(main, ["demo", "--database", str(scratch / "demo.db")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "21 customer added" in result.output
-    assert "Untracked (beyond top_n by revenue): Zoe Kim" in result.output
-    for heading in ("1. Poll", "2. Board", "3. Hourglass", "4. Today's suggestions", "5. Daily digest"):
-        assert heading in result.output
-    assert database.exists()
+    assert (scratch / "demo.db").exists()
+    return result.output
+
+
+def _section(output: str, start: str, end: str) -> str:
+    return output[output.index(start):output.index(end)]
+
+
+def test_every_part_is_built(demo_output):
+    assert "not built yet" not in demo_output.lower()
+    assert "Not built yet" not in demo_output
+
+
+def test_roster_and_polling(demo_output):
+    assert "21 customer added" in demo_output
+    assert "Untracked (beyond top_n by revenue): Zoe Kim" in demo_output
+    poll = _section(demo_output, "1. Poll", "2. Board")
+    assert "24 new posts" in poll  # every bundled post of the tracked customers
+    assert "Peter Walsh (rss)" in poll and "500" in poll  # the broken feed is named, the pass went on
+
+
+def test_board_lists_exactly_the_tracked_customers(demo_output):
+    board = _section(demo_output, "2. Board", "3. Hourglass")
+    tracked = [name for name in CUSTOMER_PERSONAS if name != "Zoe Kim"]
+    for name in tracked:
+        assert name[:18] in board
+    assert "Zoe Kim" not in board
+    assert len([line for line in board.splitlines() if line.startswith("  ") and "customer" not in line]) == 20
+
+
+def test_hourglass_counts_add_up_to_the_board(demo_output):
+    hourglass = _section(demo_output, "3. Hourglass", "4. Today's suggestions")
+    by_stage, by_hourglass = hourglass.split("by hourglass:")
+    for part in (by_stage, by_hourglass):
+        counts = [int(line.split()[-1]) for line in part.splitlines() if line.startswith("    ")]
+        assert sum(counts) == 20
+
+
+def test_suggestions_and_digest_have_content(demo_output):
+    suggestions = _section(demo_output, "4. Today's suggestions", "5. Daily digest")
+    assert "why:" in suggestions
+    digest = demo_output[demo_output.index("5. Daily digest"):]
+    assert "Strategic Accounts" in digest
+    assert "<script>" not in demo_output
 
 
 def test_demo_refuses_to_reuse_a_database(tmp_path):

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -33,55 +34,95 @@ STRANGER_TEXT = (
 
 @dataclass(frozen=True)
 class MemberScope:
-    """Who is acting and which teams' customers they may see and change."""
+    """Who is acting and which teams' customers they may see and change (in roster order)."""
 
     slack_user: str
     team_ids: tuple[int, ...]
     team_names: tuple[str, ...]
+    team_timezones: tuple[str, ...]
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The member's time zone for dates shown to them: that of their first team."""
+        return ZoneInfo(self.team_timezones[0])
 
 
 class RosterDirectory:
     """Slack user -> teams, read from the store and kept for ``ttl_seconds``.
 
     The membership check runs on the ack path of every request; a short-lived copy keeps that path
-    free of database locks (SQLite writers hold them briefly) while roster changes still take effect
-    within a minute.
+    free of database work while roster changes still take effect within a minute. Only the very
+    first load is waited for; afterwards a stale copy is refreshed on a background thread (one at a
+    time) and requests keep being answered from the previous copy meanwhile. A failed refresh keeps
+    the previous copy and is retried by the next request.
     """
 
     def __init__(self, runtime: Runtime, *, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._runtime = runtime
         self._ttl = ttl_seconds
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below; never held during a query
+        self._first_load = threading.Lock()
         self._loaded_at: float | None = None
-        self._by_user: dict[str, MemberScope] = {}
+        self._refreshing = False
+        self._by_user: dict[str, MemberScope] | None = None
 
     def scope_for(self, slack_user: str) -> MemberScope | None:
         """The user's membership, or None for someone the roster does not list."""
         with self._lock:
-            if self._loaded_at is None or self._clock() - self._loaded_at > self._ttl:
-                self._by_user = self._load()
-                self._loaded_at = self._clock()
-            return self._by_user.get(slack_user)
+            by_user = self._by_user
+            stale = self._loaded_at is None or self._clock() - self._loaded_at > self._ttl
+            refresh = by_user is not None and stale and not self._refreshing
+            if refresh:
+                self._refreshing = True
+        if by_user is None:
+            by_user = self._load_first()
+        elif refresh:
+            threading.Thread(target=self._refresh, name="roster-refresh", daemon=True).start()
+        return by_user.get(slack_user)
+
+    def _load_first(self) -> dict[str, MemberScope]:
+        with self._first_load:  # concurrent first requests wait for one load
+            with self._lock:
+                if self._by_user is not None:
+                    return self._by_user
+            loaded = self._load()
+            self._store(loaded)
+            return loaded
+
+    def _refresh(self) -> None:
+        try:
+            self._store(self._load())
+        except Exception:
+            log.exception("could not refresh the roster cache; serving the previous copy")
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def _store(self, by_user: dict[str, MemberScope]) -> None:
+        with self._lock:
+            self._by_user = by_user
+            self._loaded_at = self._clock()
 
     def _load(self) -> dict[str, MemberScope]:
         query = (
-            select(Member.slack_user, Team.id, Team.name)
+            select(Member.slack_user, Team.id, Team.name, Team.timezone)
             .join(Team, Team.id == Member.team_id)
             .where(Member.active.is_(True))
             .order_by(Team.id)
         )
-        teams: dict[str, list[tuple[int, str]]] = {}
+        teams: dict[str, list[tuple[int, str, str]]] = {}
         with self._runtime.session() as session:
-            for slack_user, team_id, team_name in session.execute(query):
-                teams.setdefault(slack_user, []).append((team_id, team_name))
+            for slack_user, team_id, team_name, zone in session.execute(query):
+                teams.setdefault(slack_user, []).append((team_id, team_name, zone))
         return {
-            user: MemberScope(user, tuple(t for t, _ in rows), tuple(n for _, n in rows))
+            user: MemberScope(user, *(tuple(column) for column in zip(*rows)))
             for user, rows in teams.items()
         }
 
 
 def stranger_text(slack_user: str | None) -> str:
+    """What someone the roster does not list is told (their user id escaped: it came from a request)."""
     return STRANGER_TEXT.format(user=escape_mrkdwn(slack_user or "unknown"))
 
 

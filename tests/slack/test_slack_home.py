@@ -40,7 +40,8 @@ def test_at_risk_and_trend_are_shown(runtime):
             session.add(Interaction(customer_id=jane, kind="call", direction="mutual",
                                     occurred_at=now - timedelta(weeks=weeks), origin="test"))
     with runtime.session() as session:
-        member = MemberScope(DANA, (team_by_name("Enterprise East", session=session).id,), ("Enterprise East",))
+        member = MemberScope(DANA, (team_by_name("Enterprise East", session=session).id,), ("Enterprise East",),
+                             ("America/New_York",))
         view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
     assert "at risk" in view
     assert any(arrow in view for arrow in "↑↓→")

@@ -94,11 +94,13 @@ SLACK = _Style(escape=escape_mrkdwn, bold=lambda s: f"*{s}*", link=_slack_link)
 TERMINAL = _Style(escape=lambda s: s or "", bold=lambda s: s, link=_plain_link)
 
 
-def _section(text: str) -> dict[str, Any]:
+def section_block(text: str) -> dict[str, Any]:
+    """A Block Kit section of mrkdwn ``text`` (already escaped and within Slack's size limit)."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def _context(text: str) -> dict[str, Any]:
+    """A Block Kit context line of mrkdwn ``text`` (already escaped)."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
@@ -126,7 +128,7 @@ def suggestion_message(
     Each button's value is the suggestion id, so the click handler needs nothing else.
     """
     lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
-    blocks: list[dict[str, Any]] = [_section(truncate_mrkdwn("\n".join(lines)))]
+    blocks: list[dict[str, Any]] = [section_block(truncate_mrkdwn("\n".join(lines)))]
     if reason:
         blocks.append(_context(truncate_mrkdwn(f"Why: {escape_mrkdwn(reason)}")))
     value = str(suggestion_id)
@@ -169,7 +171,7 @@ def suggestion_done_message(
         status += f" until {until.astimezone(ZoneInfo(tz)).date().isoformat()}"
     if by and by.isalnum():
         status += f" by <@{by}>"
-    blocks = [_section(truncate_mrkdwn("\n".join(lines))), _context(f"\u2714 {status}")]
+    blocks = [section_block(truncate_mrkdwn("\n".join(lines))), _context(f"\u2714 {status}")]
     return f"{status}: {' '.join(lines[:2])}", blocks
 
 
@@ -277,7 +279,7 @@ def digest_blocks(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
                                   room=MAX_BLOCKS - len(blocks) - len(sections))
     for chunks in chunked:
         blocks.append({"type": "divider"})
-        blocks.extend(_section(chunk) for chunk in chunks)
+        blocks.extend(section_block(chunk) for chunk in chunks)
     fallback = "\n".join(
         [escape_mrkdwn(_digest_title(digest))]
         + [f"*{title}*\n" + "\n".join(lines) for title, lines in sections]

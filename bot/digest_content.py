@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-TIE_ORDER = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
-HOURGLASS_ORDER = ("know", "like", "trust", "try", "buy", "repeat", "refer")
-STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_ORDER, "hourglass": HOURGLASS_ORDER}
+from models.entities import HOURGLASS_STAGES, TIE_STAGES
+
+# The order of the stages on each track, from models.entities (the one definition of them).
+STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_STAGES, "hourglass": HOURGLASS_STAGES}
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from typing import Iterable, Mapping, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest_content import HOURGLASS_ORDER, StageCount, stall_stage
+from bot.digest_content import StageCount, stall_stage
 from bot.jobs.score import relationship_statuses
 from bot.timeutil import local_date
-from models.entities import Team
+from models.entities import HOURGLASS_STAGES, Team
 from models.suggestion_store import stage_history
 
 _DAY = 86400.0
@@ -62,7 +62,7 @@ def stage_stays(changes: Iterable[StageChangeLike], as_of: datetime) -> list[Sta
 
 def hourglass_counts(
     changes: Iterable[StageChangeLike], current: Mapping[int, str], as_of: datetime,
-    stages: tuple[str, ...] = HOURGLASS_ORDER,
+    stages: tuple[str, ...] = HOURGLASS_STAGES,
 ) -> list[StageCount]:
     """Per stage: relationships in it now (``current``: customer id -> stage), the median length of
     every stay in it (finished or ongoing), and the median time the present occupants have sat there.

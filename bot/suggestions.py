@@ -26,14 +26,13 @@ from zoneinfo import ZoneInfo
 
 from bot.jobs.score import RelationshipStatus
 from bot.milestones import Milestone, find_milestones
+from models.entities import HOURGLASS_STAGES
 from models.tie_strength import short_date
-
-HOURGLASS_ORDER = ("know", "like", "trust", "try", "buy", "repeat", "refer")
 
 # Suggestion kinds and the hourglass stages each may be proposed in. Anything that asks the
 # customer for something (an offer, their time for a review, a referral) waits for trust; the
 # referral ask belongs to ``repeat`` alone.
-ANY_STAGE = frozenset(HOURGLASS_ORDER)
+ANY_STAGE = frozenset(HOURGLASS_STAGES)
 STAGE_GATES: dict[str, frozenset[str]] = {
     "share": ANY_STAGE,
     "congratulate": ANY_STAGE,

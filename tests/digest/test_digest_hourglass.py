@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.digest_content import HOURGLASS_ORDER, StageCount, stall_stage
+from bot.digest_content import StageCount, stall_stage
+from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
 from bot.report import hourglass_counts, render_hourglass_png, stage_stays
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -89,3 +90,11 @@ def test_chart_is_a_valid_png_of_a_sensible_size():
 def test_chart_of_an_empty_team_still_renders():
     png = render_hourglass_png(hourglass_counts([], {}, AS_OF), title="Nobody yet")
     assert png.startswith(b"\x89PNG")
+
+
+def test_stage_orders_are_the_entities_own():
+    """One definition of the stage orders (models.entities); a copy could drift from it."""
+    from bot.digest_content import STAGE_ORDERS
+    from models.entities import HOURGLASS_STAGES, TIE_STAGES
+
+    assert STAGE_ORDERS["tie"] is TIE_STAGES and STAGE_ORDERS["hourglass"] is HOURGLASS_STAGES

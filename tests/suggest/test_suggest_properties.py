@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.jobs.score import RelationshipStatus
-from bot.suggestions import HOURGLASS_ORDER, PastSuggestion, PostFact, SuggestionFacts, SuggestionPolicy, suggest
+from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
+from bot.suggestions import PastSuggestion, PostFact, SuggestionFacts, SuggestionPolicy, suggest
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a Friday
 hours = st.floats(min_value=-48, max_value=24 * 10, allow_nan=False)

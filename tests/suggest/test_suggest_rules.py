@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.jobs.score import RelationshipStatus
+from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
 from bot.suggestions import (
-    HOURGLASS_ORDER,
     STAGE_GATES,
     PastSuggestion,
     PostFact,

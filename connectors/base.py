@@ -21,6 +21,10 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, Iterable, Mapping
 
 DAY_SECONDS = 86_400
+#: The longest a server's Retry-After (or an API's reset time) may park a source. A larger value
+#: is a misconfiguration or hostile; without a cap, ``Retry-After: 315360000`` parks a source for
+#: ten years and a larger one overflows datetime arithmetic.
+MAX_RETRY_AFTER_SECONDS = 7 * DAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -106,19 +110,22 @@ class NotConfiguredError(ConnectorError):
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Parse a Retry-After header (delta seconds or an HTTP date) into seconds from now."""
+    """Parse a Retry-After header (delta seconds or an HTTP date) into seconds from ``now``,
+    between 0 and :data:`MAX_RETRY_AFTER_SECONDS`; None when absent or unreadable (garbage,
+    negative numbers)."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), float(MAX_RETRY_AFTER_SECONDS))
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+    seconds = (moment - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(0.0, seconds), float(MAX_RETRY_AFTER_SECONDS))
 
 
 DEFAULT_STATUS_MESSAGES: Mapping[int, str] = {

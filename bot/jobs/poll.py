@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Mapping
 from bot.runtime import Runtime
 from config.settings import Settings
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     ConnectorError,
     Connector,
     Cursor,
@@ -215,7 +216,11 @@ class _Scheduler:
 
     def retry_delay(self, error: ConnectorError, error_count: int, connector: Connector) -> float:
         """Retriable: exponential with jitter, never before Retry-After; rate limits: the reset
-        time; fatal: the connector's slow recheck (a person must act first)."""
+        time; fatal: the connector's slow recheck (a person must act first). Never more than
+        :data:`MAX_RETRY_AFTER_SECONDS`, whatever a server or connector asked for."""
+        return min(self._uncapped_delay(error, error_count, connector), MAX_RETRY_AFTER_SECONDS)
+
+    def _uncapped_delay(self, error: ConnectorError, error_count: int, connector: Connector) -> float:
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return error.retry_after + random.uniform(0, 5)
         if isinstance(error, RetriableError):

@@ -244,3 +244,37 @@ def test_progress_is_reported_per_source(server, make_runtime, add_sources):
 def test_summary_line_reads_well():
     line = PollSummary(sources=3, new_posts=1, not_modified=2, errors=0).line()
     assert line.startswith("Polled 3 sources: 1 new post, 2 not modified (304), 0 errors in ")
+
+
+@pytest.mark.parametrize(
+    "retry_after, low, high",
+    [
+        pytest.param("315360000", 7 * 86400, 7 * 86400, id="ten-years-capped-at-a-week"),
+        pytest.param("9" * 30, 7 * 86400, 7 * 86400, id="overflowing-capped-at-a-week"),
+        pytest.param("Fri, 31 Dec 9999 23:59:59 GMT", 7 * 86400, 7 * 86400, id="far-http-date-capped"),
+        pytest.param("Thu, 01 Jan 2015 00:00:00 GMT", 60, 90, id="past-http-date-backs-off"),
+        pytest.param("-30", 60, 90, id="negative-ignored"),
+        pytest.param("whenever", 60, 90, id="garbage-ignored"),
+    ],
+)
+def test_retry_after_is_capped_and_never_breaks_the_store(server, make_runtime, add_sources, sessions, retry_after, low, high):
+    url = server.add("/busy.xml", Route(status=429, headers={"Retry-After": retry_after}))
+    (source_id,) = add_sources(("rss", url, url))
+    summary = poll_job(make_runtime(), now=NOW)
+    row = source(sessions, source_id)
+    assert summary.errors == 1 and row.last_status == "retrying"
+    assert "rate limited" in row.last_error  # not "could not store ... OverflowError"
+    assert NOW + timedelta(seconds=low) <= row.next_check_at <= NOW + timedelta(seconds=high)
+
+
+def test_retry_after_as_an_http_date_sets_the_next_check(server, make_runtime, add_sources, sessions):
+    from email.utils import format_datetime
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)  # the connector reads the wall clock
+    url = server.add("/busy.xml", Route(status=503, headers={"Retry-After": format_datetime(now + timedelta(hours=6), usegmt=True)}))
+    (source_id,) = add_sources(("rss", url, url))
+    poll_job(make_runtime(), now=now)
+    waited = (source(sessions, source_id).next_check_at - now).total_seconds()
+    # Six hours counted from the moment the answer was read, a little after the pass began;
+    # an exponential backoff alone would be 60-90 s.
+    assert 5 * 3600 <= waited <= 6 * 3600

@@ -11,6 +11,7 @@ given no token at all and the token travels only in the ``Authorization`` header
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -34,6 +35,9 @@ from connectors.base import (
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 LINKEDIN_VERSION = "202610"  # YYYYMM; LinkedIn serves each version for at least a year
+#: Cursor key: ids of the posts created in the cursor's millisecond, already read. Two posts can
+#: share a millisecond; the next read keeps a post at that moment unless its id is listed here.
+SEEN_AT_CURSOR = "linkedin_seen_at_cursor"
 _MENTION = re.compile(r"@\[([^\]]*)\]\(urn:li:[^)]*\)")
 _HASHTAG = re.compile(r"\{hashtag\|\\?#\|([^}]*)\}")
 _ESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
@@ -77,8 +81,16 @@ class LinkedInConnector(PagedConnector):
         return super().fetch(source, cursor, limit=limit)
 
     def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
+        """One page of the organization's posts, newest created first, stopping at the cursor.
+
+        ``sortBy=CREATED``: the finder's default order, LAST_MODIFIED, would put an old post that
+        was just edited before new ones, and the read would stop there, missing the rest.
+        """
         start = int(page_token or 0)
-        url = f"{self.api_url}/rest/posts?q=author&author={quote(source.target, safe='')}&start={start}&count={page_size}"
+        url = (
+            f"{self.api_url}/rest/posts?q=author&author={quote(source.target, safe='')}"
+            f"&sortBy=CREATED&start={start}&count={page_size}"
+        )
         headers = {
             "Authorization": f"Bearer {self._token}",
             "LinkedIn-Version": LINKEDIN_VERSION,
@@ -98,19 +110,41 @@ class LinkedInConnector(PagedConnector):
         except ValueError:
             raise RetriableError("LinkedIn answered with something that is not JSON") from None
         elements = body.get("elements") or []
-        seen_before = int(cursor.since_id or 0)
-        records = [self._record(post) for post in elements if self._published_ms(post) > seen_before]
+        records = [self._record(post) for post in elements if self._is_new(post, cursor)]
         paging = body.get("paging") or {}
         total = paging.get("total")
         more = len(elements) == page_size and (total is None or start + len(elements) < total)
         reached_cursor = len(records) < len(elements)
-        newest = max((self._published_ms(p) for p in elements), default=0)
-        return Page(records, str(start + len(elements)) if more and not reached_cursor else None, newest_marker=str(newest) if newest else None)
+        return Page(records, str(start + len(elements)) if more and not reached_cursor else None, newest_marker=self._marker(elements))
 
     def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
-        # since_id holds the newest publishedAt (epoch ms) seen: the Posts API has no since filter.
-        newest = max(int(cursor.since_id or 0), int(newest_marker or 0))
-        return replace(cursor, since_id=str(newest) if newest else None)
+        """since_id holds the newest creation time (epoch ms) read, and the cursor's extra the ids
+        read at that millisecond: the Posts API has no since filter, so the cursor is applied here."""
+        known_ms, known_ids = int(cursor.since_id or 0), list(cursor.extra.get(SEEN_AT_CURSOR) or [])
+        marker = json.loads(newest_marker) if newest_marker else {"ms": 0, "ids": []}
+        if marker["ms"] > known_ms:
+            known_ms, known_ids = marker["ms"], marker["ids"]
+        elif marker["ms"] == known_ms:
+            known_ids = sorted(set(known_ids) | set(marker["ids"]))
+        return replace(cursor, since_id=str(known_ms) if known_ms else None, extra={**cursor.extra, SEEN_AT_CURSOR: known_ids})
+
+    @classmethod
+    def _is_new(cls, post: Mapping[str, Any], cursor: Cursor) -> bool:
+        created, since = cls._created_ms(post), int(cursor.since_id or 0)
+        return created > since or (created == since and str(post.get("id")) not in (cursor.extra.get(SEEN_AT_CURSOR) or []))
+
+    @classmethod
+    def _marker(cls, elements: list[Mapping[str, Any]]) -> str | None:
+        """The newest creation time on a page and the ids created at that millisecond."""
+        newest = max((cls._created_ms(p) for p in elements), default=0)
+        if not newest:
+            return None
+        return json.dumps({"ms": newest, "ids": sorted(str(p.get("id")) for p in elements if cls._created_ms(p) == newest)})
+
+    @staticmethod
+    def _created_ms(post: Mapping[str, Any]) -> int:
+        """When the post was created (epoch ms): the order of ``sortBy=CREATED``."""
+        return int(post.get("createdAt") or post.get("publishedAt") or 0)
 
     @staticmethod
     def _published_ms(post: Mapping[str, Any]) -> int:

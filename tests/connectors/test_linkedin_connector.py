@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
 import pytest
@@ -41,6 +42,7 @@ def test_posts_are_read_with_the_documented_request(fake):
     request = fake.requests[0]
     assert "author=urn%3Ali%3Aorganization%3A2414183" in request.query  # the URN is URL-encoded
     assert parse_qs(request.query)["q"] == ["author"]
+    assert parse_qs(request.query)["sortBy"] == ["CREATED"]  # the default, LAST_MODIFIED, puts edited posts first
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
     assert len(request.headers["LinkedIn-Version"]) == 6
@@ -57,6 +59,28 @@ def test_later_reads_page_until_they_reach_what_was_seen(fake):
     assert [parse_qs(r.query)["start"][0] for r in fake.requests[1:]] == ["0", "3", "6"]
     third = connector.fetch(SOURCE, second.cursor)
     assert third.records == []
+
+
+def test_an_edited_old_post_does_not_hide_new_ones(fake):
+    fake.publish(ORG, 3)
+    connector = connector_for(fake, cls=SmallPages)
+    first = connector.fetch(SOURCE, Cursor())
+    fake.publish(ORG, 5)
+    fake.edit(ORG, 7, at=datetime(2026, 12, 1, tzinfo=timezone.utc))  # the oldest post, edited after all of them
+    second = connector.fetch(SOURCE, first.cursor)
+    assert [r.external_id for r in second.records] == [p["id"] for p in fake.posts[ORG][:5]]
+
+
+def test_a_post_sharing_the_cursors_millisecond_is_not_dropped(fake):
+    moment = datetime(2026, 11, 21, 8, 30, 0, 123000, tzinfo=timezone.utc)
+    fake.publish(ORG, 1, at=moment)
+    connector = connector_for(fake)
+    first = connector.fetch(SOURCE, Cursor())
+    fake.publish(ORG, 1, at=moment)  # created in the same millisecond, seen only now
+    second = connector.fetch(SOURCE, first.cursor)
+    assert [r.external_id for r in second.records] == [fake.posts[ORG][0]["id"]]
+    third = connector.fetch(SOURCE, second.cursor)
+    assert third.records == []  # neither post is read again
 
 
 def test_a_403_names_the_missing_access(fake):

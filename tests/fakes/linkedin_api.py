@@ -1,8 +1,8 @@
 """A loopback fake of LinkedIn's Posts API (point STRONGTIE_LINKEDIN_API_URL at ``fake.base_url``).
 
-``GET /rest/posts?q=author&author=<urn>&start&count`` answers LinkedIn's documented collection
-shape ``{"elements": [...], "paging": {"start", "count", "total", "links"}}`` with posts newest
-first. It checks the Bearer token and the ``LinkedIn-Version`` / ``X-Restli-Protocol-Version``
+``GET /rest/posts?q=author&author=<urn>&sortBy&start&count`` answers LinkedIn's documented
+collection shape ``{"elements": [...], "paging": {"start", "count", "total", "links"}}`` with posts
+newest first, by ``lastModifiedAt`` (the default) or, with ``sortBy=CREATED``, ``createdAt``. It checks the Bearer token and the ``LinkedIn-Version`` / ``X-Restli-Protocol-Version``
 headers. Errors use LinkedIn's body shape ``{"status", "serviceErrorCode", "code", "message"}``:
 401 for a bad token, 403 ACCESS_DENIED (``deny_access()``), 429 (``rate_limit()``).
 """
@@ -43,13 +43,15 @@ class FakeLinkedInAPI(LoopbackServer):
         self._throttled = 0
         self._share = 7_000_000_000_000_000_000
 
-    def publish(self, author: str, count: int = 1, *, start: datetime | None = None) -> None:
+    def publish(self, author: str, count: int = 1, *, start: datetime | None = None, at: datetime | None = None) -> None:
+        """Publish ``count`` posts an hour apart after the author's last (or all exactly ``at``)."""
         moment = start or datetime(2026, 11, 20, tzinfo=timezone.utc)
         posts = self.posts.setdefault(author, [])
         already = len(posts)
         for n in range(count):
             self._share += 1
-            published = int((moment + timedelta(hours=already + n)).timestamp() * 1000)
+            when = at or moment + timedelta(hours=already + n)
+            published = int(when.timestamp() * 1000)
             posts.insert(0, {
                 "id": f"urn:li:share:{self._share}",
                 "author": author,
@@ -62,6 +64,10 @@ class FakeLinkedInAPI(LoopbackServer):
                 "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
                 "isReshareDisabledByAuthor": False,
             })
+
+    def edit(self, author: str, index: int, at: datetime) -> None:
+        """Edit the author's post ``index`` (0: newest) at ``at``: only lastModifiedAt moves."""
+        self.posts[author][index]["lastModifiedAt"] = int(at.timestamp() * 1000)
 
     def deny_access(self, deny: bool = True) -> None:
         self._denied = deny
@@ -89,7 +95,9 @@ class FakeLinkedInAPI(LoopbackServer):
         if parts.path != "/rest/posts" or params.get("q") != "author":
             self.send_json(handler, 404, {"status": 404, "code": "NOT_FOUND", "message": "No resource found"})
             return
-        posts = self.posts.get(params.get("author", ""), [])
+        # The finder sorts by LAST_MODIFIED unless asked for CREATED, newest first either way.
+        key = "createdAt" if params.get("sortBy") == "CREATED" else "lastModifiedAt"
+        posts = sorted(self.posts.get(params.get("author", ""), []), key=lambda post: post[key], reverse=True)
         start, count = int(params.get("start", 0)), int(params.get("count", 10))
         page = posts[start : start + count]
         self.send_json(handler, 200, {"elements": page, "paging": {"start": start, "count": count, "total": len(posts), "links": []}})

@@ -70,15 +70,20 @@ class FetchResult:
 
 
 class ConnectorError(Exception):
-    """A read that failed; ``message`` is meant for the engineer reading ``strongtie sources``."""
+    """A read that failed; ``message`` is meant for the engineer reading ``strongtie sources``.
+
+    ``cursor`` is what the read learnt before failing and must not be lost (e.g. a username
+    resolved to an id, so the lookup is not repeated every pass), or None.
+    """
 
     status: ClassVar[str] = "error"
 
-    def __init__(self, message: str, *, retry_after: float | None = None, units: int = 0) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, units: int = 0, cursor: Cursor | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
         self.units = units
+        self.cursor = cursor
 
 
 class RetriableError(ConnectorError):
@@ -231,6 +236,7 @@ class PagedConnector(Connector):
                 page = self.read_page(source, cursor, token, page_size)
             except ConnectorError as exc:
                 exc.units += units
+                exc.cursor = cursor  # keeps what prepare() resolved; since_id has not moved
                 raise
             records.extend(page.records)
             units += page.units

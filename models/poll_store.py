@@ -143,14 +143,18 @@ def save_failure(
     next_check_at: datetime,
     count_as_error: bool = True,
     disable: bool = False,
+    external_user_id: str | None = None,
 ) -> None:
-    """Record why a read failed and when to try again; the cursor stays where it was."""
+    """Record why a read failed and when to try again; the cursor stays where it was, except
+    that an ``external_user_id`` resolved before the failure is kept (None: left as it is)."""
     values: dict[str, Any] = {
         "last_polled_at": now,
         "last_status": status,
         "last_error": message,
         "next_check_at": next_check_at,
     }
+    if external_user_id:
+        values["external_user_id"] = external_user_id
     if count_as_error:
         values["error_count"] = Source.error_count + 1
     if disable:

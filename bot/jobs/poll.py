@@ -360,6 +360,7 @@ class _Pass:
                 next_check_at=self.now + timedelta(seconds=delay),
                 count_as_error=not isinstance(error, NotConfiguredError),
                 disable=isinstance(error, GoneError),
+                external_user_id=error.cursor.external_user_id if error.cursor else None,
             )
             if task.ref.kind == "twitter":
                 poll_store.add_api_units(X_PROVIDER, month_period(self.now), error.units, session=session)

@@ -50,6 +50,18 @@ def test_first_read_resolves_the_user_once_and_keeps_the_newest_id(fake):
     assert fake.timeline_calls()[-1].params["since_id"] == result.cursor.since_id
 
 
+def test_a_failed_first_read_keeps_the_resolved_user_id(fake):
+    user = fake.add_user("janedoe", tweets=3)
+    fake.fail_timelines(1)
+    connector = connector_for(fake)
+    with pytest.raises(RetriableError) as raised:
+        connector.fetch(SOURCE, Cursor())
+    assert raised.value.cursor is not None and raised.value.cursor.external_user_id == user.id
+    assert raised.value.cursor.since_id is None  # nothing was read: the cursor did not move
+    connector.fetch(SOURCE, raised.value.cursor)
+    assert len([r for r in fake.requests if "/by/username/" in r.path]) == 1
+
+
 def test_nothing_new_keeps_the_cursor(fake):
     fake.add_user("janedoe", tweets=3)
     connector = connector_for(fake)

@@ -58,6 +58,7 @@ class FakeXAPI(LoopbackServer):
         self._rate_limited = 0
         self._rate_reset_header = True
         self._forbidden = False
+        self._failing_timelines = 0
 
     # test controls ---------------------------------------------------------------------------
     def add_user(self, username: str, tweets: int = 0, *, start: datetime | None = None) -> FakeUser:
@@ -80,6 +81,10 @@ class FakeXAPI(LoopbackServer):
     def rate_limit(self, times: int = 1, *, with_reset: bool = True) -> None:
         self._rate_limited = times
         self._rate_reset_header = with_reset
+
+    def fail_timelines(self, times: int = 1) -> None:
+        """The next ``times`` timeline reads answer 503 (user lookups still work)."""
+        self._failing_timelines = times
 
     def refuse_access_level(self, refuse: bool = True) -> None:
         self._forbidden = refuse
@@ -110,6 +115,10 @@ class FakeXAPI(LoopbackServer):
         if segments[:3] == ["2", "users", "by"] and len(segments) == 5 and segments[3] == "username":
             self._user_by_name(handler, segments[4])
         elif segments[:2] == ["2", "users"] and len(segments) == 4 and segments[3] == "tweets":
+            if self._failing_timelines:
+                self._failing_timelines -= 1
+                self.send_json(handler, 503, {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503})
+                return
             self._timeline(handler, segments[2], params)
         else:
             self.send_json(handler, 404, {"title": "Not Found Error", "status": 404, "detail": "no such route"})

@@ -47,6 +47,19 @@ def test_x_reads_are_incremental_and_billed_units_are_counted(x_api, make_runtim
         assert poll_store.api_units("x", "2026-11", session=session) == 8 == x_api.posts_served
 
 
+def test_a_failed_first_read_stores_the_resolved_user_id(x_api, make_runtime, add_sources, sessions):
+    x_api.add_user("janedoe", tweets=4)
+    x_api.fail_timelines(1)
+    (source_id,) = add_sources(("twitter", "janedoe", None))
+    runtime = x_runtime(make_runtime, x_api)
+    assert poll_job(runtime, now=NOW).errors == 1
+    source = row(sessions, source_id)
+    assert source.last_status == "retrying" and source.external_user_id == x_api.users["janedoe"].id
+    assert source.since_id is None
+    assert poll_job(runtime, force=True, now=NOW + timedelta(hours=1)).new_posts == 4
+    assert len([r for r in x_api.requests if "/by/username/" in r.path]) == 1  # not looked up again
+
+
 def test_the_monthly_budget_is_never_passed_and_polls_are_spaced(x_api, make_runtime, add_sources, sessions, cli, monkeypatch):
     for name in ("ann", "bob"):
         x_api.add_user(name, tweets=40)

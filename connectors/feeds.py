@@ -144,13 +144,20 @@ class FeedConnector(Connector):
 
     @staticmethod
     def records_of(parsed: feedparser.FeedParserDict, url: str) -> tuple[list[Record], str | None]:
-        """The usable entries and a warning when the feed was ill-formed but partly readable."""
+        """The usable entries and a warning when the feed was ill-formed but partly readable.
+
+        A feed with entries of which none is usable (no title, no text) is an error, as is a
+        document that is no feed at all; a well-formed feed without entries is just quiet.
+        """
         feed_author = plain_text(parsed.feed.get("author"), limit=300) or None
         records = [r for r in (entry_record(e, feed_author) for e in parsed.entries) if r is not None]
         problem = str(parsed.get("bozo_exception", "")) if parsed.bozo else ""
         if not records and (problem or not parsed.version):
             reason = problem or "no RSS or Atom content"
             raise FatalError(f"{url} is not a readable feed ({reason}); nothing could be recovered")
+        if not records and parsed.entries:
+            count = len(parsed.entries)
+            raise FatalError(f"{url} has no usable entries: its {count} entr{'y' if count == 1 else 'ies'} carry neither a title nor any text")
         if problem:
             return records, f"ill-formed feed, kept the {len(records)} entries recovered: {problem}"
         return records, None

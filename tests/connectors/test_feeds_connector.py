@@ -81,6 +81,19 @@ def test_a_feed_with_no_usable_entries_is_an_error(server, connector, body, cont
         read(connector, url)
 
 
+def test_a_feed_whose_entries_are_all_empty_is_an_error(server, connector):
+    items = [Item(title="", guid="e1", description="<p> </p>"), Item(title="  ", guid="e2")]
+    url = server.add("/empty-entries.xml", Route(body=rss(items)))
+    with pytest.raises(FatalError, match="no usable entries: its 2 entries carry neither a title nor any text"):
+        read(connector, url)
+
+
+def test_a_well_formed_feed_without_entries_is_quiet(server, connector):
+    url = server.add("/new-blog.xml", Route(body=rss([])))
+    result = read(connector, url)
+    assert result.records == [] and result.warning is None
+
+
 @pytest.mark.parametrize(
     "encoding, declare",
     [

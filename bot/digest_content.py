@@ -29,12 +29,15 @@ class StageMove:
 
     @property
     def is_promotion(self) -> bool:
+        """Whether the move goes forward on its track (later stage), as opposed to back."""
         order = STAGE_ORDERS[self.track]
         return order.index(self.to_stage) > order.index(self.from_stage)
 
 
 @dataclass(frozen=True)
 class RiskItem:
+    """A relationship newly at risk since the last digest, with when and why the scorer flagged it."""
+
     customer: str
     owner: str | None
     since: datetime
@@ -43,6 +46,8 @@ class RiskItem:
 
 @dataclass(frozen=True)
 class NotablePost:
+    """A post worth the team's attention, with the milestone it announces if any."""
+
     customer: str
     title: str
     url: str | None
@@ -52,6 +57,8 @@ class NotablePost:
 
 @dataclass(frozen=True)
 class DigestSuggestion:
+    """One of an owner's top open suggestions, as the digest lists it."""
+
     kind: str
     customer: str
     text: str
@@ -71,6 +78,8 @@ class StageCount:
 
 @dataclass(frozen=True)
 class Digest:
+    """Everything one team's digest says for one team-local date, covering ``(covered_from, covered_to]``."""
+
     team: str
     local_date: date
     covered_from: datetime
@@ -85,10 +94,12 @@ class Digest:
 
     @property
     def promotions(self) -> list[StageMove]:
+        """The moves forward, in the order they happened."""
         return [m for m in self.moves if m.is_promotion]
 
     @property
     def demotions(self) -> list[StageMove]:
+        """The moves back, in the order they happened."""
         return [m for m in self.moves if not m.is_promotion]
 
 

@@ -89,6 +89,8 @@ _NEGATION = re.compile(r"\b(?:not|no|never|isn(?:'|’)?t|aren(?:'|’)?t|withou
 
 @dataclass(frozen=True)
 class Milestone:
+    """A milestone found in a post: its kind, how it is named, and the words that announced it."""
+
     kind: str  # a key of MILESTONE_LABELS
     label: str  # e.g. "funding round"
     evidence: str  # the phrase that matched, as written in the post

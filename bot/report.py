@@ -27,6 +27,8 @@ _DAY = 86400.0
 
 
 class StageChangeLike(Protocol):
+    """What the dwell-time figures need of a stage change (a stored StageChange or a test's tuple)."""
+
     customer_id: int
     to_stage: str
     changed_at: datetime
@@ -42,6 +44,7 @@ class Stay:
     left_at: datetime | None
 
     def days(self, as_of: datetime) -> float:
+        """How many days the stay lasted, or has lasted so far at ``as_of``."""
         return max(0.0, ((self.left_at or as_of) - self.entered_at).total_seconds() / _DAY)
 
 

@@ -276,9 +276,11 @@ class _Occasion:
 
     @property
     def first_name(self) -> str:
+        """The name a draft greets them by (the first word of their name)."""
         return self.status.customer.split()[0] if self.status.customer.split() else self.status.customer
 
     def for_post(self, post: PostFact) -> Proposed:
+        """Congratulate on the post's first milestone, or else share or comment on it; keyed by the post."""
         milestones = find_milestones(f"{post.title}\n{post.text}")
         about = _quote(post.title or post.text)
         posted = f"{self.status.customer} posted {about} on {self._day(post.published_at)}"
@@ -297,6 +299,7 @@ class _Occasion:
         return self._proposed("share", text, posted, f"post:{post.post_id}", post.published_at, post)
 
     def follow_friday(self, shares: int) -> Proposed:
+        """The #FollowFriday shout-out, keyed by the team-local ISO week so it comes at most once a week."""
         local = self.as_of.astimezone(_zone(self.facts, self.status.team_id)).date()
         year, week, _ = local.isocalendar()
         who = f"{self.status.customer} ({self.company})" if self.company else self.status.customer
@@ -308,6 +311,7 @@ class _Occasion:
         return self._proposed("follow_friday", text, occasion, f"follow_friday:{self.status.customer_id}:{year}-W{week:02d}", self.as_of)
 
     def check_in(self) -> Proposed:
+        """A personal check-in for an at-risk tie, keyed by the episode (the last contact before it broke)."""
         last = self.status.last_interaction_at
         at = f" at {self.company}" if self.company else ""
         text = (
@@ -321,6 +325,7 @@ class _Occasion:
         return self._proposed("check_in", text, occasion, f"check_in:{self.status.customer_id}:{episode}", self.as_of)
 
     def for_stage(self, kind: str) -> Proposed:
+        """The stage's own gesture (invite to try, results review, referral ask), once per stay in the stage."""
         name, company = self.status.customer, self.company or "their company"
         text = {
             "invite_trial": f"{name} trusts you: if it solves something they have told you about, offer an easy way "

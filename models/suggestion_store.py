@@ -152,6 +152,8 @@ def last_sent_digest(team_id: int, *, session: Session, before: date) -> DigestR
 
 
 def digest_run_for(team_id: int, local_date: date, *, session: Session) -> DigestRun | None:
+    """The team's digest run for one local date, whatever its status (``None`` if none was claimed):
+    the unique (team, date) row that makes a digest go out at most once a day."""
     return session.scalar(select(DigestRun).where(DigestRun.team_id == team_id, DigestRun.local_date == local_date))
 
 

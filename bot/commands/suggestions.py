@@ -15,6 +15,7 @@ from bot.timeutil import now_utc
 
 
 def register(cli: click.Group) -> None:
+    """Add ``suggest``, ``digest`` and ``report`` to the ``strongtie`` command group."""
     cli.add_command(suggest)
     cli.add_command(digest)
     cli.add_command(report)

@@ -47,14 +47,17 @@ class SlackHTTPServer:
 
     @property
     def host(self) -> str:
+        """The address actually bound."""
         return self._server.effective_host
 
     @property
     def port(self) -> int:
+        """The port actually bound (the free one picked when asked for port 0)."""
         return self._server.effective_port
 
     @property
     def url(self) -> str:
+        """Where Slack's requests go: events, slash commands and interactivity share it."""
         return f"http://{self.host}:{self.port}{SLACK_EVENTS_PATH}"
 
     def serve(self) -> None:
@@ -110,4 +113,5 @@ class SocketModeServer:
             self._handler.close()
 
     def stop(self) -> None:
+        """Make :meth:`serve` return, closing the WebSocket (safe from any thread or a signal handler)."""
         self._stopped.set()

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Mapping
+from datetime import datetime
+from typing import Any, Iterable, Mapping
 
 from slack_bolt import Ack, BoltContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.middleware import MEMBER_KEY, MemberScope
 from models.entities import Customer, Suggestion
 from models.store import StoreError, UnknownNameError, find_customer, match_customer_prefix
+from models.suggestion_store import actionable_suggestions
 
 # Opening quote -> the quotes that may close it. A name ends only at its own closing quote followed by
 # a space or the end, so an apostrophe inside it ("Grace O'Connell", 'Grace O'Connell') is kept.
@@ -116,6 +119,16 @@ def scoped_suggestion(suggestion_id: str | int, *, session: Session, member: Mem
         .with_for_update()
     )
     return session.scalar(query)
+
+
+def pending_suggestions(*, session: Session, as_of: datetime, team_ids: Iterable[int]) -> list[Suggestion]:
+    """The suggestions of these teams a manager can still act on at ``as_of``, highest priority first:
+    exactly those the digest lists and delivery sends (``actionable_suggestions``), nothing stale,
+    future-dated, snoozed, closed or about an untracked customer."""
+    found: list[Suggestion] = []
+    for team_id in team_ids:
+        found += actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id)
+    return sorted(found, key=lambda s: (-s.priority, s.id))
 
 
 def parse_whole_number(text: str, *, what: str, low: int, high: int) -> int:

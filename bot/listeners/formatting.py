@@ -6,8 +6,9 @@ from the roster do too, since whoever wrote the roster is a person as well.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Iterable, Sequence
 
 from bot.blocks import escape_mrkdwn
@@ -16,6 +17,9 @@ from models.entities import HOURGLASS_STAGES, Interaction, Suggestion
 
 TREND_THRESHOLD = 2.0  # score points over the trend window that count as a move, not noise
 NOTE_PREVIEW = 120
+ELLIPSIS = "…"
+# An escaped entity (``&amp;``) or a link/mention (``<url|label>``) that a cut must not split.
+_ATOMIC = re.compile(r"&[#A-Za-z0-9]+;|<[^<>]*>")
 
 
 def trend_arrow(trend: float) -> str:
@@ -28,22 +32,47 @@ def trend_arrow(trend: float) -> str:
 
 
 def stage_label(stage: str) -> str:
+    """A stage as people read it: ``weak_tie`` -> ``weak tie``."""
     return stage.replace("_", " ")
 
 
-def day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "never"
+def day(moment: datetime | None, zone: tzinfo) -> str:
+    """The calendar date of ``moment`` where the reader is (``zone``, their team's), or ``never``.
+
+    A UTC date would be off by one for a New York team every evening after 19:00.
+    """
+    return moment.astimezone(zone).strftime("%Y-%m-%d") if moment else "never"
 
 
 def preview(text: str | None, limit: int = NOTE_PREVIEW) -> str:
     """Escaped, single-line, shortened user text."""
     flat = " ".join((text or "").split())
     if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
+        flat = flat[: limit - 1] + ELLIPSIS
     return escape_mrkdwn(flat)
 
 
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """At most ``limit`` characters of already-escaped mrkdwn, cut where nothing is split in half.
+
+    Cutting ``&amp;`` or ``<https://…|label>`` in the middle would leave a stray ``&`` or ``<`` that
+    Slack renders as garbage (or, for ``<``, reads as the start of markup), so the cut moves back
+    to before any entity or link it would fall inside.
+    """
+    if len(text) <= limit:
+        return text
+    cut = limit - len(ELLIPSIS)
+    for match in _ATOMIC.finditer(text):
+        if match.start() >= cut:
+            break
+        if cut < match.end():
+            cut = match.start()
+            break
+    return text[:cut] + ELLIPSIS
+
+
 def customer_title(status: RelationshipStatus) -> str:
+    """``*Jane Doe* (Acme Corp)``, both escaped (roster text is people's text too)."""
     company = f" ({escape_mrkdwn(status.company)})" if status.company else ""
     return f"*{escape_mrkdwn(status.customer)}*{company}"
 
@@ -69,11 +98,13 @@ def hourglass_summary(statuses: Iterable[RelationshipStatus]) -> str:
     return " → ".join(f"{stage} {counts.get(stage, 0)}" for stage in HOURGLASS_STAGES)
 
 
-def interaction_line(interaction: Interaction) -> str:
+def interaction_line(interaction: Interaction, zone: tzinfo) -> str:
+    """One logged touch as a bullet: local date, kind, direction and a short escaped note."""
     note = f": {preview(interaction.note)}" if interaction.note else ""
-    return f"• {day(interaction.occurred_at)} {interaction.kind} ({interaction.direction}){note}"
+    return f"• {day(interaction.occurred_at, zone)} {interaction.kind} ({interaction.direction}){note}"
 
 
 def suggestion_line(suggestion: Suggestion) -> str:
+    """One pending suggestion as a bullet, its text shortened and escaped."""
     return f"• {preview(suggestion.text, 200)}"
 

@@ -7,32 +7,29 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import score
 from bot.jobs.score import RelationshipStatus
-from bot.listeners.common import acknowledge, member_of
-from bot.listeners.formatting import customer_title, hourglass_summary, preview, score_summary
+from bot.listeners.common import acknowledge, member_of, pending_suggestions
+from bot.listeners.formatting import clip_mrkdwn, customer_title, hourglass_summary, preview, score_summary
 from bot.middleware import MemberScope
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
 from models.entities import Suggestion
 
 MAX_BLOCKS = 100  # Slack's limit for a Home tab view
-PENDING = ("open", "sent")
+MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
+MAX_HEADER_TEXT = 150  # Slack's limit for a header's plain text
 
 
-def next_actions(session: Session, customer_ids: list[int]) -> dict[int, Suggestion]:
-    """Each customer's most pressing pending suggestion."""
-    query = (
-        select(Suggestion)
-        .where(Suggestion.customer_id.in_(customer_ids), Suggestion.status.in_(PENDING))
-        .order_by(Suggestion.priority.desc(), Suggestion.id)
-    )
+def next_actions(session: Session, member: MemberScope, customer_ids: list[int], as_of: datetime) -> dict[int, Suggestion]:
+    """Each customer's most pressing actionable suggestion."""
+    wanted = set(customer_ids)
     found: dict[int, Suggestion] = {}
-    for suggestion in session.scalars(query):
-        found.setdefault(suggestion.customer_id, suggestion)
+    for suggestion in pending_suggestions(session=session, as_of=as_of, team_ids=member.team_ids):
+        if suggestion.customer_id in wanted:
+            found.setdefault(suggestion.customer_id, suggestion)
     return found
 
 
@@ -45,7 +42,7 @@ def home_view(member: MemberScope, *, session: Session, as_of: datetime) -> dict
     }
     mine = [s for statuses in team_statuses.values() for s in statuses if s.owner == member.slack_user]
     mine.sort(key=lambda s: (not s.at_risk, -s.score))
-    upcoming = next_actions(session, [s.customer_id for s in mine])
+    upcoming = next_actions(session, member, [s.customer_id for s in mine], as_of)
     blocks: list[dict[str, Any]] = [_header("Your customers")]
     if not mine:
         blocks.append(_section("You own no tracked customers yet."))
@@ -54,7 +51,7 @@ def home_view(member: MemberScope, *, session: Session, as_of: datetime) -> dict
         blocks += [{"type": "divider"}, _header(f"Team hourglass: {team_name}"),
                    _section(hourglass_summary(team_statuses[team_id]))]
     blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f"Updated {as_of:%Y-%m-%d %H:%M} UTC · `/tie help` for commands"}]})
+        {"type": "mrkdwn", "text": f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"}]})
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -67,11 +64,11 @@ def _customer_text(status: RelationshipStatus, suggestion: Suggestion | None) ->
 
 def _header(text: str) -> dict[str, Any]:
     # plain_text is never parsed for mentions or links, so roster names need no escaping here.
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:MAX_HEADER_TEXT]}}
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_SECTION_TEXT)}}
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -30,7 +30,7 @@ HANDLERS: dict[str, Handler] = {
 }
 FAILURE_TEXT = "Sorry, that did not work because of a problem on our side; nothing was changed. Please try again."
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def acknowledge(ack: Ack, command: dict) -> None:
@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         except StoreError as exc:
             text = escape_mrkdwn(_sentence(str(exc)))
         except Exception:
-            log.exception("/tie %s failed", subcommand)
+            logger.exception("/tie %s failed", subcommand)
             text = FAILURE_TEXT
         respond(text=text, response_type="ephemeral")
 

@@ -11,6 +11,8 @@ from models.store import record_rating
 
 
 def handle(request: TieRequest, session: Session) -> str:
+    """Record the manager's 0-10 judgment of the tie once per invocation (the model is calibrated
+    against these); a retry finds the first rating by the request's key."""
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     rating = parse_whole_number(rest, what="the rating", low=0, high=10)
     record_rating(customer, rating, session=session, rated_at=request.now, by_user=request.user_id,

@@ -24,6 +24,7 @@ class TieRequest:
 
     @property
     def user_id(self) -> str:
+        """The acting Slack user (as the roster knows them), recorded as who logged or rated."""
         return self.member.slack_user
 
     def dedupe_key(self) -> str:

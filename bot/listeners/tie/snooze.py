@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,10 @@ MAX_DAYS = 365
 
 
 def handle(request: TieRequest, session: Session) -> str:
+    """Hold back suggestions about a customer for ``days`` days from now (the date shown is in the
+    customer's team's time zone). Runs once per invocation: Slack's retries never reach it."""
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     days = parse_whole_number(rest, what="the number of days", low=1, high=MAX_DAYS)
-    # Setting an absolute end is idempotent: a retried request sets (nearly) the same moment.
     customer.snoozed_until = request.now + timedelta(days=days)
-    return f"Snoozed *{escape_mrkdwn(customer.name)}* until {day(customer.snoozed_until)}: no suggestions about them until then."
+    until = day(customer.snoozed_until, ZoneInfo(customer.team.timezone))
+    return f"Snoozed *{escape_mrkdwn(customer.name)}* until {until}: no suggestions about them until then."

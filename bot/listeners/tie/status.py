@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks import escape_mrkdwn
 from bot.jobs import score
-from bot.listeners.common import resolve_customer
+from bot.listeners.common import pending_suggestions, resolve_customer
 from bot.listeners.formatting import customer_title, day, interaction_line, preview, score_summary, suggestion_line
 from bot.listeners.tie.request import TieRequest
-from models.entities import Customer, Interaction, Suggestion
+from models.entities import Interaction
 from models.store import StoreError
 
 LAST_TOUCHES = 5
-OPEN_STATUSES = ("open", "sent")
 
 
 def handle(request: TieRequest, session: Session) -> str:
+    """One customer in full: score, stage, trend, why, snooze, last touches and pending suggestions.
+
+    Dates are in the customer's team's time zone, the calendar the manager lives by.
+    """
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     if rest:
         raise StoreError(f"`/tie status` takes only a customer; I found {customer.name} and then “{rest}”.")
@@ -27,21 +32,18 @@ def handle(request: TieRequest, session: Session) -> str:
         return f"*{escape_mrkdwn(customer.name)}* is not tracked (outside the team's top customers by revenue)."
     lines = [customer_title(status), score_summary(status)]
     lines += [f"> {preview(reason, 300)}" for reason in status.explanation]
-    lines += _snooze_line(customer, request)
+    zone = ZoneInfo(customer.team.timezone)
+    if customer.snoozed_until and customer.snoozed_until > request.now:
+        lines.append(f"Snoozed until {day(customer.snoozed_until, zone)}.")
     touches = _last_touches(session, customer.id)
     lines.append("*Last touches*" if touches else "*Last touches:* none logged yet")
-    lines += [interaction_line(i) for i in touches]
-    suggestions = _open_suggestions(session, customer.id)
+    lines += [interaction_line(i, zone) for i in touches]
+    suggestions = [s for s in pending_suggestions(session=session, as_of=request.now, team_ids=[customer.team_id])
+                   if s.customer_id == customer.id]
     if suggestions:
         lines.append("*Open suggestions*")
         lines += [suggestion_line(s) for s in suggestions]
     return "\n".join(lines)
-
-
-def _snooze_line(customer: Customer, request: TieRequest) -> list[str]:
-    if customer.snoozed_until and customer.snoozed_until > request.now:
-        return [f"Snoozed until {day(customer.snoozed_until)}."]
-    return []
 
 
 def _last_touches(session: Session, customer_id: int) -> list[Interaction]:
@@ -53,11 +55,3 @@ def _last_touches(session: Session, customer_id: int) -> list[Interaction]:
     )
     return list(session.scalars(query))
 
-
-def _open_suggestions(session: Session, customer_id: int) -> list[Suggestion]:
-    query = (
-        select(Suggestion)
-        .where(Suggestion.customer_id == customer_id, Suggestion.status.in_(OPEN_STATUSES))
-        .order_by(Suggestion.priority.desc(), Suggestion.id)
-    )
-    return list(session.scalars(query))

@@ -11,6 +11,7 @@ from bot.listeners.tie.request import TieRequest
 
 
 def handle(request: TieRequest, session: Session) -> str:
+    """The board of each of the member's teams: hourglass counts, then relationships strongest first."""
     sections = []
     for team_id, team_name in zip(request.member.team_ids, request.member.team_names):
         statuses = score.relationship_statuses(session=session, as_of=request.now, team_id=team_id)

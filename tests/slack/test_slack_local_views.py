@@ -1,0 +1,91 @@
+"""What /tie status, /tie snooze and App Home show: the digest's idea of a pending suggestion, dates
+in the team's time zone, and text cut without breaking escapes or links."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.listeners.formatting import clip_mrkdwn
+from bot.listeners.home import _section, home_view
+from bot.middleware import MemberScope
+from fakes.slack_requests import slash_command
+from fakes.slack_world import DANA, add_suggestion, team_id
+
+# 22:00 on 23 November in New York: already the 24th in UTC.
+EVENING = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def evening(monkeypatch):
+    monkeypatch.setattr("bot.listeners.tie.now_utc", lambda: EVENING)
+    return EVENING
+
+
+def tie(fake_slack, text: str):
+    return slash_command(text, user_id=DANA, response_base=fake_slack.base_url)
+
+
+def add_odd_suggestions(runtime, now: datetime) -> None:
+    add_suggestion(runtime, "Jane Doe", text="Fresh idea", suggested_at=now - timedelta(hours=1))
+    add_suggestion(runtime, "Jane Doe", text="Ninety days stale", suggested_at=now - timedelta(days=90))
+    add_suggestion(runtime, "Jane Doe", text="From the future", suggested_at=now + timedelta(days=2))
+    add_suggestion(runtime, "Jane Doe", text="Snoozed idea", status="snoozed", suggested_at=now - timedelta(hours=2),
+                   snoozed_until=now + timedelta(days=3))
+
+
+def test_status_lists_only_actionable_suggestions(send, fake_slack, runtime, replies):
+    add_odd_suggestions(runtime, datetime.now(timezone.utc))
+    send(tie(fake_slack, "status Jane Doe"))
+    text = replies()[-1]
+    assert "Fresh idea" in text
+    assert not any(odd in text for odd in ("Ninety days stale", "From the future", "Snoozed idea"))
+
+
+def test_home_next_action_is_only_an_actionable_suggestion(runtime):
+    now = datetime.now(timezone.utc)
+    add_suggestion(runtime, "Jane Doe", text="Ninety days stale", suggested_at=now - timedelta(days=90))
+    add_suggestion(runtime, "Jane Doe", text="From the future", suggested_at=now + timedelta(days=2))
+    member = MemberScope(DANA, (team_id(runtime, "Enterprise East"),), ("Enterprise East",), ("America/New_York",))
+    with runtime.session() as session:
+        view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
+    assert "Next:" not in view
+    add_suggestion(runtime, "Jane Doe", text="Fresh idea", suggested_at=now - timedelta(hours=1))
+    with runtime.session() as session:
+        view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
+    assert "Next: Fresh idea" in view
+
+
+def test_snooze_reply_gives_the_end_date_in_the_teams_zone(send, fake_slack, runtime, replies, evening):
+    send(tie(fake_slack, "snooze Omar Haddad 1"))
+    assert "until 2026-11-24:" in replies()[-1]  # 22:00 on the 24th in New York; UTC says the 25th
+    send(tie(fake_slack, "status Omar Haddad"))
+    assert "Snoozed until 2026-11-24." in replies()[-1]
+
+
+def test_status_dates_touches_in_the_teams_zone(send, fake_slack, runtime, replies, evening):
+    send(tie(fake_slack, "log Jane Doe call late one"))
+    send(tie(fake_slack, "status Jane Doe"))
+    assert "• 2026-11-23 call (mutual): late one" in replies()[-1]
+
+
+def test_home_says_when_it_was_updated_in_the_members_zone(runtime):
+    member = MemberScope(DANA, (team_id(runtime, "Enterprise East"),), ("Enterprise East",), ("America/New_York",))
+    with runtime.session() as session:
+        view = json.dumps(home_view(member, session=session, as_of=EVENING), ensure_ascii=False)
+    assert "Updated 2026-11-23 22:00 EST" in view and "UTC" not in view
+
+
+@pytest.mark.parametrize("tail", ["&amp;", "&lt;!channel&gt;", "<https://evil.example|click here>", "<@U123>"])
+def test_a_cut_never_splits_an_escape_or_a_link(tail):
+    text = "x" * 2990 + tail + " and more"
+    for limit in range(2990, 2990 + len(tail) + 2):
+        clipped = clip_mrkdwn(text, limit)
+        assert len(clipped) <= limit and clipped.endswith("…")
+        leftover = re.sub(r"&[a-z]+;|<[^<>]*>", "", clipped)  # whole entities and links removed
+        assert not set("&<>") & set(leftover), (limit, clipped[-20:])
+    shown = _section(text)["text"]["text"]
+    assert len(shown) <= 3000 and not set("&<>") & set(re.sub(r"&[a-z]+;|<[^<>]*>", "", shown))

@@ -99,6 +99,27 @@ def posts_between(customer_ids: list[int], *, session: Session, since: datetime,
     return list(session.scalars(query))
 
 
+def posts_fetched_between(
+    customer_ids: list[int], *, session: Session, since: datetime, until: datetime, published_after: datetime
+) -> list[Post]:
+    """Posts by these customers first seen (fetched) in ``(since, until]`` and published (or,
+    undated, fetched) in ``(published_after, until]``, oldest first.
+
+    What is new to the team is what was fetched since it last looked: a post published before the
+    last digest but fetched after it would fall between two windows by its publication date.
+    ``published_after`` keeps a new source's back catalogue from counting as news."""
+    if not customer_ids:
+        return []
+    moment = func.coalesce(Post.published_at, Post.fetched_at)
+    query = (
+        select(Post)
+        .where(Post.customer_id.in_(customer_ids), Post.fetched_at > since, Post.fetched_at <= until,
+               moment > published_after, moment <= until)
+        .order_by(moment, Post.id)
+    )
+    return list(session.scalars(query))
+
+
 def share_counts(customer_ids: list[int], *, session: Session, since: datetime, until: datetime) -> dict[int, int]:
     """Customer id -> how many times the team shared their posts in ``(since, until]``."""
     if not customer_ids:

@@ -44,7 +44,7 @@ from models.suggestion_store import (
     claim_digest_run,
     finish_digest_run,
     last_sent_digest,
-    posts_between,
+    posts_fetched_between,
     stage_changes_between,
     stage_history,
 )
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 NOTABLE_POSTS = 5
 SUGGESTIONS_PER_OWNER = 3
 FIRST_DIGEST_LOOKBACK = timedelta(days=7)  # a team's first digest catches up on the past week
+NOTABLE_POST_MAX_AGE = timedelta(days=7)  # a post published longer ago is no longer news
 CHART_WEEKDAY = 0  # Monday: the digest carries the hourglass picture
 # to_stage values of the scorer's ``risk`` track that mean the relationship is now at risk.
 AT_RISK_STAGES = frozenset({"at_risk"})
@@ -245,9 +246,12 @@ def _owner_names(session: Session, team_id: int) -> dict[str, str]:
 
 
 def _notable_posts(session: Session, by_id: dict[int, RelationshipStatus], since: datetime, until: datetime) -> list[NotablePost]:
-    """Posts of the window, milestones first, then the heaviest users, then the newest."""
+    """Posts first fetched in the window (and published within the last week: older ones are not
+    news), milestones first, then the heaviest users, then the newest."""
     found = []
-    for post in posts_between(list(by_id), session=session, since=since, until=until):
+    posts = posts_fetched_between(list(by_id), session=session, since=since, until=until,
+                                  published_after=until - NOTABLE_POST_MAX_AGE)
+    for post in posts:
         milestones = find_milestones(f"{post.title}\n{post.text}")
         status = by_id[post.customer_id]
         title = post.title or " ".join((post.text or "").split())[:80]

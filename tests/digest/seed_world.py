@@ -71,9 +71,12 @@ def seed(runtime: Runtime, *, now: datetime = MONDAY) -> dict[str, int]:
         return {name: c.id for name, c in customers.items()}
 
 
-def add_post(session, source: Source, external_id: str, title: str, published_at: datetime) -> Post:
+def add_post(session, source: Source, external_id: str, title: str, published_at: datetime,
+             fetched_at: datetime | None = None) -> Post:
+    """A post as the poller stores it; fetched when published unless said otherwise."""
     post = Post(source_id=source.id, customer_id=source.customer_id, external_id=external_id,
-                url=f"https://posts.example/{external_id}?a=1&b=2", title=title, text="", published_at=published_at)
+                url=f"https://posts.example/{external_id}?a=1&b=2", title=title, text="", published_at=published_at,
+                fetched_at=fetched_at or published_at)
     session.add(post)
     session.flush()
     return post

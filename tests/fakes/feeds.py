@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import socket
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ class Route:
     delay: float = 0.0  # seconds before answering
     location: str | None = None  # redirect target (with a 3xx status)
     huge_bytes: int = 0  # stream this many bytes instead of ``body`` (no Content-Length)
+    # Requests wait here until the barrier's other parties arrive; a request left waiting for
+    # ``barrier_timeout`` seconds (nobody came: requests do not overlap) is answered 500.
+    barrier: threading.Barrier | None = None
+    barrier_timeout: float = 10.0
 
     @property
     def etag(self) -> str:
@@ -85,6 +90,12 @@ class FeedServer(LoopbackServer):
             return
         if route.delay or self.default_delay:
             time.sleep(route.delay or self.default_delay)
+        if route.barrier is not None:
+            try:
+                route.barrier.wait(route.barrier_timeout)
+            except threading.BrokenBarrierError:
+                self._send(handler, 500, {"Content-Type": "text/plain"}, b"", path)
+                return
         headers = dict(route.headers)
         if route.location:
             headers["Location"] = route.location

@@ -91,6 +91,9 @@ class XConnector(PagedConnector):
         404: "X has no such user (404 Not Found): check the handle in the roster",
     }
 
+    #: The wall clock (epoch seconds) X's ``x-rate-limit-reset`` moments are compared with.
+    clock: ClassVar[Callable[[], float]] = staticmethod(time.time)
+
     def __init__(self, *, bearer_token: str, api_url: str, pool_size: int = 16, timeout: tuple[float, float] = (5.0, 20.0)) -> None:
         self.api_url = api_url
         self._token = bearer_token
@@ -153,7 +156,7 @@ class XConnector(PagedConnector):
         except tweepy.TooManyRequests as exc:
             if exc.reset_time is None:
                 raise RetriableError("X rate limit reached (429) without a reset time") from None
-            wait = max(1.0, exc.reset_time - time.time())
+            wait = max(1.0, exc.reset_time - self.clock())
             raise RateLimitedError(f"X rate limit reached (429); it resets in {wait:.0f} s", retry_after=wait) from None
         except tweepy.Forbidden as exc:
             raise self._forbidden(exc) from None

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler
+from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from fakes.loopback import LoopbackServer
@@ -48,9 +49,10 @@ class XRequest:
 
 
 class FakeXAPI(LoopbackServer):
-    def __init__(self, token: str = "x-test-bearer-token") -> None:
+    def __init__(self, token: str = "x-test-bearer-token", clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.token = token
+        self.clock = clock  # the moment rate-limit resets are counted from
         self.users: dict[str, FakeUser] = {}
         self.requests: list[XRequest] = []
         self.posts_served = 0  # what X would bill
@@ -105,7 +107,7 @@ class FakeXAPI(LoopbackServer):
             self._rate_limited -= 1
             reset = {"x-rate-limit-limit": "1500", "x-rate-limit-remaining": "0"}
             if self._rate_reset_header:
-                reset["x-rate-limit-reset"] = str(int(time.time()) + 900)
+                reset["x-rate-limit-reset"] = str(int(self.clock()) + 900)
             self.send_json(handler, 429, TOO_MANY_BODY, reset)
             return
         if self._forbidden:

@@ -62,6 +62,8 @@ class Record:
 
 @dataclass(frozen=True)
 class FetchResult:
+    """A successful read: new records, the cursor to store, and notes (304, warning, units billed)."""
+
     records: list[Record]
     cursor: Cursor
     not_modified: bool = False
@@ -159,6 +161,7 @@ class Connector(ABC):
         return self.kind
 
     def describe_status(self, status: int, detail: str = "") -> str:
+        """The human message for an HTTP status on this network, with the API's own words appended."""
         messages = {**DEFAULT_STATUS_MESSAGES, **self.status_messages}
         text = messages.get(status, f"HTTP {status}")
         return f"{text}: {detail}" if detail else text
@@ -221,6 +224,8 @@ class PagedConnector(Connector):
         """The cursor after a read whose newest item is ``newest_marker`` (None: nothing new)."""
 
     def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """Read newest-first pages until the cursor, the page limit or ``limit`` records; a failed page
+        raises with the prepared cursor attached (see :class:`ConnectorError`)."""
         cursor = self.prepare(source, cursor)
         records: list[Record] = []
         units = 0

@@ -105,9 +105,11 @@ class FeedConnector(Connector):
         self.http = http
 
     def host(self, source: SourceRef) -> str:
+        """The feed URL's host (lower case), for per-host politeness."""
         return (urlsplit(source.url or "").hostname or "").lower()
 
     def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """Conditional GET of the feed; a 304 returns no records and costs no parsing."""
         url = cursor.url or source.url
         if not url:
             raise FatalError(f"source {source.kind}:{source.target} has no feed URL")
@@ -136,6 +138,7 @@ class FeedConnector(Connector):
 
     @staticmethod
     def parse(body: bytes, headers: Mapping[str, str], url: str) -> feedparser.FeedParserDict:
+        """Parse feed bytes with feedparser from memory, with the response headers (encoding, base URL)."""
         response_headers = {key.lower(): value for key, value in headers.items()}
         response_headers["content-location"] = url  # resolves the feed's relative links
         # Every field is reduced to plain text by connectors.text, which drops markup and script

@@ -19,6 +19,8 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 
 @dataclass(frozen=True)
 class HttpLimits:
+    """Bounds on one GET: timeouts (seconds), body size (bytes) and redirect hops."""
+
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     total_timeout: float = 30.0  # a server dribbling bytes cannot hold a worker longer than this
@@ -28,6 +30,8 @@ class HttpLimits:
 
 @dataclass(frozen=True)
 class HttpResponse:
+    """What a GET returned, after redirects: status, final and permanent URLs, headers, body."""
+
     status: int
     url: str  # the URL that finally answered
     permanent_url: str  # the URL to poll from now on (moves only along 301/308 hops)

@@ -73,9 +73,11 @@ class LinkedInConnector(PagedConnector):
         self.application = LinkedInApplication(authentication=authentication)
 
     def host(self, source: SourceRef) -> str:
+        """LinkedIn's API host: every organization shares one politeness limit."""
         return (urlsplit(self.api_url).hostname or "linkedin").lower()
 
     def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """Read the organization's new posts; skipped (NotConfiguredError) without a token."""
         if not self._token:
             raise NotConfiguredError("LINKEDIN_ACCESS_TOKEN is not set, so LinkedIn sources are skipped (see docs/connectors.md)")
         return super().fetch(source, cursor, limit=limit)

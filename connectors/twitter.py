@@ -104,9 +104,11 @@ class XConnector(PagedConnector):
             tweepy_log.addFilter(_RedactSecret(bearer_token))
 
     def host(self, source: SourceRef) -> str:
+        """The X API host: all X sources share one politeness limit."""
         return (urlsplit(self.api_url).hostname or "x").lower()
 
     def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """Read the user's new posts; skipped (NotConfiguredError) without a bearer token."""
         if not self._token:
             raise NotConfiguredError("X_BEARER_TOKEN is not set, so X sources are skipped (see docs/connectors.md)")
         return super().fetch(source, cursor, limit=limit)
@@ -123,6 +125,7 @@ class XConnector(PagedConnector):
         return replace(cursor, external_user_id=str(user["id"]))
 
     def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
+        """One page of the user's timeline newer than ``since_id``; units are the posts returned (billed)."""
         params: dict[str, Any] = {"max_results": page_size, "tweet_fields": ["created_at", "author_id"]}
         if cursor.since_id:
             params["since_id"] = cursor.since_id
@@ -135,6 +138,7 @@ class XConnector(PagedConnector):
         return Page(records, meta.get("next_token"), units=len(tweets), newest_marker=meta.get("newest_id"))
 
     def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
+        """The newest post id read becomes ``since_id`` (unchanged when nothing was new)."""
         return replace(cursor, since_id=newest_marker or cursor.since_id)
 
     @staticmethod

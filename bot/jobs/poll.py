@@ -62,6 +62,7 @@ class PollSummary:
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        """The one-line report printed at the end of ``strongtie poll``."""
         parts = [
             f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}",
             f"{self.not_modified} not modified (304)",
@@ -154,6 +155,7 @@ def month_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def month_period(now: datetime) -> str:
+    """``now``'s UTC month as ``YYYY-MM``, the period metered API use is counted in."""
     return now.astimezone(timezone.utc).strftime("%Y-%m")
 
 
@@ -172,6 +174,7 @@ class XBudget:
 
     @classmethod
     def plan(cls, settings: Settings, *, used: int, due: int, now: datetime, min_page: int) -> "XBudget":
+        """The pass's X allowance from the monthly budget, ``used`` posts so far and ``due`` sources."""
         if settings.x_monthly_budget_usd <= 0 or settings.x_price_per_post_usd <= 0:
             return cls(per_source=None)
         allowed = int(settings.x_monthly_budget_usd / settings.x_price_per_post_usd)

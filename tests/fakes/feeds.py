@@ -27,6 +27,8 @@ from fakes.loopback import LoopbackServer
 
 @dataclass
 class Route:
+    """How the fake answers one path: a feed body with validators, or a status, redirect, delay, huge body."""
+
     body: bytes = b""
     status: int = 200
     content_type: str = "application/rss+xml; charset=utf-8"
@@ -42,6 +44,7 @@ class Route:
 
     @property
     def etag(self) -> str:
+        """A strong ETag derived from the body."""
         return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
 
 
@@ -61,6 +64,7 @@ class FeedServer(LoopbackServer):
         self.hosts: list[str] = []  # the Host header of every request, in order
 
     def add(self, path: str, route: Route) -> str:
+        """Serve ``route`` at ``path`` (replacing any route there); return its URL."""
         self.routes[path] = route
         return self.url(path)
 
@@ -80,6 +84,7 @@ class FeedServer(LoopbackServer):
             handler.close_connection = True
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one GET from the route table, counting hits, Host headers, statuses and body bytes."""
         path = handler.path.split("?")[0]
         with self._lock:
             self.hits[path] += 1
@@ -133,6 +138,8 @@ class FeedServer(LoopbackServer):
 
 @dataclass(frozen=True)
 class Item:
+    """One feed entry for :func:`rss`."""
+
     title: str
     link: str | None = None
     guid: str | None = None
@@ -193,10 +200,12 @@ class VirtualNetwork:
         self._real = urllib3.util.connection.create_connection
 
     def install(self, monkeypatch: Any) -> "VirtualNetwork":
+        """Put the virtual network under urllib3 for the test's duration (undone by monkeypatch)."""
         monkeypatch.setattr(urllib3.util.connection, "create_connection", self.create_connection)
         return self
 
     def create_connection(self, address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        """urllib3's ``create_connection``, routed through the virtual network."""
         host, port = address
         self.attempts.append((host, port))
         try:

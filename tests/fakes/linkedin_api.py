@@ -28,12 +28,16 @@ THROTTLED_BODY = {"status": 429, "message": "Resource level throttle APPLICATION
 
 @dataclass
 class LinkedInRequest:
+    """One request the fake received."""
+
     path: str
     query: str
     headers: dict[str, str]
 
 
 class FakeLinkedInAPI(LoopbackServer):
+    """LinkedIn's Posts API author finder, on loopback, with test controls for errors."""
+
     def __init__(self, token: str = "li-test-access-token") -> None:
         super().__init__()
         self.token = token
@@ -70,12 +74,15 @@ class FakeLinkedInAPI(LoopbackServer):
         self.posts[author][index]["lastModifiedAt"] = int(at.timestamp() * 1000)
 
     def deny_access(self, deny: bool = True) -> None:
+        """Answer 403 ACCESS_DENIED (the missing Community Management access)."""
         self._denied = deny
 
     def rate_limit(self, times: int = 1) -> None:
+        """Answer the next ``times`` requests 429."""
         self._throttled = times
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request as LinkedIn would."""
         parts = urlsplit(handler.path)
         self.requests.append(LinkedInRequest(parts.path, parts.query, dict(handler.headers)))
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}

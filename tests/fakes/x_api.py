@@ -36,6 +36,8 @@ TOO_MANY_BODY = {"title": "Too Many Requests", "detail": "Too Many Requests", "t
 
 @dataclass
 class FakeUser:
+    """An X account and its posts, newest first."""
+
     id: str
     username: str
     tweets: list[dict] = field(default_factory=list)  # newest first
@@ -43,12 +45,16 @@ class FakeUser:
 
 @dataclass
 class XRequest:
+    """One request the fake received."""
+
     path: str
     params: dict[str, str]
     authorization: str | None
 
 
 class FakeXAPI(LoopbackServer):
+    """The X API v2 endpoints the connector uses, on loopback, with test controls for errors."""
+
     def __init__(self, token: str = "x-test-bearer-token", clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.token = token
@@ -64,6 +70,7 @@ class FakeXAPI(LoopbackServer):
 
     # test controls ---------------------------------------------------------------------------
     def add_user(self, username: str, tweets: int = 0, *, start: datetime | None = None) -> FakeUser:
+        """Create an account with ``tweets`` posts."""
         user = FakeUser(id=str(1000 + len(self.users)), username=username)
         self.users[username.lower()] = user
         self.post(username, tweets, start=start)
@@ -81,6 +88,7 @@ class FakeXAPI(LoopbackServer):
             user.tweets.insert(0, tweet)
 
     def rate_limit(self, times: int = 1, *, with_reset: bool = True) -> None:
+        """Answer the next ``times`` requests 429 (with or without ``x-rate-limit-reset``)."""
         self._rate_limited = times
         self._rate_reset_header = with_reset
 
@@ -89,13 +97,16 @@ class FakeXAPI(LoopbackServer):
         self._failing_timelines = times
 
     def refuse_access_level(self, refuse: bool = True) -> None:
+        """Answer every request 403 with error code 453 (the plan cannot read timelines)."""
         self._forbidden = refuse
 
     def timeline_calls(self) -> list[XRequest]:
+        """The timeline requests received, in order."""
         return [r for r in self.requests if r.path.endswith("/tweets")]
 
     # protocol ------------------------------------------------------------------------------
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request as X would."""
         parts = urlsplit(handler.path)
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
         authorization = handler.headers.get("Authorization")

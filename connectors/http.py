@@ -60,12 +60,15 @@ class HttpClient:
         limits: HttpLimits = HttpLimits(),
         pool_size: int = 16,
         resolver: Resolver = resolve_addresses,
+        ca_certs: str | None = None,
     ) -> None:
+        """``resolver`` answers the URL guard's lookups; ``ca_certs`` is a CA bundle to trust for
+        HTTPS instead of the system's (None: the system's)."""
         self.allow_private = allow_private
         self.limits = limits
         self.resolver = resolver
         self.pool = urllib3.PoolManager(
-            num_pools=max(64, pool_size * 4), maxsize=pool_size, retries=False, headers={"User-Agent": USER_AGENT}
+            num_pools=max(64, pool_size * 4), maxsize=pool_size, retries=False, headers={"User-Agent": USER_AGENT}, ca_certs=ca_certs
         )
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> HttpResponse:

@@ -305,3 +305,13 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HandledRequest(Base):
+    """A Slack request already handled, under a key that is the same for Slack's retries of it: a
+    retry finds it and neither redoes the work nor posts a second reply. Kept for a day."""
+
+    __tablename__ = "handled_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

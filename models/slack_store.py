@@ -12,8 +12,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.entities import SchedulerLease, Suggestion
+from models.entities import HandledRequest, SchedulerLease, Suggestion
 from models.suggestion_store import actionable_suggestions
+
+# How long a handled request's key is remembered: far beyond Slack's retries (within minutes).
+HANDLED_REQUEST_MEMORY = timedelta(days=1)
 
 # Of the actionable suggestions, those a DM has not carried yet (or a finished snooze hid again).
 DELIVERABLE_STATUSES = ("open", "snoozed")
@@ -53,6 +56,24 @@ def acquire_lease(name: str, holder: str, *, session: Session, now: datetime, tt
 def release_lease(name: str, holder: str, *, session: Session) -> None:
     """Give the lease up, if ``holder`` still has it, so the next process need not wait for expiry."""
     session.execute(delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder))
+
+
+def first_handling(key: str, *, session: Session, now: datetime) -> bool:
+    """Record, in the caller's transaction, that the request ``key`` is being handled; False when it
+    already was (Slack's retry of it, or a concurrent copy that got there first).
+
+    Commit it with the work the request does: if that work fails and rolls back, the key goes too,
+    and a retry does the work. Keys older than ``HANDLED_REQUEST_MEMORY`` are forgotten here.
+    """
+    session.execute(delete(HandledRequest).where(HandledRequest.handled_at < now - HANDLED_REQUEST_MEMORY))
+    if session.get(HandledRequest, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(HandledRequest(key=key, handled_at=now))
+    except IntegrityError:  # a concurrent copy of the request inserted it first
+        return False
+    return True
 
 
 def suggestions_to_deliver(*, session: Session, now: datetime, max_age: timedelta) -> list[Suggestion]:

@@ -26,8 +26,16 @@ def eventually(condition, timeout: float = 30.0) -> bool:
 
 
 @pytest.fixture
-def server(runtime):
-    srv = SlackHTTPServer(build_app(runtime), host="127.0.0.1", port=0, threads=8)
+def listener_pool():
+    """The pool the app's lazy listeners run on; ``shutdown(wait=True)`` waits for all work submitted."""
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lazy")
+    yield pool
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def server(runtime, listener_pool):
+    srv = SlackHTTPServer(build_app(runtime, listener_executor=listener_pool), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=srv.serve, daemon=True)
     thread.start()
     yield srv
@@ -41,16 +49,40 @@ def post(server, request, *, unsigned: bool = False, **sign):
     return requests.post(server.url, data=request.body.encode(), headers=headers, timeout=10)
 
 
-def test_a_signed_command_is_acked_then_done_once_even_when_retried(server, runtime, fake_slack):
+def test_a_signed_command_is_acked_then_done_once_and_answered_once_even_when_retried(
+        server, runtime, fake_slack, listener_pool):
     request = slash_command("log Jane Doe call over http", user_id=DANA, response_base=fake_slack.base_url)
     response = post(server, request)
     assert response.status_code == 200 and response.text == ""
     assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1)
     assert post(server, request, retry_num=1).status_code == 200
     assert post(server, request, retry_num=2).status_code == 200
-    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 3)
+    listener_pool.shutdown(wait=True)  # the retries' lazy work has run
     assert count(runtime, Interaction) == 1
-    assert "Already logged a call with *Jane Doe*" in fake_slack.calls_to("respond")[-1].args["text"]
+    [reply] = fake_slack.calls_to("respond")  # Slack already has the answer: no second one
+    assert "Logged a call with *Jane Doe*" in reply.args["text"]
+
+
+def test_the_ack_goes_out_before_slow_work_and_the_reply_after_it(server, runtime, fake_slack, monkeypatch):
+    from bot.jobs import score
+
+    rescoring, release = threading.Event(), threading.Event()
+    real_rescore = score.rescore_customer
+
+    def slow_rescore(*args, **kwargs):
+        rescoring.set()
+        assert release.wait(30), "the test never let the rescore finish"
+        return real_rescore(*args, **kwargs)
+
+    monkeypatch.setattr(score, "rescore_customer", slow_rescore)
+    request = slash_command("log Jane Doe call slow day", user_id=DANA, response_base=fake_slack.base_url)
+    response = post(server, request)  # returns while the rescore is still held back
+    assert response.status_code == 200 and response.text == ""
+    assert rescoring.wait(10)  # the work started after the ack...
+    assert fake_slack.calls_to("respond") == []  # ...and has not answered yet
+    release.set()
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1)
+    assert "Logged a call with *Jane Doe*" in fake_slack.calls_to("respond")[0].args["text"]
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])

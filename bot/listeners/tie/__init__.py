@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
 from bot.blocks import escape_mrkdwn
 from bot.listeners.common import member_of
@@ -18,6 +18,7 @@ from bot.listeners.tie.help import help_text
 from bot.listeners.tie.request import Handler, TieRequest, split_subcommand
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
+from models.slack_store import first_handling
 from models.store import StoreError
 
 COMMAND = "/tie"
@@ -43,25 +44,40 @@ def acknowledge(ack: Ack, command: dict) -> None:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    """Register ``/tie`` on ``app``; subcommands run in one unit of work each."""
+    """Register ``/tie`` on ``app``; subcommands run in one unit of work each.
 
-    def run_subcommand(command: dict, context: BoltContext, respond: Respond) -> None:
+    Each invocation is handled once: its retry-stable key is recorded in the same transaction as
+    its work, and a Slack retry (or a concurrent copy) of a handled invocation does nothing and
+    posts no second reply. An invocation whose work failed left no key, so its retry runs again.
+    """
+
+    def run_subcommand(command: dict, context: BoltContext, respond: Respond, request: BoltRequest) -> None:
         subcommand, args = split_subcommand(command.get("text", ""))
         handler = HANDLERS.get(subcommand)
         if handler is None:
             return
-        request = TieRequest(member=member_of(context), subcommand=subcommand, args=args, body=command, now=now_utc())
+        tie = TieRequest(member=member_of(context), subcommand=subcommand, args=args, body=command, now=now_utc())
+        text: str | None
         try:
             with runtime.session() as session:
-                text = handler(request, session)
+                first = first_handling(tie.dedupe_key(), session=session, now=tie.now)
+                text = handler(tie, session) if first else None
         except StoreError as exc:
             text = escape_mrkdwn(_sentence(str(exc)))
         except Exception:
             logger.exception("/tie %s failed", subcommand)
             text = FAILURE_TEXT
+        if text is None:
+            logger.info("/tie %s already handled (Slack retry %s); not replying again", subcommand,
+                        _retry_num(request) or "none")
+            return
         respond(text=text, response_type="ephemeral")
 
     app.command(COMMAND)(ack=acknowledge, lazy=[run_subcommand])
+
+
+def _retry_num(request: BoltRequest) -> str:
+    return (request.headers.get("x-slack-retry-num") or [""])[0]
 
 
 def _sentence(message: str) -> str:

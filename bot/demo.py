@@ -25,6 +25,7 @@ import yaml
 from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import load_settings
+from models.entities import HOURGLASS_STAGES, TIE_STAGES
 from models.roster_sync import apply_roster
 from models.store import all_sources, find_customer, log_interaction
 
@@ -187,10 +188,6 @@ def demo_runtime(database: Path) -> Runtime:
 
 # --- the run ------------------------------------------------------------------------------------
 
-STAGE_ORDER = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
-HOURGLASS_ORDER = ("know", "like", "trust", "try", "buy", "repeat", "refer")
-
-
 class NotBuilt(Exception):
     """A part of the pipeline the project has not built yet."""
 
@@ -237,7 +234,7 @@ def render_board(statuses) -> list[str]:
 def render_hourglass(statuses) -> list[str]:
     """How many relationships sit in each tie stage and each hourglass stage, as bars."""
     lines = []
-    for title, attribute, order in (("tie stage", "stage", STAGE_ORDER), ("hourglass", "hourglass", HOURGLASS_ORDER)):
+    for title, attribute, order in (("tie stage", "stage", TIE_STAGES), ("hourglass", "hourglass", HOURGLASS_STAGES)):
         counts = {key: 0 for key in order}
         for s in statuses:
             counts[getattr(s, attribute)] = counts.get(getattr(s, attribute), 0) + 1

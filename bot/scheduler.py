@@ -126,6 +126,9 @@ def resync_team_jobs() -> None:
 
 @dataclass(frozen=True)
 class JobSpec:
+    """One job the scheduler should hold: its stable id, the ``module:function`` it runs, when, and
+    how late a missed run may still happen."""
+
     id: str
     func: str
     trigger: BaseTrigger

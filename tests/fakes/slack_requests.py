@@ -40,6 +40,7 @@ class SlackRequest:
     headers: dict[str, str] = field(default_factory=dict)
 
     def signed(self, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, retry_num: int | None = None) -> dict[str, str]:
+        """The headers Slack would send with this body, optionally as its ``retry_num``-th retry."""
         headers = {"Content-Type": self.content_type, **sign(self.body, secret=secret, timestamp=timestamp)}
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)

@@ -38,6 +38,7 @@ class InlineExecutor(Executor):
     """Runs submitted work on the caller's thread, so lazy listeners finish before dispatch returns."""
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn`` now and return its already-settled future."""
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -48,11 +49,13 @@ class InlineExecutor(Executor):
 
 
 def count(runtime, entity) -> int:
+    """How many rows of ``entity`` are stored."""
     with runtime.session() as session:
         return session.scalar(select(func.count()).select_from(entity))
 
 
 def customer_id(runtime, name: str) -> int:
+    """The id of the customer called exactly ``name``."""
     from models.entities import Customer
 
     with runtime.session() as session:
@@ -79,6 +82,7 @@ def add_suggestion(runtime, customer: str, *, owner: str = DANA, kind: str = "sh
 
 
 def team_id(runtime, name: str) -> int:
+    """The id of the team called exactly ``name``."""
     from models.entities import Team
 
     with runtime.session() as session:

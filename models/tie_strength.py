@@ -23,13 +23,14 @@ Design for speed and reproducibility:
 from __future__ import annotations
 
 import math
-from bisect import insort
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from config.scoring import COMPONENTS, TIE_STAGE_ORDER, ScoringParams
+
+_exp, _floor, _ceil = math.exp, math.floor, math.ceil
 
 TIE_STAGES = TIE_STAGE_ORDER
 HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
@@ -46,7 +47,7 @@ SERVICES = frozenset({"intro", "referral", "purchase"})
 IGNORED = frozenset({"note"})
 
 _DAY = 86400.0
-_MICROSECONDS_PER_DAY = 86_400_000_000
+MICROSECONDS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _STAGE_INDEX = {stage: i for i, stage in enumerate(TIE_STAGES)}
 _WEAK_TIE = _STAGE_INDEX["weak_tie"]
@@ -153,20 +154,40 @@ def risk_words(risk: _Risk | None) -> str:
 _Event = tuple[float, str, str, "datetime | int"]
 
 
-def _kind_facts(params: ScoringParams) -> dict[str, tuple[float, bool, bool, bool, bool, bool]]:
-    """Kind -> (intimacy weight, gesture, two-way by nature, conversational, service, commercial),
-    built once per intimacy table rather than once per relationship."""
+class _Facts(NamedTuple):
+    """What one (kind, direction) means to the model, worked out once per intimacy table."""
+
+    weight: float  # intimacy weight
+    inbound: bool  # adds to their side of reciprocity
+    outbound: bool  # adds to ours
+    two_way: bool  # two-way whatever else happened
+    conversational: bool  # two-way when it answers the other side in time
+    service: bool
+    commercial: bool
+
+
+def _kind_facts(params: ScoringParams) -> dict[str, dict[str, _Facts]]:
+    """Kind -> direction -> :class:`_Facts`, built once per intimacy table rather than once per
+    relationship, so replaying an interaction takes one lookup instead of a dozen comparisons."""
     key = tuple(sorted(params.intimacy.items()))
     facts = _KIND_FACTS.get(key)
     if facts is None:
         kinds = set(params.intimacy) | INHERENTLY_TWO_WAY | CONVERSATIONAL | GESTURES | SERVICES | _COMMERCIAL
         facts = _KIND_FACTS[key] = {
-            kind: (params.intimacy.get(kind, 0.0), kind in GESTURES, kind in INHERENTLY_TWO_WAY,
-                   kind in CONVERSATIONAL, kind in SERVICES, kind in _COMMERCIAL) for kind in kinds}
+            kind: {direction: _Facts(
+                weight=params.intimacy.get(kind, 0.0),
+                inbound=direction == "inbound" or (direction == "mutual" and kind not in GESTURES),
+                outbound=direction != "inbound",
+                two_way=kind in INHERENTLY_TWO_WAY,
+                conversational=kind in CONVERSATIONAL,
+                service=kind in SERVICES,
+                commercial=kind in _COMMERCIAL) for direction in _DIRECTIONS}
+            for kind in kinds}
     return facts
 
 
-_KIND_FACTS: dict[tuple, dict[str, tuple[float, bool, bool, bool, bool, bool]]] = {}
+_KIND_FACTS: dict[tuple, dict[str, dict[str, _Facts]]] = {}
+_DIRECTIONS = ("inbound", "outbound", "mutual")
 
 
 class _Replay:
@@ -176,7 +197,8 @@ class _Replay:
         "p", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
         "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
         "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "kind_facts", "recency_reference",
-        "steady_points", "score_cap", "pending_promotion", "promote", "demote", "stage_index", "first",
+        "steady_points", "reciprocity_points", "services_points", "w_recency", "w_intensity", "w_intimacy",
+        "score_cap", "fall_rate", "recency_fall_rate", "intensity_fall_rate", "intimacy_fall_rate", "pending_promotion", "promote", "demote", "stage_index", "first",
         "last_contact", "last_contact_at", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
         "services", "rhythm_gaps", "last_two_way_day", "purchase_days",
@@ -189,6 +211,7 @@ class _Replay:
         self.p = p
         self.record = record  # keep the transitions with their reasons (not needed to know the stage)
         self.w = tuple(p.weight(c) for c in COMPONENTS)
+        self.w_recency, self.w_intensity, self.w_intimacy = self.w[0], self.w[2], self.w[3]
         self.int_h0, self.int_k = p.intensity_half_life_days, p.intensity_half_life_growth
         self.int_pow = math.log(2) / self.int_k
         self.imm_h0, self.imm_k = p.intimacy_half_life_days, p.intimacy_half_life_growth
@@ -204,7 +227,16 @@ class _Replay:
         self.one_way_offset = p.one_way_recency_offset_days
         self.kind_facts = _kind_facts(p)
         self.recency_reference = -math.inf  # recency counts days since this moment
-        self.steady_points = 0.0
+        self.steady_points = self.reciprocity_points = self.services_points = 0.0
+        # Bounds on how fast each fading component can lose points (their derivatives' maxima):
+        # recency's steepest slope is w*sqrt(2/e)/scale; intensity's w*ln2/(e*(h0 + k*age)); intimacy
+        # loses ln2/(h0 + k*age) of its value a day. Summed at an interaction they bound the fall until
+        # the next one (every term only slows with age), so a gap that cannot reach the demotion
+        # threshold needs no score computed at its end.
+        self.recency_fall_rate = self.w_recency * math.sqrt(2.0 / math.e) * self.inv_recency_scale
+        self.intensity_fall_rate = self.w_intensity * math.log(2) / math.e
+        self.intimacy_fall_rate = self.w_intimacy * math.log(2)
+        self.fall_rate = math.inf
         self.score_cap = p.one_way_score_cap  # lifted to 100 by the first two-way contact
         self.pending_promotion = False  # the dwell held back a promotion the last event earned
         self.promote = [p.promote_threshold(stage) for stage in TIE_STAGES]
@@ -271,17 +303,17 @@ class _Replay:
 
     def score(self, t: float) -> float:
         """The 0-100 score at ``t``; the hot path, so the steady part is precomputed per event."""
-        if self.first is None:
+        first = self.first
+        if first is None:
             return 0.0
         # fading_features() inlined: this runs a few million times in a full scoring pass
-        age = t - self.first
-        exp = math.exp
-        w = self.w
+        age = t - first
+        recency = (t - self.recency_reference) * self.inv_recency_scale
         raw = (self.steady_points
-               + w[2] * (1.0 - exp(-self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
-                                   * self.inv_intensity_scale))
-               + w[3] * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
-               - w[0] * (1.0 - exp(-(((t - self.recency_reference) * self.inv_recency_scale) ** 2))))
+               + self.w_intensity * (1.0 - _exp(-self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
+                                                * self.inv_intensity_scale))
+               + self.w_intimacy * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
+               - self.w_recency * (1.0 - _exp(-(recency * recency))))
         score = 100.0 if raw > 100.0 else (raw if raw > 0.0 else 0.0)
         return score if score < self.score_cap else self.score_cap
 
@@ -290,9 +322,9 @@ class _Replay:
     def apply(self, event: _Event) -> bool:
         """Fold one interaction into the aggregates; True when it is a commercial event.
 
-        Runs once per interaction, so it reads its per-kind facts from one table lookup."""
+        Runs once per interaction, so it reads what the kind and direction mean from one table."""
         t, kind, direction, at = event
-        weight, gesture, inherently_two_way, conversational, service, commercial = self.kind_facts[kind]
+        weight, inbound, outbound, two_way, conversational, service, commercial = self.kind_facts[kind][direction]
         first = self.first
         if first is None:
             first = self.first = t
@@ -302,24 +334,25 @@ class _Replay:
         closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
         if closeness > self.intimacy_max:
             self.intimacy_max, self.intimacy_event = closeness, event
-        mutual = direction == "mutual"
-        if direction == "inbound" or (mutual and not gesture):
+        if inbound:
             self.in_weight += weight
             self.in_count += 1
-        if mutual or direction == "outbound":
+        if outbound:
             self.out_weight += weight
             self.out_count += 1
-        two_way = inherently_two_way
+        if inbound or outbound:
+            smaller = self.in_weight if self.in_weight < self.out_weight else self.out_weight
+            self.reciprocity_points = self.w[4] * (1.0 - _exp(-smaller * self.inv_reciprocity_scale))
         if conversational:
             window = self.reply_window
-            two_way = (mutual or (direction == "inbound" and t - self.last_out_conv <= window)
+            two_way = (direction == "mutual" or (direction == "inbound" and t - self.last_out_conv <= window)
                        or (direction == "outbound" and t - self.last_in_conv <= window))
             if direction != "outbound":
                 self.last_in_conv = t
             if direction != "inbound":
                 self.last_out_conv = t
         if two_way:
-            day = math.floor(t)
+            day = _floor(t)
             if self.last_two_way_day is not None and day > self.last_two_way_day:
                 self.rhythm_gaps.append(t - self.last_two_way)
                 self._update_rhythm()
@@ -336,12 +369,9 @@ class _Replay:
                 self.recency_reference = t - self.one_way_offset
         if service:
             self.services.append(event)
-        exp, w = math.exp, self.w
-        in_weight, out_weight = self.in_weight, self.out_weight
-        self.steady_points = (w[1] * (1.0 - exp(-(t - first) * self.inv_duration_scale))
-                              + w[4] * (1.0 - exp(-(in_weight if in_weight < out_weight else out_weight)
-                                                  * self.inv_reciprocity_scale))
-                              + w[5] * (1.0 - exp(-len(self.services) * self.inv_services_scale)))
+            self.services_points = self.w[5] * (1.0 - _exp(-len(self.services) * self.inv_services_scale))
+        self.steady_points = (self.w[1] * (1.0 - _exp(-(t - first) * self.inv_duration_scale))
+                              + self.reciprocity_points + self.services_points)
         return commercial and self._apply_commerce(event)
 
     def _apply_commerce(self, event: _Event) -> bool:
@@ -468,6 +498,9 @@ class _Replay:
         t, _, _, at = event
         score = self.score(t)
         self.score_after_event = score
+        age = t - self.first
+        self.fall_rate = (self.recency_fall_rate + self.intensity_fall_rate / (self.int_h0 + self.int_k * age)
+                          + self.intimacy_fall_rate * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** (self.imm_pow + 1.0))
         index = self.stage_index
         self.pending_promotion = False
         if index < 1 or score < self.demote[index] or (index < 4 and score >= self.promote[index + 1]):
@@ -491,8 +524,8 @@ class _Replay:
         The score only falls here, so a promotion can only happen at the first checkpoint the
         dwell allows, and a demotion at the first checkpoint below the threshold (bisection).
         """
-        first_day = math.floor(start) + 1
-        last_day = math.floor(end) if inclusive else math.ceil(end) - 1
+        first_day = _floor(start) + 1
+        last_day = _floor(end) if inclusive else _ceil(end) - 1
         if first_day > last_day or self.first is None:
             return
         if self.stage_index <= 1 and not self.pending_promotion and not self.at_risk:
@@ -501,11 +534,16 @@ class _Replay:
         if not self.pending_promotion:
             # Fast path, the common case: no demotion by the last day and no risk flag to raise.
             threshold = self.demote[self.stage_index]
-            if threshold > 0:
+            if threshold > 0 and (self.score_after_event - (last_day - start) * self.fall_rate < threshold + 1e-6
+                                  or not (self.at_risk or last_day - self.silence_reference < self.min_silence)):
                 end_score = self.score(float(last_day))
-            if (end_score is None or end_score >= threshold) and (
-                    self.at_risk or last_day - self.silence_reference < self.min_silence):
-                return
+            if end_score is None or end_score >= threshold:
+                if self.at_risk or last_day - self.silence_reference < self.min_silence:
+                    return
+                # no stage change: the flag can only switch on, so if it is off on the last day
+                # it is off throughout (as _risk_segment finds, without its cache and closure)
+                if not self.risk(float(last_day), lambda _t: end_score if end_score is not None else self.score(_t)):
+                    return
         cache: dict[float, float] = {} if end_score is None else {last_day: end_score}
 
         def score_on(day: float) -> float:
@@ -574,11 +612,24 @@ def _describe(event: _Event) -> str:
     return f"{kind} on {_moment(at):%Y-%m-%d}"
 
 
+class Replayable(list):
+    """Interactions already in the replay's own form, as the store loader builds them: ``(t, kind,
+    direction, at)`` tuples, ``at`` an int of microseconds since the epoch (see :class:`Touch`) and
+    ``t = at / MICROSECONDS_PER_DAY``, notes left out, in any order. :func:`assess` takes them as
+    they are, which spares a second pass over a million interactions."""
+
+
 def _events(touches: Iterable[Sequence], until: float) -> list[_Event]:
     """The interactions up to ``until`` (notes left out) in replay order: time, kind, direction."""
-    events = [(at / _MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / _DAY, kind, direction, at)
-              for at, kind, direction in touches if kind not in IGNORED]
-    events = [event for event in events if event[0] <= until]
+    if isinstance(touches, Replayable):
+        events = [event for event in touches if event[0] <= until]
+    else:
+        events = []
+        append = events.append
+        for at, kind, direction in touches:
+            t = at / MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / _DAY
+            if t <= until and kind not in IGNORED:
+                append((t, kind, direction, at))
     events.sort()
     return events
 

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.jobs.score import relationship_statuses, rescore_customer, score_job
+from bot.jobs.score import load_touches, relationship_statuses, rescore_customer, score_job
 from bot.runtime import Runtime
 from config.settings import Settings
 from models.entities import Rating, ScoreSnapshot, StageChange
 from models.store import find_customer, log_interaction, record_rating
+from models.tie_strength import assess
 
 ROSTER = """
 teams:
@@ -195,3 +196,24 @@ def test_calibrate_fit_shows_before_after_and_the_toml_to_paste(cli, roster_file
     assert "Current weights: MAE" in result.output and "Fitted weights : MAE" in result.output
     assert "may not generalise" in result.output
     assert "[scoring]" in result.output and "weight_recency = " in result.output
+
+
+@pytest.mark.parametrize("offset, kind, loaded", [
+    pytest.param(timedelta(days=-1, microseconds=123_457), "call", True, id="microseconds-kept"),
+    pytest.param(timedelta(0), "meeting", True, id="exactly-at-as-of"),
+    pytest.param(timedelta(microseconds=1), "meeting", False, id="one-microsecond-after-as-of"),
+    pytest.param(timedelta(days=-3), "note", False, id="notes-are-not-contact"),
+])
+def test_the_loader_gives_the_model_the_stored_moments_exactly(seeded, sessions, offset, kind, loaded):
+    """load_touches reads times without DateTime processing (text on SQLite, epoch on PostgreSQL):
+    they must still be the exact stored moments, cut at as_of, and give what assess gives."""
+    moment = AS_OF + offset
+    with sessions.begin() as session:
+        log_interaction(find_customer("Big West", session=session), kind, session=session, occurred_at=moment,
+                        direction="inbound")
+    with sessions() as session:
+        big = find_customer("Big West", session=session)
+        events = load_touches([big.id], session=session, until=AS_OF).get(big.id, [])
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert [at for _, _, _, at in events] == ([(moment - epoch) // timedelta(microseconds=1)] if loaded else [])
+    assert assess(events, AS_OF) == assess([(moment, kind, "inbound")], AS_OF)

@@ -3,6 +3,7 @@ monotonicity, hysteresis, and a stage path that is a pure function of the intera
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -292,3 +293,30 @@ def test_epoch_microseconds_and_the_short_paths_give_the_same_verdict(touches):
     assert (quick.score, quick.stage, quick.stage_since, quick.hourglass, quick.at_risk, quick.risk_reason) == (
         full.score, full.stage, full.stage_since, full.hourglass, full.at_risk, full.risk_reason)
     assert quick.transitions == []
+
+
+@property_settings
+@given(histories, st.integers(min_value=0, max_value=400))
+def test_the_fall_rate_bound_never_underestimates_a_fall(touches, days):
+    """advance() skips scoring a gap's last day when the bound on how fast the score can fall says
+    it cannot reach the demotion threshold; that shortcut is exact only if the bound holds."""
+    from models.tie_strength import _events, _Replay
+
+    events = _events(touches, math.inf)
+    replay = _Replay(PARAMS, record=False)
+    for index, event in enumerate(events):
+        replay.on_event(event)
+        until = events[index + 1][0] if index + 1 < len(events) else event[0] + days
+        for later in (event[0] + (until - event[0]) * share for share in (0.1, 0.5, 1.0)):
+            assert replay.score(later) >= replay.score_after_event - (later - event[0]) * replay.fall_rate - 1e-9
+
+
+@property_settings
+@given(histories)
+def test_touches_in_the_loaders_replay_form_give_the_same_verdict(touches):
+    from models.tie_strength import MICROSECONDS_PER_DAY, Replayable
+
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    stamps = [((t.at - epoch) // timedelta(microseconds=1), t) for t in touches if t.kind != "note"]
+    replayable = Replayable((at / MICROSECONDS_PER_DAY, t.kind, t.direction, at) for at, t in stamps)
+    assert assess(replayable, AS_OF) == assess([Touch(at, t.kind, t.direction) for at, t in stamps], AS_OF)

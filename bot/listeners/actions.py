@@ -72,11 +72,13 @@ OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, A
 
 
 def closed_message(suggestion: Suggestion) -> tuple[str, list[dict]]:
-    """The DM as it reads once acted on: what happened instead of buttons."""
+    """The DM as it reads once acted on: what happened instead of buttons (a snooze's end as a date
+    in the customer's team's zone)."""
     return suggestion_done_message(
         kind=suggestion.kind, customer=suggestion.customer.name, text=suggestion.text,
         outcome=suggestion.status, post_url=suggestion.post_url, by=suggestion.acted_by,
         until=suggestion.snoozed_until if suggestion.status == "snoozed" else None,
+        tz=suggestion.customer.team.timezone,
     )
 
 

@@ -6,7 +6,6 @@ from the roster do too, since whoever wrote the roster is a person as well.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, tzinfo
 from typing import Iterable, Sequence
@@ -17,9 +16,6 @@ from models.entities import HOURGLASS_STAGES, Interaction, Suggestion
 
 TREND_THRESHOLD = 2.0  # score points over the trend window that count as a move, not noise
 NOTE_PREVIEW = 120
-ELLIPSIS = "…"
-# An escaped entity (``&amp;``) or a link/mention (``<url|label>``) that a cut must not split.
-_ATOMIC = re.compile(r"&[#A-Za-z0-9]+;|<[^<>]*>")
 
 
 def trend_arrow(trend: float) -> str:
@@ -48,27 +44,8 @@ def preview(text: str | None, limit: int = NOTE_PREVIEW) -> str:
     """Escaped, single-line, shortened user text."""
     flat = " ".join((text or "").split())
     if len(flat) > limit:
-        flat = flat[: limit - 1] + ELLIPSIS
+        flat = flat[: limit - 1] + "…"
     return escape_mrkdwn(flat)
-
-
-def clip_mrkdwn(text: str, limit: int) -> str:
-    """At most ``limit`` characters of already-escaped mrkdwn, cut where nothing is split in half.
-
-    Cutting ``&amp;`` or ``<https://…|label>`` in the middle would leave a stray ``&`` or ``<`` that
-    Slack renders as garbage (or, for ``<``, reads as the start of markup), so the cut moves back
-    to before any entity or link it would fall inside.
-    """
-    if len(text) <= limit:
-        return text
-    cut = limit - len(ELLIPSIS)
-    for match in _ATOMIC.finditer(text):
-        if match.start() >= cut:
-            break
-        if cut < match.end():
-            cut = match.start()
-            break
-    return text[:cut] + ELLIPSIS
 
 
 def customer_title(status: RelationshipStatus) -> str:

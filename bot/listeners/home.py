@@ -9,10 +9,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks import section_block, truncate_mrkdwn
 from bot.jobs import score
 from bot.jobs.score import RelationshipStatus
 from bot.listeners.common import acknowledge, member_of, pending_suggestions
-from bot.listeners.formatting import clip_mrkdwn, customer_title, hourglass_summary, preview, score_summary
+from bot.listeners.formatting import customer_title, hourglass_summary, preview, score_summary
 from bot.middleware import MemberScope
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
@@ -68,7 +69,7 @@ def _header(text: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_SECTION_TEXT)}}
+    return section_block(truncate_mrkdwn(text, MAX_SECTION_TEXT))
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.listeners.formatting import clip_mrkdwn
 from bot.listeners.home import _section, home_view
 from bot.middleware import MemberScope
 from fakes.slack_requests import slash_command
@@ -80,12 +79,19 @@ def test_home_says_when_it_was_updated_in_the_members_zone(runtime):
 
 
 @pytest.mark.parametrize("tail", ["&amp;", "&lt;!channel&gt;", "<https://evil.example|click here>", "<@U123>"])
-def test_a_cut_never_splits_an_escape_or_a_link(tail):
-    text = "x" * 2990 + tail + " and more"
-    for limit in range(2990, 2990 + len(tail) + 2):
-        clipped = clip_mrkdwn(text, limit)
-        assert len(clipped) <= limit and clipped.endswith("…")
-        leftover = re.sub(r"&[a-z]+;|<[^<>]*>", "", clipped)  # whole entities and links removed
-        assert not set("&<>") & set(leftover), (limit, clipped[-20:])
-    shown = _section(text)["text"]["text"]
-    assert len(shown) <= 3000 and not set("&<>") & set(re.sub(r"&[a-z]+;|<[^<>]*>", "", shown))
+def test_home_cuts_a_long_section_without_splitting_an_escape_or_a_link(tail):
+    for pad in range(3000 - len(tail) - 2, 3001):  # the cut falls before, inside and after ``tail``
+        shown = _section("x" * pad + tail + " and more")["text"]["text"]
+        leftover = re.sub(r"&[a-z]+;|<[^<>]*>", "", shown)  # whole entities and links removed
+        assert len(shown) <= 3000 and not set("&<>") & set(leftover), (pad, shown[-20:])
+
+
+def test_a_snoozed_dm_says_until_when_in_the_teams_zone(send, fake_slack, runtime, monkeypatch):
+    from bot.blocks import ACTION_SNOOZE
+    from fakes.slack_requests import block_action
+
+    monkeypatch.setattr("bot.listeners.actions.now_utc", lambda: EVENING)  # +7 days: 22:00 on the 30th in New York
+    sid = add_suggestion(runtime, "Jane Doe")
+    send(block_action(ACTION_SNOOZE, str(sid), user_id=DANA, response_base=fake_slack.base_url))
+    [update] = fake_slack.calls_to("chat.update")
+    assert "until 2026-11-30" in update.args["text"]

@@ -43,6 +43,10 @@ CONVERSATIONAL = frozenset({"email", "message"})
 GESTURES = frozenset({"comment", "share", "like", "mention", "gift"})
 #: Granovetter's reciprocal services.
 SERVICES = frozenset({"intro", "referral", "purchase"})
+#: The customer's own acts: they took part whatever direction was logged, so they are two-way.
+THEIR_ACTS = frozenset({"purchase", "trial"})
+#: Services that are two-way when they come from the customer (inbound or mutual); ours are one-way.
+SERVICES_FROM_THEM = frozenset({"referral", "intro"})
 #: Not contact with the customer at all.
 IGNORED = frozenset({"note"})
 
@@ -131,10 +135,25 @@ class _Risk(NamedTuple):
     """Why a relationship is at risk, kept as numbers and worded only when shown."""
 
     code: str  # silent | drop | near
-    silent_days: float
+    silent_days: float  # days without two-way contact
     value: float  # silent: the rhythm limit; drop: points lost; near: the score
     extra: float  # silent: the usual gap; near: the demotion threshold
     stage: str
+    last_touch: tuple[float, str, str] | None = None  # (days ago, kind, direction) when it came later, one-way
+
+
+def figure(points: float) -> str:
+    """A score as a reader can compare it with a threshold: cut (not rounded) to one decimal, so
+    17.96 reads '17.9' and never '18' next to the 18 it fell under."""
+    return f"{math.floor(points * 10 + 1e-9) / 10:g}"
+
+
+def _one_way_touch(kind: str, direction: str) -> str:
+    """'an email we sent', 'a like from them'…: a one-way touch, named by who made it."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    if direction == "outbound" or (direction == "mutual" and kind in GESTURES):
+        return f"{article} {kind} we sent" if kind in CONVERSATIONAL else f"{article} {kind} from us"
+    return f"{article} {kind} from them"
 
 
 def risk_words(risk: _Risk | None) -> str:
@@ -143,10 +162,18 @@ def risk_words(risk: _Risk | None) -> str:
         return ""
     if risk.code == "silent":
         usual = f", past {risk.value:.0f} days for a usual gap of {risk.extra:.0f}" if risk.extra else ""
-        return f"silent for {risk.silent_days:.0f} days{usual}"
-    if risk.code == "drop":
-        return f"score fell {risk.value:.0f} points in {risk.silent_days:.0f} days of silence"
-    return f"score {risk.value:.0f} is close to {risk.extra:.0f}, where {risk.stage} is lost"
+        text = f"no two-way contact for {risk.silent_days:.0f} days{usual}"
+    elif risk.code == "drop":
+        text = f"score fell {risk.value:.0f} points in {risk.silent_days:.0f} days without two-way contact"
+    elif risk.value < risk.extra:  # under the threshold already, held by the minimum dwell
+        text = f"score {figure(risk.value)} is already under the {risk.extra:g} that {risk.stage} needs to hold"
+    else:
+        shown = f"{risk.value:.0f}" if round(risk.value) != risk.extra else f"{risk.value:.1f}"
+        text = f"score {shown} is close to {risk.extra:g}, where {risk.stage} is lost"
+    if risk.last_touch is not None:
+        days, kind, direction = risk.last_touch
+        text += f"; the last touch, {days:.0f} days ago, was one-way ({_one_way_touch(kind, direction)})"
+    return text
 
 
 #: One interaction in the replay: (t in days since the epoch, kind, direction, time as given; see
@@ -178,7 +205,8 @@ def _kind_facts(params: ScoringParams) -> dict[str, dict[str, _Facts]]:
                 weight=params.intimacy.get(kind, 0.0),
                 inbound=direction == "inbound" or (direction == "mutual" and kind not in GESTURES),
                 outbound=direction != "inbound",
-                two_way=kind in INHERENTLY_TWO_WAY,
+                two_way=kind in INHERENTLY_TWO_WAY or kind in THEIR_ACTS or (
+                    kind in SERVICES_FROM_THEM and direction != "outbound"),
                 conversational=kind in CONVERSATIONAL,
                 service=kind in SERVICES,
                 commercial=kind in _COMMERCIAL) for direction in _DIRECTIONS}
@@ -199,7 +227,7 @@ class _Replay:
         "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "kind_facts", "recency_reference",
         "steady_points", "reciprocity_points", "services_points", "w_recency", "w_intensity", "w_intimacy",
         "score_cap", "fall_rate", "recency_fall_rate", "intensity_fall_rate", "intimacy_fall_rate", "pending_promotion", "promote", "demote", "stage_index", "first",
-        "last_contact", "last_contact_at", "last_two_way", "last_in_conv", "last_out_conv",
+        "last_contact", "last_contact_at", "last_event", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
         "services", "rhythm_gaps", "last_two_way_day", "purchase_days",
         "commerce_event", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
@@ -246,6 +274,7 @@ class _Replay:
         self.first: float | None = None
         self.last_contact: float | None = None
         self.last_contact_at: datetime | None = None
+        self.last_event: _Event | None = None
         self.last_two_way: float | None = None
         self.last_in_conv = -math.inf
         self.last_out_conv = -math.inf
@@ -329,7 +358,7 @@ class _Replay:
         if first is None:
             first = self.first = t
         age = t - first
-        self.last_contact, self.last_contact_at = t, at
+        self.last_contact, self.last_contact_at, self.last_event = t, at, event
         self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
         closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
         if closeness > self.intimacy_max:
@@ -423,10 +452,11 @@ class _Replay:
             if from_stage == "unaware":
                 reason = f"first contact: {cause()}"
             elif _STAGE_INDEX[to_stage] > _STAGE_INDEX[from_stage]:
-                reason = f"score {score:.0f} reached {p.promote_threshold(to_stage):.0f} ({to_stage} threshold) after {cause()}"
+                reason = (f"score {figure(score)} reached {p.promote_threshold(to_stage):g}, the {to_stage} "
+                          f"threshold, after {cause()}")
             else:
-                reason = (f"score {score:.0f} fell below {p.demote_threshold(from_stage):.0f} "
-                          f"({from_stage} holds down to it) after {cause()}")
+                reason = (f"score fell to {figure(score)}, under the {p.demote_threshold(from_stage):g} that "
+                          f"{from_stage} needs to hold, after {cause()}")
             self.transitions.append(Transition("tie", _moment(at), from_stage, to_stage, score, reason))
         self.stage, self.since, self.since_at = to_stage, t, at
         self.stage_index = _STAGE_INDEX[to_stage]
@@ -468,14 +498,22 @@ class _Replay:
         if silent < p.risk_min_silence_days:  # every criterion needs at least this much silence
             return None
         if silent > self.rhythm_limit:
-            return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage)
+            return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage, self._one_way_since(t))
         score = score_at(t)
         if score <= self.score_after_event - p.risk_drop_points:
-            return _Risk("drop", silent, self.score_after_event - score, 0.0, self.stage)
+            return _Risk("drop", silent, self.score_after_event - score, 0.0, self.stage, self._one_way_since(t))
         floor = self.demote[self.stage_index]
         if floor and score < floor + p.risk_margin_points:
-            return _Risk("near", silent, score, floor, self.stage)
+            return _Risk("near", silent, score, floor, self.stage, self._one_way_since(t))
         return None
+
+    def _one_way_since(self, t: float) -> tuple[float, str, str] | None:
+        """The latest touch when it came after the last two-way contact (so it was one-way), as
+        (days before ``t``, kind, direction): a reader told of a long silence should know of it."""
+        if self.last_contact <= self.silence_reference:
+            return None
+        _, kind, direction, _ = self.last_event
+        return t - self.last_contact, kind, direction
 
     def set_risk(self, at: datetime | int, reason: _Risk | None, score: float, off_reason: Callable[[], str]) -> None:
         """Flip the risk flag when ``reason`` (None: not at risk) disagrees with it."""

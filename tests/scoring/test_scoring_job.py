@@ -88,7 +88,7 @@ def test_silence_adds_a_risk_change_and_a_late_logged_contact_rewrites_history(s
     score_job(runtime, as_of=later)
     with sessions() as session:
         risk = list(session.scalars(select(StageChange).where(StageChange.track == "risk")))
-    assert [r.to_stage for r in risk] == ["at_risk"] and "silent for" in risk[0].reason
+    assert [r.to_stage for r in risk] == ["at_risk"] and "no two-way contact for" in risk[0].reason
     with sessions.begin() as session:  # a call that did happen, logged late
         log_interaction(find_customer("Jane Doe", session=session), "call", session=session,
                         occurred_at=AS_OF + timedelta(days=10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -320,3 +321,91 @@ def test_touches_in_the_loaders_replay_form_give_the_same_verdict(touches):
     stamps = [((t.at - epoch) // timedelta(microseconds=1), t) for t in touches if t.kind != "note"]
     replayable = Replayable((at / MICROSECONDS_PER_DAY, t.kind, t.direction, at) for at, t in stamps)
     assert assess(replayable, AS_OF) == assess([Touch(at, t.kind, t.direction) for at, t in stamps], AS_OF)
+
+
+# -- what counts as two-way, and how the reasons read ---------------------------------------------
+
+SILENT_SINCE = weekly(13)[-1].at
+LATER = SILENT_SINCE + timedelta(days=57)
+
+
+@pytest.mark.parametrize("kind, direction, two_way, named", [
+    pytest.param("meeting", "inbound", True, "", id="a-meeting-involves-both-whatever-the-direction"),
+    pytest.param("event", "outbound", True, "", id="an-event-involves-both"),
+    pytest.param("purchase", "inbound", True, "", id="their-purchase-is-a-reciprocal-service"),
+    pytest.param("purchase", "outbound", True, "", id="a-purchase-is-theirs-whatever-the-direction"),
+    pytest.param("trial", "mutual", True, "", id="their-trial"),
+    pytest.param("referral", "inbound", True, "", id="a-referral-from-them"),
+    pytest.param("intro", "mutual", True, "", id="an-intro-together"),
+    pytest.param("intro", "outbound", False, "an intro from us", id="an-intro-we-made-is-our-service"),
+    pytest.param("email", "outbound", False, "an email we sent", id="an-unanswered-email"),
+    pytest.param("like", "mutual", False, "a like from us", id="a-like-is-a-gesture"),
+    pytest.param("comment", "inbound", False, "a comment from them", id="their-comment"),
+])
+def test_what_breaks_a_silence_and_how_a_one_way_touch_is_named(kind, direction, two_way, named):
+    """A strong tie silent for 57 days, except one touch 9 days ago: two-way touches end the
+    silence; a one-way one does not, and the reason names it instead of contradicting it."""
+    touch = Touch(LATER - timedelta(days=9), kind, direction)
+    result = assess([*weekly(13), touch], LATER)
+    assert result.two_way
+    if two_way:
+        assert not result.at_risk, result.risk_reason
+    else:
+        assert result.at_risk
+        assert result.risk_reason.startswith("no two-way contact for 57 days")
+        assert result.risk_reason.endswith(f"; the last touch, 9 days ago, was one-way ({named})")
+
+
+def test_a_silence_with_no_later_touch_names_none():
+    result = assess(weekly(13), LATER)
+    assert result.at_risk and result.risk_reason.startswith("no two-way contact for 57 days")
+    assert "last touch" not in result.risk_reason
+
+
+def test_a_recent_buyer_in_regular_contact_is_not_at_risk():
+    """The demo's "recent buyer" (Grace O'Connell): meetings until 60 days ago, then our emails
+    every 12 days, a trial 40 days ago and their purchase 9 days ago: not 60 days of silence."""
+    now = START + timedelta(days=200)
+    touches = [Touch(now - timedelta(days=days), "email", "outbound") for days in range(48, 4, -12)]
+    touches += [Touch(now - timedelta(days=days), "meeting", "mutual") for days in range(130, 59, -10)]
+    touches += [Touch(now - timedelta(days=40), "trial", "mutual"), Touch(now - timedelta(days=9), "purchase", "inbound")]
+    result = assess(touches, now)
+    assert not result.at_risk, result.risk_reason
+    assert result.hourglass == "buy"
+
+
+@pytest.mark.parametrize("days_silent", [
+    pytest.param(120, id="out-of-strong_tie"),
+    pytest.param(400, id="down-to-awareness"),
+])
+def test_a_demotion_reason_shows_a_score_under_the_threshold_it_names(days_silent):
+    demotions = [t for t in silent_strong_tie(days_silent).transitions
+                 if t.track == "tie" and STAGE_ORDER.index(t.to_stage) < STAGE_ORDER.index(t.from_stage)]
+    assert demotions
+    for change in demotions:
+        shown, threshold = re.fullmatch(r"score fell to ([\d.]+), under the ([\d.]+) that \w+ needs to hold, after .*",
+                                        change.reason).groups()
+        assert float(shown) < float(threshold) == PARAMS.demote_threshold(change.from_stage)
+
+
+@pytest.mark.parametrize("points, shown", [
+    pytest.param(17.96, "17.9", id="just-under-a-threshold-is-not-rounded-up-to-it"),
+    pytest.param(17.0, "17", id="whole"),
+    pytest.param(54.25, "54.2", id="one-decimal"),
+    pytest.param(100.0, "100", id="full"),
+])
+def test_figure_never_rounds_a_score_up(points, shown):
+    from models.tie_strength import figure
+
+    assert figure(points) == shown
+
+
+@pytest.mark.parametrize("value, threshold, words", [
+    pytest.param(41.37, 38.0, "score 41 is close to 38, where building is lost", id="near"),
+    pytest.param(38.3, 38.0, "score 38.3 is close to 38, where building is lost", id="near-rounding-to-the-threshold"),
+    pytest.param(37.96, 38.0, "score 37.9 is already under the 38 that building needs to hold", id="held-by-the-dwell"),
+])
+def test_near_a_threshold_reads_consistently(value, threshold, words):
+    from models.tie_strength import _Risk, risk_words
+
+    assert risk_words(_Risk("near", 30.0, value, threshold, "building")) == words

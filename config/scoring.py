@@ -101,6 +101,14 @@ class ScoringParams:
     risk_drop_points: float = 12.0
     risk_margin_points: float = 5.0
 
+    # the customer's own activity (their posts): never points by itself, but it sharpens at_risk.
+    # the explanation counts their posts over this many days before as_of.
+    activity_window_days: float = 30.0
+    # at least this many posts since the last two-way contact make them "publicly active"…
+    risk_active_posts: float = 2.0
+    # …and then a silence past this factor * the usual gap (clamped as above) already breaks the rhythm.
+    risk_active_gap_factor: float = 2.0
+
     # calibration: both a score/100 and a rating/10 at or above this mean "strong".
     strong_cutoff: float = 0.5
 
@@ -140,7 +148,8 @@ class ScoringParams:
                 raise SettingsError(f"scoring.{f.name} must be a non-negative number, got {value!r}")
         positive = ("recency_scale_days", "duration_scale_days", "intensity_half_life_days",
                     "intensity_half_life_growth", "intensity_scale", "intimacy_half_life_days",
-                    "intimacy_half_life_growth", "reciprocity_scale", "services_scale")
+                    "intimacy_half_life_growth", "reciprocity_scale", "services_scale", "activity_window_days",
+                    "risk_active_posts")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"scoring.{name} must be greater than 0")

@@ -23,6 +23,7 @@ Design for speed and reproducibility:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -103,6 +104,7 @@ class Assessment:
     features: dict[str, float]  # each component's 0-1 value before weighting (for calibration)
     two_way: bool  # whether any contact so far went both ways (else the one-way cap applies)
     transitions: list[Transition] = field(default_factory=list)  # empty with history=False
+    recent_posts: int = 0  # the customer's posts in the activity window before as_of
 
 
 def to_days(moment: datetime) -> float:
@@ -134,10 +136,10 @@ def signed(points: float) -> str:
 class _Risk(NamedTuple):
     """Why a relationship is at risk, kept as numbers and worded only when shown."""
 
-    code: str  # silent | drop | near
+    code: str  # silent | active | drop | near
     silent_days: float  # days without two-way contact
-    value: float  # silent: the rhythm limit; drop: points lost; near: the score
-    extra: float  # silent: the usual gap; near: the demotion threshold
+    value: float  # silent: the rhythm limit; active: their posts since; drop: points lost; near: the score
+    extra: float  # silent: the usual gap; active: 1 if there ever was two-way contact; near: the threshold
     stage: str
     last_touch: tuple[float, str, str] | None = None  # (days ago, kind, direction) when it came later, one-way
 
@@ -163,6 +165,10 @@ def risk_words(risk: _Risk | None) -> str:
     if risk.code == "silent":
         usual = f", past {risk.value:.0f} days for a usual gap of {risk.extra:.0f}" if risk.extra else ""
         text = f"no two-way contact for {risk.silent_days:.0f} days{usual}"
+    elif risk.code == "active":
+        posts = f"{risk.value:.0f} post{'' if risk.value == 1 else 's'}"
+        since = "two-way contact" if risk.extra else "contact"
+        text = f"active publicly \u2014 {posts} in the {risk.silent_days:.0f} days since the last {since}"
     elif risk.code == "drop":
         text = f"score fell {risk.value:.0f} points in {risk.silent_days:.0f} days without two-way contact"
     elif risk.value < risk.extra:  # under the threshold already, held by the minimum dwell
@@ -225,7 +231,7 @@ class _Replay:
         "p", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
         "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
         "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "kind_facts", "recency_reference",
-        "steady_points", "reciprocity_points", "services_points", "w_recency", "w_intensity", "w_intimacy",
+        "posts", "active_limit", "steady_points", "reciprocity_points", "services_points", "w_recency", "w_intensity", "w_intimacy",
         "score_cap", "fall_rate", "recency_fall_rate", "intensity_fall_rate", "intimacy_fall_rate", "pending_promotion", "promote", "demote", "stage_index", "first",
         "last_contact", "last_contact_at", "last_event", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
@@ -234,9 +240,10 @@ class _Replay:
         "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "silence_reference", "transitions",
     )
 
-    def __init__(self, params: ScoringParams, *, record: bool = True) -> None:
+    def __init__(self, params: ScoringParams, *, record: bool = True, posts: Sequence[float] = ()) -> None:
         p = params
         self.p = p
+        self.posts = posts  # when the customer published, in days since the epoch, sorted
         self.record = record  # keep the transitions with their reasons (not needed to know the stage)
         self.w = tuple(p.weight(c) for c in COMPONENTS)
         self.w_recency, self.w_intensity, self.w_intimacy = self.w[0], self.w[2], self.w[3]
@@ -299,6 +306,7 @@ class _Replay:
         self.score_after_event = 0.0
         self.usual_gap: float | None = None
         self.rhythm_limit = p.risk_max_silence_days
+        self.active_limit = p.risk_min_silence_days  # the silence that is too long while they post
         self.silence_reference = math.inf
         self.transitions: list[Transition] = []
 
@@ -487,6 +495,7 @@ class _Replay:
             return
         self.usual_gap = sorted(self.rhythm_gaps)[len(self.rhythm_gaps) // 2]
         self.rhythm_limit = min(p.risk_max_silence_days, max(p.risk_min_silence_days, p.risk_gap_factor * self.usual_gap))
+        self.active_limit = min(self.rhythm_limit, max(p.risk_min_silence_days, p.risk_active_gap_factor * self.usual_gap))
 
     def risk(self, t: float, score_at: Callable[[float], float]) -> _Risk | None:
         """Why the relationship is at risk at ``t`` (None when it is not); ``score_at`` gives the
@@ -497,6 +506,13 @@ class _Replay:
         silent = t - self.silence_reference
         if silent < p.risk_min_silence_days:  # every criterion needs at least this much silence
             return None
+        if self.posts and silent > self.active_limit:
+            # posts since the last two-way contact only grow until the next one, so this criterion,
+            # like the others, can only switch on between interactions (the bisection relies on it)
+            posts = bisect_right(self.posts, t) - bisect_right(self.posts, self.silence_reference)
+            if posts >= p.risk_active_posts:
+                return _Risk("active", silent, posts, float(self.last_two_way is not None), self.stage,
+                             self._one_way_since(t))
         if silent > self.rhythm_limit:
             return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage, self._one_way_since(t))
         score = score_at(t)
@@ -673,17 +689,24 @@ def _events(touches: Iterable[Sequence], until: float) -> list[_Event]:
 
 
 def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams | None = None,
-           *, trend_days: float = 14.0, explain: bool = True, history: bool = True) -> Assessment:
+           *, trend_days: float = 14.0, explain: bool = True, history: bool = True,
+           activity: Iterable[datetime | float] = ()) -> Assessment:
     """Score one relationship as of ``as_of`` from its interactions ``(at, kind, direction)``.
 
     Pure: the same interactions (in any order) and ``as_of`` always give the same result,
     including the full path of stage, hourglass and risk transitions up to ``as_of``.
     Interactions after ``as_of`` are ignored. ``explain=False`` skips the components' wording and
     ``history=False`` the list of transitions (the stage path is replayed all the same), for speed.
+
+    ``activity`` is when the customer published (their posts: aware datetimes, or days since the
+    epoch); those after ``as_of`` are ignored. It never adds points: it is explained on its own, and
+    a silence while they keep posting puts the relationship at risk sooner (see docs/scoring.md).
     """
     params = params or ScoringParams()
     end = to_days(as_of)
-    replay = _Replay(params, record=history)
+    posts = sorted(day for day in (to_days(p) if isinstance(p, datetime) else float(p) for p in activity)
+                   if day <= end)
+    replay = _Replay(params, record=history, posts=posts)
     probe = end - trend_days
     probe_score: float | None = None
     previous: float | None = None
@@ -703,7 +726,14 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
     features = replay.features(end)
     score = replay.score(end)
     risk_now = replay.risk(end, lambda _t: score) if replay.at_risk else None
+    recent_posts = len(posts) - bisect_right(posts, end - params.activity_window_days)
     components, explanation = _explain(replay, events, end, as_of, features, score) if explain else ({}, [])
+    if explain:
+        components["activity"] = 0.0
+        if recent_posts:
+            times = "once" if recent_posts == 1 else f"{recent_posts} times"
+            explanation.append(f"\u00b10: they posted {times} in the last {params.activity_window_days:g} days "
+                               "(public activity adds no points by itself)")
     return Assessment(
         as_of=as_of,
         score=score,
@@ -719,6 +749,7 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
         features=dict(zip(COMPONENTS, features)),
         two_way=replay.last_two_way is not None,
         transitions=replay.transitions,
+        recent_posts=recent_posts,
     )
 
 

@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from sqlalchemy import BigInteger, ColumnElement, String, cast, delete, func, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, Select, String, cast, delete, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.timeutil import now_utc
 from config.scoring import ScoringParams, scoring_params
 from config.settings import load_settings
-from models.entities import DIRECTIONS, INTERACTION_KINDS, Customer, Interaction, ScoreSnapshot, StageChange
+from models.entities import DIRECTIONS, INTERACTION_KINDS, Customer, Interaction, Post, ScoreSnapshot, StageChange
 from models.store import tracked_customers
-from models.tie_strength import IGNORED, MICROSECONDS_PER_DAY, Assessment, Replayable, assess
+from models.tie_strength import IGNORED, MICROSECONDS_PER_DAY, Assessment, Replayable, assess, to_days
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -124,10 +124,7 @@ def load_touches(customer_ids: Iterable[int], *, session: Session, until: dateti
     base = select(Interaction.customer_id, stamp, Interaction.kind, Interaction.direction)
     if not sqlite_text:  # on SQLite, comparing the text column costs more than filtering here
         base = base.where(Interaction.occurred_at <= until)
-    if len(ids) > _SCAN_ABOVE:
-        queries = [base]
-    else:
-        queries = [base.where(Interaction.customer_id.in_(ids[i:i + _SCAN_ABOVE])) for i in range(0, len(ids), _SCAN_ABOVE)]
+    queries = _per_chunk(base, Interaction.customer_id, ids)
     limit = (until.astimezone(timezone.utc).replace(tzinfo=None) - _NAIVE_EPOCH) // _MICROSECOND
     shared = _SHARED_STRINGS  # the CHECK constraints admit only these kinds and directions
     parse = datetime.fromisoformat
@@ -144,6 +141,30 @@ def load_touches(customer_ids: Iterable[int], *, session: Session, until: dateti
                             continue
                     grouped[customer_id].append((at / MICROSECONDS_PER_DAY, shared[kind], shared[direction], at))
     return grouped
+
+
+def load_activity(customer_ids: Iterable[int], *, session: Session, until: datetime) -> dict[int, list[float]]:
+    """Customer id -> when they published (their posts up to ``until``), in days since the epoch:
+    the model's activity input. One query over the posts index; posts without a date are left out
+    (nothing says when they were active)."""
+    ids = list(customer_ids)
+    wanted = set(ids)
+    grouped: dict[int, list[float]] = defaultdict(list)
+    base = (select(Post.customer_id, Post.published_at)
+            .where(Post.published_at.is_not(None), Post.published_at <= until))
+    queries = _per_chunk(base, Post.customer_id, ids)
+    for query in queries:
+        for customer_id, published_at in session.execute(query):
+            if customer_id in wanted:
+                grouped[customer_id].append(to_days(published_at))
+    return grouped
+
+
+def _per_chunk(query: Select, column: ColumnElement[int], ids: list[int]) -> list[Select]:
+    """For many customers one sequential scan (filtered by the caller), else index probes per chunk."""
+    if len(ids) > _SCAN_ABOVE:
+        return [query]
+    return [query.where(column.in_(ids[i:i + _SCAN_ABOVE])) for i in range(0, len(ids), _SCAN_ABOVE)]
 
 
 def _epoch_microseconds() -> ColumnElement[int]:
@@ -178,11 +199,14 @@ def _status(customer: Customer, result: Assessment) -> RelationshipStatus:
 
 def assess_customers(customers: list[Customer], *, session: Session, as_of: datetime,
                      params: ScoringParams, history: bool = True) -> list[tuple[Customer, Assessment]]:
-    """Run the model over each customer's stored interactions up to ``as_of`` (``history``: keep
-    the transitions, needed only to store them)."""
+    """Run the model over each customer's stored interactions and posts up to ``as_of``
+    (``history``: keep the transitions, needed only to store them)."""
+    ids = [c.id for c in customers]
     with _cyclic_gc_paused():
-        touches = load_touches((c.id for c in customers), session=session, until=as_of)
-        return [(c, assess(touches.pop(c.id, ()), as_of, params, history=history)) for c in customers]
+        touches = load_touches(ids, session=session, until=as_of)
+        activity = load_activity(ids, session=session, until=as_of)
+        return [(c, assess(touches.pop(c.id, ()), as_of, params, history=history, activity=activity.get(c.id, ())))
+                for c in customers]
 
 
 @contextmanager

@@ -217,3 +217,45 @@ def test_the_loader_gives_the_model_the_stored_moments_exactly(seeded, sessions,
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     assert [at for _, _, _, at in events] == ([(moment - epoch) // timedelta(microseconds=1)] if loaded else [])
     assert assess(events, AS_OF) == assess([(moment, kind, "inbound")], AS_OF)
+
+
+def _fortnightly_calls_and_posts(sessions, post_days: list[int | None]) -> None:
+    """Big West: a call every two weeks for 14 weeks, then silence; posts ``post_days`` after the
+    last call (None: a post with no date)."""
+    from models.entities import Post, Source
+
+    with sessions.begin() as session:
+        big = find_customer("Big West", session=session)
+        for week in range(0, 15, 2):
+            log_interaction(big, "call", session=session, occurred_at=START + timedelta(weeks=week))
+        source = Source(customer_id=big.id, kind="rss", target="https://bigwest.example/feed.xml")
+        session.add(source)
+        session.flush()
+        last_call = START + timedelta(weeks=14)
+        session.add_all(Post(source_id=source.id, customer_id=big.id, external_id=f"p{i}", title="news",
+                             published_at=None if day is None else last_call + timedelta(days=day))
+                        for i, day in enumerate(post_days))
+
+
+QUIET = START + timedelta(weeks=14, days=35)
+
+
+@pytest.mark.parametrize("post_days, recent, risk", [
+    pytest.param([], 0, "", id="no-posts"),
+    pytest.param([None, None, None], 0, "", id="undated-posts-say-nothing"),
+    pytest.param([3, 12, 20, 30], 3, "active publicly \u2014 4 posts in the 35 days since the last two-way contact",
+                 id="active-while-we-are-silent"),
+    pytest.param([3, 40, 50], 0, "", id="posts-after-as-of-do-not-count"),
+])
+def test_activity_is_loaded_explained_and_sharpens_the_stored_risk(seeded, db_url, sessions, post_days, recent, risk):
+    _fortnightly_calls_and_posts(sessions, post_days)
+    with sessions() as session:
+        big = next(s for s in relationship_statuses(session=session, as_of=QUIET) if s.customer == "Big West")
+    assert big.components["activity"] == 0.0 and big.risk_reason == risk and big.at_risk is bool(risk)
+    assert any(f"they posted {recent} times in the last 30 days" in line for line in big.explanation) is bool(recent)
+    score_job(Runtime(settings=Settings(database_url=db_url)), as_of=QUIET)
+    with sessions() as session:
+        stored = [c.reason for c in session.scalars(select(StageChange).where(
+            StageChange.track == "risk", StageChange.customer_id == find_customer("Big West", session=session).id))]
+    # flagged at the first midnight past twice the usual gap, when three of the posts were out
+    assert stored == (["active publicly \u2014 3 posts in the 29 days since the last two-way contact"] if risk else [])

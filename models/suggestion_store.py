@@ -65,7 +65,7 @@ def actionable_suggestions(
     """Suggestions a manager can act on at ``as_of``, highest priority first.
 
     Open or delivered ones made within ``max_age`` (older ones are stale news), snoozed ones whose
-    snooze has run out; nothing for a customer who is snoozed or no longer tracked.
+    snooze ran out within ``max_age``; nothing for a customer who is snoozed or no longer tracked.
     """
     query = (
         select(Suggestion)
@@ -73,7 +73,9 @@ def actionable_suggestions(
         .where(
             Suggestion.status.in_(ACTIONABLE_STATUSES),
             Suggestion.suggested_at <= as_of,
-            Suggestion.suggested_at > as_of - max_age,
+            # a snoozed suggestion's age runs from the end of its snooze, so "hide it for a week"
+            # brings it back instead of letting it expire while hidden
+            func.coalesce(Suggestion.snoozed_until, Suggestion.suggested_at) > as_of - max_age,
             or_(Suggestion.snoozed_until.is_(None), Suggestion.snoozed_until <= as_of),
             or_(Customer.snoozed_until.is_(None), Customer.snoozed_until <= as_of),
             Customer.tracked.is_(True),

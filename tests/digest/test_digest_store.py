@@ -120,6 +120,8 @@ def test_actionable_suggestions_respect_status_age_and_snoozes(sessions, team_id
                 ("dismissed", jane, 90, {}),
                 ("snoozed-on", jane, 90, {}),
                 ("snoozed-over", jane, 20, {}),
+                ("snoozed-a-week", jane, 40, {"suggested_at": NOW - timedelta(days=9)}),
+                ("snoozed-long-ago", jane, 40, {"suggested_at": NOW - timedelta(days=40)}),
                 ("bob", bob, 95, {}),
             ]
         }
@@ -128,7 +130,10 @@ def test_actionable_suggestions_respect_status_age_and_snoozes(sessions, team_id
         rows["dismissed"].status = "dismissed"
         rows["snoozed-on"].status, rows["snoozed-on"].snoozed_until = "snoozed", NOW + timedelta(days=1)
         rows["snoozed-over"].status, rows["snoozed-over"].snoozed_until = "snoozed", NOW - timedelta(hours=1)
+        # made 9 days ago, snoozed for a week 2 days later: back now, though older than max_age
+        rows["snoozed-a-week"].status, rows["snoozed-a-week"].snoozed_until = "snoozed", NOW - timedelta(hours=2)
+        rows["snoozed-long-ago"].status, rows["snoozed-long-ago"].snoozed_until = "snoozed", NOW - timedelta(days=26)
         bob.snoozed_until = NOW + timedelta(days=2)
         session.flush()
         listed = actionable_suggestions(session=session, as_of=NOW, max_age=timedelta(days=7))
-        assert [s.dedupe_key for s in listed] == ["sent", "snoozed-over", "open"]
+        assert [s.dedupe_key for s in listed] == ["snoozed-a-week", "sent", "snoozed-over", "open"]

@@ -169,3 +169,16 @@ def test_a_post_slack_refuses_is_tried_again_next_run(runtime, fake_slack):
     assert (row(runtime, sid).status, row(runtime, sid).slack_channel) == ("open", None)
     assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=1, failed=0)
     assert row(runtime, sid).slack_ts is not None
+
+
+def test_a_suggestion_snoozed_for_a_week_comes_back_after_it(runtime, fake_slack):
+    """Snooze "hides it for a week": made 9 days ago and snoozed until a minute ago, it is older
+    than the freshness window yet must be DMed again."""
+    now = datetime.now(timezone.utc)
+    returned = add_suggestion(runtime, "Jane Doe", status="snoozed", suggested_at=now - timedelta(days=9),
+                              snoozed_until=now - timedelta(minutes=1), slack_channel="D0DANA", slack_ts="1.0")
+    expired = add_suggestion(runtime, "Jane", owner=LEE, status="snoozed", text="long gone",
+                             suggested_at=now - timedelta(days=60), snoozed_until=now - timedelta(days=40))
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 1
+    assert row(runtime, returned).status == "sent"
+    assert row(runtime, expired).status == "snoozed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -31,6 +31,16 @@ def runtime(ctx: click.Context | None = None) -> Runtime:
 def emit_json(document: Any) -> None:
     """Print one JSON document on stdout and nothing else."""
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_listing(rows: list[dict[str, Any]], *, as_json: bool, line: Callable[[dict[str, Any]], str], noun: str) -> None:
+    """What every listing command prints: the rows as one JSON document, or a line each and a count."""
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(line(row))
+    click.echo(f"{len(rows)} {noun}(s).")
 
 
 AS_OF_UTC_HELP = "Compute as of this ISO 8601 date or date-time (a date means the end of that UTC day). Default: now."

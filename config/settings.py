@@ -58,21 +58,12 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be a boolean (1/0, true/false, yes/no), got {raw!r}")
 
 
-def _parse_int(name: str, raw: str, minimum: int) -> int:
+def _parse_number(name: str, raw: str, minimum: float, kind: type[int] | type[float]) -> float:
     try:
-        value = int(str(raw).strip())
+        value = kind(str(raw).strip())
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _parse_float(name: str, raw: str, minimum: float) -> float:
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        wanted = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {wanted}, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
@@ -176,9 +167,9 @@ def _convert(name: str, var: _Var, raw: Any, source: str) -> Any:
     if var.kind == "bool":
         return raw if isinstance(raw, bool) else _parse_bool(label, str(raw))
     if var.kind == "int":
-        return _parse_int(label, raw, int(var.minimum))
+        return _parse_number(label, raw, int(var.minimum), int)
     if var.kind == "float":
-        return _parse_float(label, raw, var.minimum)
+        return _parse_number(label, raw, var.minimum, float)
     if var.kind == "url":
         return _parse_url(label, raw)
     if var.kind == "database_url":

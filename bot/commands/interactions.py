@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.clikit import ExpectedError, emit_json, parse_time_option, runtime
+from bot.clikit import ExpectedError, emit_listing, parse_time_option, runtime
 from bot.timeutil import iso, now_utc, parse_instant
 from models.entities import DIRECTIONS, Customer, Interaction
 from models.store import (
@@ -92,12 +92,8 @@ def interactions(ctx: click.Context, as_json: bool, customer: str | None, team: 
             }
             for i in session.scalars(query)
         ]
-    if as_json:
-        emit_json(rows)
-        return
-    for row in rows:
-        click.echo(f"{row['occurred_at']}  {row['customer']:<24} {row['kind']:<9} {row['direction']:<8} {row['note']}")
-    click.echo(f"{len(rows)} interaction(s).")
+    emit_listing(rows, as_json=as_json, noun="interaction",
+                 line=lambda r: f"{r['occurred_at']}  {r['customer']:<24} {r['kind']:<9} {r['direction']:<8} {r['note']}")
 
 
 @dataclass(frozen=True)

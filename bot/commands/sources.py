@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.clikit import emit_json, runtime
+from bot.clikit import emit_listing, runtime
 from bot.jobs.poll import X_PROVIDER, month_period, poll_job
 from bot.timeutil import iso, now_utc
 from models.entities import Post, Source
@@ -42,6 +42,12 @@ def poll(force: bool) -> None:
     click.echo(summary.line())
     for problem in summary.problems:
         click.echo(f"  {problem}", err=True)
+
+
+def _source_line(row: dict) -> str:
+    status = row["last_status"] or "never polled"
+    error = f"  ({row['last_error']})" if row["last_error"] else ""
+    return f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}"
 
 
 def source_row(source: Source, posts: int, month_spend: dict[str, float] | None = None) -> dict:
@@ -79,15 +85,8 @@ def sources(as_json: bool) -> None:
         counts = post_counts(session=session)
         spend = {X_PROVIDER: round(api_units(X_PROVIDER, month_period(now_utc()), session=session) * price, 4)}
         rows = [source_row(s, counts.get(s.id, 0), spend) for s in all_sources(session=session)]
-    if as_json:
-        emit_json(rows)
-        return
-    for row in rows:
-        status = row["last_status"] or "never polled"
-        error = f"  ({row['last_error']})" if row["last_error"] else ""
-        click.echo(f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}")
-    click.echo(f"{len(rows)} source(s).")
-    if any(row["kind"] in METERED_KINDS for row in rows):
+    emit_listing(rows, as_json=as_json, noun="source", line=_source_line)
+    if not as_json and any(row["kind"] in METERED_KINDS for row in rows):
         budget = rt.settings.x_monthly_budget_usd
         cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
         click.echo(f"X spend this month: ${spend[X_PROVIDER]:.2f}{cap}.")
@@ -123,9 +122,5 @@ def posts(as_json: bool, customer: str | None, team: str | None, limit: int | No
             }
             for p in session.scalars(query)
         ]
-    if as_json:
-        emit_json(rows)
-        return
-    for row in rows:
-        click.echo(f"{row['published_at'] or '?':<21} {row['customer']:<24} {row['title'][:60]}  {row['url'] or ''}")
-    click.echo(f"{len(rows)} post(s).")
+    emit_listing(rows, as_json=as_json, noun="post",
+                 line=lambda r: f"{r['published_at'] or '?':<21} {r['customer']:<24} {r['title'][:60]}  {r['url'] or ''}")

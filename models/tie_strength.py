@@ -237,7 +237,7 @@ class _Replay:
         "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
         "services", "rhythm_gaps", "last_two_way_day", "purchase_days",
         "commerce_event", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
-        "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "silence_reference", "transitions",
+        "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "rhythm_stale", "silence_reference", "transitions",
     )
 
     def __init__(self, params: ScoringParams, *, record: bool = True, posts: Sequence[float] = ()) -> None:
@@ -306,6 +306,7 @@ class _Replay:
         self.score_after_event = 0.0
         self.usual_gap: float | None = None
         self.rhythm_limit = p.risk_max_silence_days
+        self.rhythm_stale = False
         self.active_limit = p.risk_min_silence_days  # the silence that is too long while they post
         self.silence_reference = math.inf
         self.transitions: list[Transition] = []
@@ -392,7 +393,7 @@ class _Replay:
             day = _floor(t)
             if self.last_two_way_day is not None and day > self.last_two_way_day:
                 self.rhythm_gaps.append(t - self.last_two_way)
-                self._update_rhythm()
+                self.rhythm_stale = True  # worked out when a risk check needs it
             self.last_two_way_day = day
             self.last_two_way = t
             self.silence_reference = t
@@ -491,6 +492,7 @@ class _Replay:
         """The usual gap (median of the latest gaps between two-way contacts) and the silence
         that breaks it; without two gaps to go by, the longest allowed silence applies."""
         p = self.p
+        self.rhythm_stale = False
         if len(self.rhythm_gaps) < 2:
             return
         self.usual_gap = sorted(self.rhythm_gaps)[len(self.rhythm_gaps) // 2]
@@ -506,6 +508,8 @@ class _Replay:
         silent = t - self.silence_reference
         if silent < p.risk_min_silence_days:  # every criterion needs at least this much silence
             return None
+        if self.rhythm_stale:
+            self._update_rhythm()
         if self.posts and silent > self.active_limit:
             # posts since the last two-way contact only grow until the next one, so this criterion,
             # like the others, can only switch on between interactions (the bisection relies on it)
@@ -710,15 +714,17 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
     probe = end - trend_days
     probe_score: float | None = None
     previous: float | None = None
+    next_midnight = math.inf
     events = _events(touches, end)
     for event in events:
         t = event[0]
         if probe_score is None and t > probe:
             probe_score = replay.score(probe) if previous is not None and previous <= probe else 0.0
-        if previous is not None:
+        if t > next_midnight:  # a daily checkpoint lies between the previous interaction and this one
             replay.advance(previous, t, inclusive=False)
         replay.on_event(event)
         previous = t
+        next_midnight = _floor(t) + 1
     if previous is not None:
         replay.advance(previous, end, inclusive=True)
     if probe_score is None:

@@ -592,15 +592,20 @@ class _Replay:
         if not self.pending_promotion:
             # Fast path, the common case: no demotion by the last day and no risk flag to raise.
             threshold = self.demote[self.stage_index]
-            if threshold > 0 and (self.score_after_event - (last_day - start) * self.fall_rate < threshold + 1e-6
-                                  or not (self.at_risk or last_day - self.silence_reference < self.min_silence)):
+            lowest = self.score_after_event - (last_day - start) * self.fall_rate - 1e-6  # the score can't be lower
+            if threshold > 0 and lowest < threshold:
                 end_score = self.score(float(last_day))
             if end_score is None or end_score >= threshold:
                 if self.at_risk or last_day - self.silence_reference < self.min_silence:
                     return
-                # no stage change: the flag can only switch on, so if it is off on the last day
-                # it is off throughout (as _risk_segment finds, without its cache and closure)
-                if not self.risk(float(last_day), lambda _t: end_score if end_score is not None else self.score(_t)):
+                # No stage change: the flag can only switch on, so if it is off on the last day it is
+                # off throughout (as _risk_segment finds, without its cache and closure). When even
+                # the lowest possible score trips no score criterion, it answers as the score would.
+                if end_score is None and (lowest <= self.score_after_event - self.p.risk_drop_points
+                                          or (threshold and lowest < threshold + self.p.risk_margin_points)):
+                    end_score = self.score(float(last_day))
+                known = lowest if end_score is None else end_score
+                if not self.risk(float(last_day), lambda _t: known):
                     return
         cache: dict[float, float] = {} if end_score is None else {last_day: end_score}
 

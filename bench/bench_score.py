@@ -87,7 +87,7 @@ def main() -> None:
         sessions = make_sessionmaker(engine)
         params = ScoringParams()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        load = os.getloadavg()[0]
+        load = os.getloadavg()[0]  # the machine is shared: other processes' load shows in the wall clock
         runs = []  # (wall, cpu) per repetition: the machine is shared, so the best run is reported
         for _ in range(args.repeat):
             began, cpu_began = time.perf_counter(), time.process_time()
@@ -115,7 +115,9 @@ def main() -> None:
         rescore_ms = (time.perf_counter() - began) * 1000
         engine.dispose()
     per_relationship = args.interactions / args.relationships
-    verdict = ("within the goals" if elapsed < 10 and rss_after < 500 else
+    verdict = ("within the goals" if median < 10 and rss_after < 500 else
+               f"within the goals at best, but the median run took {median:.1f} s (machine load average {load:.1f} "
+               f"on {os.cpu_count()} CPUs)" if elapsed < 10 and rss_after < 500 else
                f"over the 10 s goal on this run ({cpu:.1f} s of CPU while the machine's load average was "
                f"{load:.1f} on {os.cpu_count()} CPUs)" if rss_after < 500 else "over the memory goal")
     markdown = f"""## Scoring (tie-strength model)
@@ -129,6 +131,7 @@ loads them from the store and replays every relationship's full stage path.
 | score all relationships (load + model), wall clock, best of {len(runs)} | {elapsed:.2f} s | < 10 s |
 | the same run, CPU time of the process | {cpu:.2f} s | |
 | median wall clock of the {len(runs)} runs | {median:.2f} s | |
+| load average of the machine (1 min) before the runs, on {os.cpu_count()} CPUs | {load:.2f} | |
 | of which loading the interactions from SQLite (measured separately) | {loading:.2f} s | |
 | peak memory of the scoring process (RSS; {rss_before:.0f} MB before scoring) | {rss_after:.0f} MB | < 500 MB |
 | rescore one relationship after a new interaction (load, replay, store, commit) | {rescore_ms:.1f} ms | instant |

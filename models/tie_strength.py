@@ -142,6 +142,7 @@ class _Risk(NamedTuple):
     extra: float  # silent: the usual gap; active: 1 if there ever was two-way contact; near: the threshold
     stage: str
     last_touch: tuple[float, str, str] | None = None  # (days ago, kind, direction) when it came later, one-way
+    posts: int = 0  # silent: their posts since the last two-way contact, when that makes them active
 
 
 def figure(points: float) -> str:
@@ -165,6 +166,8 @@ def risk_words(risk: _Risk | None) -> str:
     if risk.code == "silent":
         usual = f", past {risk.value:.0f} days for a usual gap of {risk.extra:.0f}" if risk.extra else ""
         text = f"no two-way contact for {risk.silent_days:.0f} days{usual}"
+        if risk.posts:
+            text += f", while they are active publicly ({risk.posts} posts meanwhile)"
     elif risk.code == "active":
         posts = f"{risk.value:.0f} post{'' if risk.value == 1 else 's'}"
         since = "two-way contact" if risk.extra else "contact"
@@ -510,15 +513,18 @@ class _Replay:
             return None
         if self.rhythm_stale:
             self._update_rhythm()
+        active = 0
         if self.posts and silent > self.active_limit:
             # posts since the last two-way contact only grow until the next one, so this criterion,
             # like the others, can only switch on between interactions (the bisection relies on it)
             posts = bisect_right(self.posts, t) - bisect_right(self.posts, self.silence_reference)
-            if posts >= p.risk_active_posts:
-                return _Risk("active", silent, posts, float(self.last_two_way is not None), self.stage,
-                             self._one_way_since(t))
-        if silent > self.rhythm_limit:
-            return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage, self._one_way_since(t))
+            active = posts if posts >= p.risk_active_posts else 0
+        if silent > self.rhythm_limit:  # broken whatever they do; their activity is then a detail
+            return _Risk("silent", silent, self.rhythm_limit, self.usual_gap or 0.0, self.stage,
+                         self._one_way_since(t), active)
+        if active:
+            return _Risk("active", silent, active, float(self.last_two_way is not None), self.stage,
+                         self._one_way_since(t))
         score = score_at(t)
         if score <= self.score_after_event - p.risk_drop_points:
             return _Risk("drop", silent, self.score_after_event - score, 0.0, self.stage, self._one_way_since(t))

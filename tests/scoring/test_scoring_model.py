@@ -431,6 +431,8 @@ def posted(*days_after_quiet: float) -> list[datetime]:
     pytest.param(35, posted(36, 40), False, "", id="posts-after-as-of-do-not-count"),
     pytest.param(27, posted(3, 12, 20), False, "", id="not-yet-past-twice-the-usual-gap"),
     pytest.param(45, [], True, "no two-way contact for 45 days, past 42 days for a usual gap of 14", id="rhythm-broken-anyway"),
+    pytest.param(45, posted(3, 12, 20), True, "no two-way contact for 45 days, past 42 days for a usual gap of 14, "
+                 "while they are active publicly (3 posts meanwhile)", id="rhythm-broken-while-active"),
 ])
 def test_activity_sharpens_at_risk(silent_days, posts, at_risk, reason):
     result = assess(FORTNIGHTLY, QUIET_FROM + timedelta(days=silent_days), activity=posts)

@@ -1,6 +1,7 @@
 """The tie-strength model: how strong a relationship is as of a moment, why, and how it got there.
 
-A pure function of the interactions and ``as_of`` (no database, no clock). It follows the
+A pure function of the interactions, the customer's own activity (when they posted, which never
+adds points but sharpens the at-risk flag) and ``as_of`` (no database, no clock). It follows the
 tie-strength research: Granovetter (1973) names time, emotional intensity, intimacy and reciprocal
 services; Gilbert & Karahalios (CHI 2009) found days since last contact and days since first
 contact the strongest predictors, then intimacy and intensity, and that one-way contact is not a

@@ -361,61 +361,6 @@ class _Replay:
 
     # -- applying one interaction ----------------------------------------------------------------
 
-    def apply(self, event: _Event) -> bool:
-        """Fold one interaction into the aggregates; True when it is a commercial event.
-
-        Runs once per interaction, so it reads what the kind and direction mean from one table."""
-        t, kind, direction, at = event
-        weight, inbound, outbound, two_way, conversational, service, commercial = self.kind_facts[kind][direction]
-        first = self.first
-        if first is None:
-            first = self.first = t
-        age = t - first
-        self.last_contact, self.last_contact_at, self.last_event = t, at, event
-        self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
-        closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
-        if closeness > self.intimacy_max:
-            self.intimacy_max, self.intimacy_event = closeness, event
-        if inbound:
-            self.in_weight += weight
-            self.in_count += 1
-        if outbound:
-            self.out_weight += weight
-            self.out_count += 1
-        if inbound or outbound:
-            smaller = self.in_weight if self.in_weight < self.out_weight else self.out_weight
-            self.reciprocity_points = self.w[4] * (1.0 - _exp(-smaller * self.inv_reciprocity_scale))
-        if conversational:
-            window = self.reply_window
-            two_way = (direction == "mutual" or (direction == "inbound" and t - self.last_out_conv <= window)
-                       or (direction == "outbound" and t - self.last_in_conv <= window))
-            if direction != "outbound":
-                self.last_in_conv = t
-            if direction != "inbound":
-                self.last_out_conv = t
-        if two_way:
-            day = _floor(t)
-            if self.last_two_way_day is not None and day > self.last_two_way_day:
-                self.rhythm_gaps.append(t - self.last_two_way)
-                self.rhythm_stale = True  # worked out when a risk check needs it
-            self.last_two_way_day = day
-            self.last_two_way = t
-            self.silence_reference = t
-            self.score_cap = 100.0
-            if t > self.recency_reference:
-                self.recency_reference = t
-        else:
-            if self.last_two_way is None:
-                self.silence_reference = t
-            if t - self.one_way_offset > self.recency_reference:
-                self.recency_reference = t - self.one_way_offset
-        if service:
-            self.services.append(event)
-            self.services_points = self.w[5] * (1.0 - _exp(-len(self.services) * self.inv_services_scale))
-        self.steady_points = (self.w[1] * (1.0 - _exp(-(t - first) * self.inv_duration_scale))
-                              + self.reciprocity_points + self.services_points)
-        return commercial and self._apply_commerce(event)
-
     def _apply_commerce(self, event: _Event) -> bool:
         """Advance the commercial side of the hourglass (try, buy, repeat, refer)."""
         t, kind, direction, _ = event
@@ -558,12 +503,61 @@ class _Replay:
     # -- the replay ------------------------------------------------------------------------------
 
     def on_event(self, event: _Event) -> None:
-        """Apply one interaction, then let the stage, hourglass and risk react to it at once."""
-        commercial = self.apply(event)
-        t, _, _, at = event
+        """Fold one interaction into the aggregates, then let the stage, hourglass and risk react
+        to it at once. Runs once per interaction (a million times in a full pass), so it is one
+        method and reads what the kind and direction mean from one table."""
+        t, kind, direction, at = event
+        weight, inbound, outbound, two_way, conversational, service, commercial = self.kind_facts[kind][direction]
+        first = self.first
+        if first is None:
+            first = self.first = t
+        age = t - first
+        self.last_contact, self.last_contact_at, self.last_event = t, at, event
+        self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
+        closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
+        if closeness > self.intimacy_max:
+            self.intimacy_max, self.intimacy_event = closeness, event
+        if inbound:
+            self.in_weight += weight
+            self.in_count += 1
+        if outbound:
+            self.out_weight += weight
+            self.out_count += 1
+        if inbound or outbound:
+            smaller = self.in_weight if self.in_weight < self.out_weight else self.out_weight
+            self.reciprocity_points = self.w[4] * (1.0 - _exp(-smaller * self.inv_reciprocity_scale))
+        if conversational:
+            window = self.reply_window
+            two_way = (direction == "mutual" or (direction == "inbound" and t - self.last_out_conv <= window)
+                       or (direction == "outbound" and t - self.last_in_conv <= window))
+            if direction != "outbound":
+                self.last_in_conv = t
+            if direction != "inbound":
+                self.last_out_conv = t
+        if two_way:
+            day = _floor(t)
+            if self.last_two_way_day is not None and day > self.last_two_way_day:
+                self.rhythm_gaps.append(t - self.last_two_way)
+                self.rhythm_stale = True  # worked out when a risk check needs it
+            self.last_two_way_day = day
+            self.last_two_way = t
+            self.silence_reference = t
+            self.score_cap = 100.0
+            if t > self.recency_reference:
+                self.recency_reference = t
+        else:
+            if self.last_two_way is None:
+                self.silence_reference = t
+            if t - self.one_way_offset > self.recency_reference:
+                self.recency_reference = t - self.one_way_offset
+        if service:
+            self.services.append(event)
+            self.services_points = self.w[5] * (1.0 - _exp(-len(self.services) * self.inv_services_scale))
+        self.steady_points = (self.w[1] * (1.0 - _exp(-(t - first) * self.inv_duration_scale))
+                              + self.reciprocity_points + self.services_points)
+        commercial = commercial and self._apply_commerce(event)
         score = self.score(t)
         self.score_after_event = score
-        age = t - self.first
         self.fall_rate = (self.recency_fall_rate + self.intensity_fall_rate / (self.int_h0 + self.int_k * age)
                           + self.intimacy_fall_rate * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** (self.imm_pow + 1.0))
         index = self.stage_index

@@ -121,7 +121,8 @@ def _rhythm(rng: random.Random, start: int, end: int, every: int, kinds: list[tu
     return touches
 
 
-TWO_WAY = [("meeting", "mutual"), ("call", "mutual"), ("email", "inbound"), ("email", "outbound"), ("message", "inbound")]
+# exchanges in which both sides took part (a lone inbound email is one-way until it is answered)
+TWO_WAY = [("meeting", "mutual"), ("call", "mutual"), ("email", "mutual"), ("message", "mutual")]
 LIGHT = [("email", "outbound"), ("email", "inbound"), ("comment", "outbound")]
 
 PERSONAS: dict[str, Callable[[random.Random], list[Touch]]] = {

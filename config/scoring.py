@@ -16,6 +16,7 @@ config file never silently leaves a default in place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -62,8 +63,14 @@ class ScoringParams:
 
     # recency: penalty = weight * (1 - exp(-(days / scale)^2)): gentle for weeks, steep after months.
     recency_scale_days: float = 150.0
-    # a one-way touch (a like, an unanswered email) counts as two-way contact this many days older.
+    # a one-way touch (a like, an unanswered email) counts as two-way contact this many days older…
     one_way_recency_offset_days: float = 60.0
+    # …but counts at most this many days past the last two-way contact (one-way contact is not a
+    # relationship: our own likes cannot keep a silent tie alive), and not at all before the first one.
+    one_way_recency_max_days: float = 14.0
+    # duration, reciprocity and services fade with the silence: multiplied by exp(-(d / this)^2) for d
+    # days since the (recency) last two-way contact, so a silent tie of any age erodes.
+    silence_fade_days: float = 300.0
     # duration: days between first and latest contact, saturating.
     duration_scale_days: float = 120.0
     # intensity: decayed sum of contact; half-life = base + growth * age of the relationship,
@@ -136,31 +143,36 @@ class ScoringParams:
         return float(getattr(self, f"demote_{stage}"))
 
     def validate(self) -> None:
-        """Refuse parameters that would break the model's guarantees (monotonicity, hysteresis)."""
+        """Refuse parameters that would break the model's guarantees (monotonicity, hysteresis) or
+        its arithmetic (NaN, infinities, overflowing half-lives), naming the ``[scoring]`` key."""
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "intimacy":
                 for kind, weight in value.items():
-                    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
+                    if not _is_number(weight) or not 0 <= weight <= 1:
                         raise SettingsError(f"scoring.intimacy.{kind} must be a number from 0 to 1, got {weight!r}")
                 continue
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise SettingsError(f"scoring.{f.name} must be a non-negative number, got {value!r}")
-        positive = ("recency_scale_days", "duration_scale_days", "intensity_half_life_days",
-                    "intensity_half_life_growth", "intensity_scale", "intimacy_half_life_days",
-                    "intimacy_half_life_growth", "reciprocity_scale", "services_scale", "activity_window_days",
-                    "risk_active_posts")
-        for name in positive:
+            if not _is_number(value) or value < 0:
+                raise SettingsError(f"scoring.{f.name} must be a finite non-negative number, got {value!r}")
+        for name, least in _LOWER_BOUNDS.items():
+            if getattr(self, name) < least:
+                raise SettingsError(f"scoring.{name} must be at least {least:g}, got {getattr(self, name)!r}")
+        for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"scoring.{name} must be greater than 0")
         previous_promote = 0.0
         for stage in TIE_STAGE_ORDER[2:]:
             promote, demote = self.promote_threshold(stage), self.demote_threshold(stage)
-            if not demote <= promote:
-                raise SettingsError(f"scoring.demote_{stage} ({demote}) must not exceed scoring.promote_{stage} ({promote})")
+            if not demote < promote:
+                raise SettingsError(f"scoring.demote_{stage} ({demote:g}) must be below scoring.promote_{stage} "
+                                    f"({promote:g}): promotion thresholds sit above demotion thresholds")
             if promote <= previous_promote:
                 raise SettingsError(f"scoring.promote_{stage} must be above the previous stage's promotion threshold")
             previous_promote = promote
+        if self.one_way_score_cap >= self.promote_building:
+            raise SettingsError(f"scoring.one_way_score_cap ({self.one_way_score_cap:g}) must be below "
+                                f"scoring.promote_building ({self.promote_building:g}): one-way contact stays "
+                                "at most weak_tie")
         if self.risk_min_silence_days > self.risk_max_silence_days:
             raise SettingsError("scoring.risk_min_silence_days must not exceed scoring.risk_max_silence_days")
         if not 0 < self.strong_cutoff < 1:
@@ -168,6 +180,21 @@ class ScoringParams:
 
 
 _NUMERIC = {f.name for f in fields(ScoringParams) if f.name != "intimacy"}
+
+#: Values that must be greater than 0 (scales, half-lives, windows).
+_POSITIVE = ("recency_scale_days", "duration_scale_days", "intensity_half_life_days", "intensity_scale",
+             "intimacy_half_life_days", "reciprocity_scale", "services_scale", "activity_window_days",
+             "risk_active_posts", "silence_fade_days")
+#: Smallest sensible values: a half-life under a day, or one that barely grows, is a typo rather than
+#: a model, and a growth near 0 used to overflow the decay.
+_LOWER_BOUNDS = {"intensity_half_life_days": 1.0, "intimacy_half_life_days": 1.0,
+                 "intensity_half_life_growth": 0.01, "intimacy_half_life_growth": 0.01,
+                 "recency_scale_days": 1.0, "duration_scale_days": 1.0, "silence_fade_days": 1.0}
+
+
+def _is_number(value: object) -> bool:
+    """A real, finite number (not a bool, not NaN, not an infinity)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def scoring_params(table: Mapping[str, Any] | None = None) -> ScoringParams:

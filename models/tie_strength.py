@@ -11,9 +11,9 @@ Design for speed and reproducibility:
 
 * The interactions are replayed once, sorted by (time, kind, direction), so insertion order never
   matters. Every component is kept as a running aggregate that can be evaluated at any later time
-  in O(1): intensity and intimacy use a half-life that grows linearly with the relationship's age,
-  whose decay has the closed form ``((h0 + k*a_i) / (h0 + k*a_t)) ** (ln 2 / k)``, so a single
-  accumulator per component suffices.
+  in O(1): intensity and intimacy keep their level as of the latest interaction and decay it
+  exponentially from there, with a half-life that grows with the relationship's contact span (first
+  contact to latest two-way contact), so it is fixed between two-way contacts and frozen by silence.
 * Between two interactions the score can only fall. Promotions therefore happen at interactions
   (or when a minimum dwell ends), and demotions and at-risk flags happen at daily checkpoints
   (midnight UTC) found by bisection. The stage path is thus a pure function of the interactions
@@ -33,6 +33,8 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 from config.scoring import COMPONENTS, TIE_STAGE_ORDER, ScoringParams
 
 _exp, _floor, _ceil = math.exp, math.floor, math.ceil
+_LN2 = math.log(2)
+_SLOPE = math.sqrt(2.0 / math.e)  # the steepest slope of 1 - exp(-x^2)
 
 TIE_STAGES = TIE_STAGE_ORDER
 HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
@@ -232,13 +234,14 @@ class _Replay:
     """The running state of one relationship while its interactions are replayed in time order."""
 
     __slots__ = (
-        "p", "w", "int_h0", "int_k", "int_pow", "imm_h0", "imm_k", "imm_pow", "dwell",
+        "p", "w", "int_h0", "int_k", "int_rate", "imm_h0", "imm_k", "imm_rate", "dwell", "inv_fade_scale",
         "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale", "inv_reciprocity_scale",
-        "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "kind_facts", "recency_reference",
+        "inv_services_scale", "reply_window", "min_silence", "one_way_offset", "one_way_reach", "kind_facts", "recency_reference",
+        "recency_event",
         "posts", "active_limit", "steady_points", "reciprocity_points", "services_points", "w_recency", "w_intensity", "w_intimacy",
-        "score_cap", "fall_rate", "recency_fall_rate", "intensity_fall_rate", "intimacy_fall_rate", "pending_promotion", "promote", "demote", "stage_index", "first",
+        "score_cap", "fall_rate", "recency_fall_rate", "pending_promotion", "promote", "demote", "stage_index", "first",
         "last_contact", "last_contact_at", "last_event", "last_two_way", "last_in_conv", "last_out_conv",
-        "intensity_sum", "intimacy_max", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
+        "intensity_level", "intimacy_level", "intimacy_event", "in_weight", "out_weight", "in_count", "out_count",
         "services", "rhythm_gaps", "last_two_way_day", "purchase_days",
         "commerce_event", "commerce_rank", "stage", "since", "since_at", "hourglass", "at_risk",
         "risk_reason", "score_after_event", "record", "usual_gap", "rhythm_limit", "rhythm_stale", "silence_reference", "transitions",
@@ -252,9 +255,11 @@ class _Replay:
         self.w = tuple(p.weight(c) for c in COMPONENTS)
         self.w_recency, self.w_intensity, self.w_intimacy = self.w[0], self.w[2], self.w[3]
         self.int_h0, self.int_k = p.intensity_half_life_days, p.intensity_half_life_growth
-        self.int_pow = math.log(2) / self.int_k
         self.imm_h0, self.imm_k = p.intimacy_half_life_days, p.intimacy_half_life_growth
-        self.imm_pow = math.log(2) / self.imm_k
+        # decay rates (ln 2 / half-life) for a contact span of 0; each two-way contact lengthens them
+        self.int_rate = math.log(2) / self.int_h0
+        self.imm_rate = math.log(2) / self.imm_h0
+        self.inv_fade_scale = 1.0 / p.silence_fade_days
         self.dwell = p.min_dwell_days
         self.inv_recency_scale = 1.0 / p.recency_scale_days
         self.inv_intensity_scale = 1.0 / p.intensity_scale
@@ -264,17 +269,19 @@ class _Replay:
         self.reply_window = p.reply_window_days
         self.min_silence = p.risk_min_silence_days
         self.one_way_offset = p.one_way_recency_offset_days
+        self.one_way_reach = p.one_way_recency_max_days
         self.kind_facts = _kind_facts(p)
-        self.recency_reference = -math.inf  # recency counts days since this moment
+        # recency counts days since this moment: the last two-way contact, or up to one_way_reach days
+        # later when a one-way touch came after it (never set by one-way touches alone)
+        self.recency_reference = -math.inf
+        self.recency_event: _Event | None = None  # the one-way touch that moved it, if one did
         self.steady_points = self.reciprocity_points = self.services_points = 0.0
         # Bounds on how fast each fading component can lose points (their derivatives' maxima):
-        # recency's steepest slope is w*sqrt(2/e)/scale; intensity's w*ln2/(e*(h0 + k*age)); intimacy
-        # loses ln2/(h0 + k*age) of its value a day. Summed at an interaction they bound the fall until
-        # the next one (every term only slows with age), so a gap that cannot reach the demotion
-        # threshold needs no score computed at its end.
+        # recency's steepest slope is w*sqrt(2/e)/scale, and the silence fade's steady*sqrt(2/e)/fade;
+        # intensity's w*rate/e; intimacy loses rate of its value a day. Summed at an interaction they
+        # bound the fall until the next one, so a gap that cannot reach the demotion threshold needs
+        # no score computed at its end.
         self.recency_fall_rate = self.w_recency * math.sqrt(2.0 / math.e) * self.inv_recency_scale
-        self.intensity_fall_rate = self.w_intensity * math.log(2) / math.e
-        self.intimacy_fall_rate = self.w_intimacy * math.log(2)
         self.fall_rate = math.inf
         self.score_cap = p.one_way_score_cap  # lifted to 100 by the first two-way contact
         self.pending_promotion = False  # the dwell held back a promotion the last event earned
@@ -289,8 +296,8 @@ class _Replay:
         self.last_two_way: float | None = None
         self.last_in_conv = -math.inf
         self.last_out_conv = -math.inf
-        self.intensity_sum = 0.0
-        self.intimacy_max = 0.0
+        self.intensity_level = 0.0  # decayed contact weight as of last_contact
+        self.intimacy_level = 0.0  # the largest decayed intimacy as of last_contact
         self.intimacy_event: _Event | None = None
         self.in_weight = self.out_weight = 0.0
         self.in_count = self.out_count = 0
@@ -317,44 +324,42 @@ class _Replay:
 
     # -- the score -------------------------------------------------------------------------------
 
-    def steady_features(self) -> tuple[float, float, float]:
-        """Duration, reciprocity and services: they change only when an interaction happens."""
-        p = self.p
-        duration = 1.0 - math.exp(-(self.last_contact - self.first) / p.duration_scale_days)
-        reciprocity = 1.0 - math.exp(-min(self.in_weight, self.out_weight) / p.reciprocity_scale)
-        services = 1.0 - math.exp(-len(self.services) / p.services_scale)
-        return duration, reciprocity, services
-
-    def fading_features(self, t: float) -> tuple[float, float, float]:
-        """Recency (as a penalty), intensity and intimacy: they move with time."""
-        age = t - self.first
-        recency = 1.0 - math.exp(-(((t - self.recency_reference) * self.inv_recency_scale) ** 2))
-        level = self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
-        intensity = 1.0 - math.exp(-level * self.inv_intensity_scale)
-        intimacy = self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
-        return recency, intensity, intimacy
-
     def features(self, t: float) -> tuple[float, ...]:
         """Each component's 0-1 value at time ``t`` (not before the latest replayed event), in
-        ``COMPONENTS`` order."""
+        ``COMPONENTS`` order. Duration, reciprocity and services fade with the silence (see
+        :meth:`fade`); recency is the penalty's share of its weight."""
         if self.first is None:
             return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        duration, reciprocity, services = self.steady_features()
-        recency, intensity, intimacy = self.fading_features(t)
+        p, fade, elapsed = self.p, self.fade(t), t - self.last_contact
+        duration = (1.0 - math.exp(-(self.last_contact - self.first) / p.duration_scale_days)) * fade
+        reciprocity = (1.0 - math.exp(-min(self.in_weight, self.out_weight) / p.reciprocity_scale)) * fade
+        services = (1.0 - math.exp(-len(self.services) / p.services_scale)) * fade
+        recency = 1.0 - math.exp(-(((t - self.recency_reference) * self.inv_recency_scale) ** 2))
+        intensity = 1.0 - math.exp(-self.intensity_level * math.exp(-self.int_rate * elapsed) * self.inv_intensity_scale)
+        intimacy = self.intimacy_level * math.exp(-self.imm_rate * elapsed)
         return (recency, duration, intensity, intimacy, reciprocity, services)
+
+    def fade(self, t: float) -> float:
+        """How much of what the relationship built (duration, reciprocity, services) still counts at
+        ``t``: ``exp(-(d / silence_fade_days)^2)`` for ``d`` days since the recency reference, so a
+        silence erodes a tie of any age (nothing counts before the first two-way contact)."""
+        silent = (t - self.recency_reference) * self.inv_fade_scale
+        return math.exp(-(silent * silent))
 
     def score(self, t: float) -> float:
         """The 0-100 score at ``t``; the hot path, so the steady part is precomputed per event."""
         first = self.first
         if first is None:
             return 0.0
-        # fading_features() inlined: this runs a few million times in a full scoring pass
-        age = t - first
-        recency = (t - self.recency_reference) * self.inv_recency_scale
-        raw = (self.steady_points
-               + self.w_intensity * (1.0 - _exp(-self.intensity_sum / (self.int_h0 + self.int_k * age) ** self.int_pow
+        # features() inlined: this runs a few million times in a full scoring pass
+        elapsed = t - self.last_contact
+        silent = t - self.recency_reference
+        recency = silent * self.inv_recency_scale
+        fade = silent * self.inv_fade_scale
+        raw = (self.steady_points * _exp(-(fade * fade))
+               + self.w_intensity * (1.0 - _exp(-self.intensity_level * _exp(-self.int_rate * elapsed)
                                                 * self.inv_intensity_scale))
-               + self.w_intimacy * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** self.imm_pow
+               + self.w_intimacy * self.intimacy_level * _exp(-self.imm_rate * elapsed)
                - self.w_recency * (1.0 - _exp(-(recency * recency))))
         score = 100.0 if raw > 100.0 else (raw if raw > 0.0 else 0.0)
         return score if score < self.score_cap else self.score_cap
@@ -511,12 +516,14 @@ class _Replay:
         first = self.first
         if first is None:
             first = self.first = t
-        age = t - first
+        elif t > self.last_contact:  # bring the fading levels from the previous interaction to t
+            elapsed = t - self.last_contact
+            self.intensity_level *= _exp(-self.int_rate * elapsed)
+            self.intimacy_level *= _exp(-self.imm_rate * elapsed)
         self.last_contact, self.last_contact_at, self.last_event = t, at, event
-        self.intensity_sum += weight * (self.int_h0 + self.int_k * age) ** self.int_pow
-        closeness = weight * (self.imm_h0 + self.imm_k * age) ** self.imm_pow
-        if closeness > self.intimacy_max:
-            self.intimacy_max, self.intimacy_event = closeness, event
+        self.intensity_level += weight
+        if weight > self.intimacy_level:
+            self.intimacy_level, self.intimacy_event = weight, event
         if inbound:
             self.in_weight += weight
             self.in_count += 1
@@ -543,13 +550,19 @@ class _Replay:
             self.last_two_way = t
             self.silence_reference = t
             self.score_cap = 100.0
-            if t > self.recency_reference:
-                self.recency_reference = t
-        else:
-            if self.last_two_way is None:
-                self.silence_reference = t
-            if t - self.one_way_offset > self.recency_reference:
-                self.recency_reference = t - self.one_way_offset
+            self.recency_reference, self.recency_event = t, None  # later than any one-way reference
+            span = t - first  # the half-lives grow with the contact span, so silence does not slow the decay
+            self.int_rate = _LN2 / (self.int_h0 + self.int_k * span)
+            self.imm_rate = _LN2 / (self.imm_h0 + self.imm_k * span)
+        elif self.last_two_way is None:
+            self.silence_reference = t
+        else:  # a one-way touch softens recency, but reaches at most one_way_reach past the last two-way contact
+            reference = t - self.one_way_offset
+            reach = self.last_two_way + self.one_way_reach
+            if reference > reach:
+                reference = reach
+            if reference > self.recency_reference:
+                self.recency_reference, self.recency_event = reference, event
         if service:
             self.services.append(event)
             self.services_points = self.w[5] * (1.0 - _exp(-len(self.services) * self.inv_services_scale))
@@ -558,8 +571,8 @@ class _Replay:
         commercial = commercial and self._apply_commerce(event)
         score = self.score(t)
         self.score_after_event = score
-        self.fall_rate = (self.recency_fall_rate + self.intensity_fall_rate / (self.int_h0 + self.int_k * age)
-                          + self.intimacy_fall_rate * self.intimacy_max / (self.imm_h0 + self.imm_k * age) ** (self.imm_pow + 1.0))
+        self.fall_rate = (self.recency_fall_rate + self.steady_points * _SLOPE * self.inv_fade_scale
+                          + self.w_intensity * self.int_rate / math.e + self.w_intimacy * self.intimacy_level * self.imm_rate)
         index = self.stage_index
         self.pending_promotion = False
         if index < 1 or score < self.demote[index] or (index < 4 and score >= self.promote[index + 1]):
@@ -771,17 +784,17 @@ def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime,
     # "+ 0.0" turns the -0.0 of an absent penalty into 0.0
     points = {name: replay.w[i] * features[i] * (-1.0 if name == "recency" else 1.0) + 0.0
               for i, name in enumerate(COMPONENTS)}
-    points["cap"] = score - sum(points.values())
+    cap = score - sum(points.values())
+    points["cap"] = 0.0 if abs(cap) < 1e-9 else cap  # float noise (or -0.0) when nothing was taken away
     if replay.first is None:
         return points, ["no interaction yet"]
+    fade = replay.fade(end)
 
     def words(name: str) -> str:  # worded only for the reasons shown
         if name == "recency":
-            if replay.last_two_way is not None:
-                return f"{end - replay.last_two_way:.0f} days since last two-way contact"
-            return f"{end - replay.last_contact:.0f} days since last contact, none of it two-way"
+            return recency_words(replay, end)
         if name == "duration":
-            return f"in touch for {replay.last_contact - replay.first:.0f} days"
+            return f"in touch for {replay.last_contact - replay.first:.0f} days{fading()}"
         if name == "intensity":
             recent = sum(1 for e in events if e[0] > end - _INTENSITY_WINDOW_DAYS)
             return f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
@@ -789,15 +802,34 @@ def _explain(replay: _Replay, events: list[_Event], end: float, as_of: datetime,
             _, kind, _, at = replay.intimacy_event
             return f"{kind} on {short_date(_moment(at), as_of)}"
         if name == "reciprocity":
-            return f"{replay.in_count} contact(s) from them, {replay.out_count} from us"
+            return f"{replay.in_count} contact(s) from them, {replay.out_count} from us{fading()}"
         if name == "services":
             latest = ", ".join(f"{kind} on {short_date(_moment(at), as_of)}" for _, kind, _, at in replay.services[-2:][::-1])
-            return f"{len(replay.services)} service(s): {latest}"
-        if points["cap"] > 0:
-            return "a score cannot go below 0"
+            return f"{len(replay.services)} service(s): {latest}{fading()}"
         if replay.last_two_way is None:
             return f"capped at {replay.p.one_way_score_cap:.0f}: contact has only gone one way"
         return "a score cannot exceed 100"
 
-    ranked = sorted((name for name in points if abs(points[name]) >= 0.5), key=lambda n: (-abs(points[n]), n))
+    def fading() -> str:
+        """Why duration, reciprocity or services count less than they did (see _Replay.fade)."""
+        if fade > 0.99 or replay.last_two_way is None:
+            return ""
+        return f" ({fade:.0%} of it still counts after the silence)"
+
+    # The clamp at 0 only undoes what the penalties took beyond the score: not a reason by itself.
+    ranked = sorted((name for name in points if abs(points[name]) >= 0.5 and not (name == "cap" and points[name] > 0)),
+                    key=lambda n: (-abs(points[n]), n))
     return points, [f"{signed(points[name])}: {words(name)}" for name in ranked[:5]]
+
+
+def recency_words(replay: _Replay, end: float) -> str:
+    """The recency penalty in the terms its points use: days since the recency reference, which is
+    the last two-way contact, or a little later when a one-way touch softened it (then said so)."""
+    if replay.last_two_way is None:
+        return f"no two-way contact in the {end - replay.first:.0f} days since the first contact"
+    silent = f"{end - replay.last_two_way:.0f} days since the last two-way contact"
+    if replay.recency_event is None:
+        return silent
+    t, kind, direction, _ = replay.recency_event
+    return (f"{silent}, counted as {end - replay.recency_reference:.0f} "
+            f"(softened by {_one_way_touch(kind, direction)} {end - t:.0f} days ago)")

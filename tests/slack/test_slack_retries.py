@@ -69,7 +69,7 @@ def test_two_copies_of_one_rating_racing_store_one(runtime, db_url):
         pytest.skip("SQLite runs one writer at a time: the two inserts cannot race")
     jane = customer_id(runtime, "Jane Doe")
     now = datetime.now(timezone.utc)
-    first_inserted, outcome = threading.Event(), {}
+    outcome: dict = {}
 
     def second_copy() -> None:
         try:

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import feedparser  # noqa: E402
+from fakes.feeds import FeedServer, Route, rss, sample_items  # noqa: E402
 
 from bench._record import record  # noqa: E402
-from fakes.feeds import FeedServer, Route, rss, sample_items  # noqa: E402
 
 FEEDS = 1_000
 HOSTS = 50

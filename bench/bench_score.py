@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import os
 import random
 import resource
 import sys
 import tempfile
 import time
-import multiprocessing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,12 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert  # noqa: E402
 
 from bench._record import record  # noqa: E402
-from bot.jobs.score import load_touches, relationship_statuses, rescore_customer  # noqa: E402
+from bot.jobs.score import relationship_statuses, rescore_customer
 from config.scoring import ScoringParams  # noqa: E402
 from models.base import make_engine, make_sessionmaker, session_scope  # noqa: E402
 from models.entities import INTERACTION_KINDS, Customer, Interaction, Member, Team  # noqa: E402
 from models.schema import migrate  # noqa: E402
-from models.store import tracked_customers  # noqa: E402
+from models.store.customers import tracked_customers
+from models.store.interactions import load_touches
 
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 HISTORY_DAYS = 730

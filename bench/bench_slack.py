@@ -30,17 +30,17 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import yaml  # noqa: E402
+from fakes.slack_api import FakeSlackAPI  # noqa: E402
+from fakes.slack_requests import SIGNING_SECRET, slash_command  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench._record import record  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from bot.slack.server import DEFAULT_THREADS
 from config.roster import parse_roster  # noqa: E402
 from config.settings import Settings  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.server import DEFAULT_THREADS  # noqa: E402
-from fakes.slack_api import FakeSlackAPI  # noqa: E402
-from fakes.slack_requests import SIGNING_SECRET, slash_command  # noqa: E402
 from models.entities import Interaction  # noqa: E402
-from models.roster_sync import apply_roster  # noqa: E402
+from models.store.roster import apply_roster
 
 USER = "U0BENCH"
 CUSTOMERS = ["Jane Doe", "Omar Haddad", "Lee Chen", "Ana Souza", "Kenji Sato"]
@@ -56,7 +56,7 @@ ROSTER = {
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """`strongtie serve` on a free loopback port; returns the process and its /slack/events URL."""
-    command = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--host", "127.0.0.1", "--port", "0"]
+    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "serve", "--host", "127.0.0.1", "--port", "0"]
     process = subprocess.Popen(command, env=env, text=True, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()

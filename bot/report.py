@@ -8,100 +8,23 @@ them in words and :func:`render_hourglass_png` draws them (matplotlib, Agg backe
 from __future__ import annotations
 
 import io
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import median
-from typing import Iterable, Mapping, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest_content import StageCount, stall_stage
 from bot.jobs.score import relationship_statuses
+from bot.rules.hourglass import StageCount, hourglass_counts, stall_stage
 from bot.timeutil import local_date
-from models.entities import HOURGLASS_STAGES, Team
-from models.suggestion_store import stage_history
-
-_DAY = 86400.0
-
-
-class StageChangeLike(Protocol):
-    """What the dwell-time figures need of a stage change (a stored StageChange or a test's tuple)."""
-
-    customer_id: int
-    to_stage: str
-    changed_at: datetime
+from config.scoring import ScoringParams
+from models.entities import Team
+from models.store.snapshots import stage_history
 
 
-@dataclass(frozen=True)
-class Stay:
-    """One relationship's time in one stage; ``left_at`` is ``None`` while it is still there."""
-
-    customer_id: int
-    stage: str
-    entered_at: datetime
-    left_at: datetime | None
-
-    def days(self, as_of: datetime) -> float:
-        """How many days the stay lasted, or has lasted so far at ``as_of``."""
-        return max(0.0, ((self.left_at or as_of) - self.entered_at).total_seconds() / _DAY)
-
-
-def stage_stays(changes: Iterable[StageChangeLike], as_of: datetime) -> list[Stay]:
-    """Cut each relationship's history of changes (on one track) into stays, up to ``as_of``."""
-    by_customer: dict[int, list[StageChangeLike]] = defaultdict(list)
-    for change in changes:
-        if change.changed_at <= as_of:
-            by_customer[change.customer_id].append(change)
-    stays: list[Stay] = []
-    for customer_id, history in by_customer.items():
-        history.sort(key=lambda c: c.changed_at)
-        for current, following in zip(history, history[1:] + [None]):
-            left = following.changed_at if following is not None else None
-            stays.append(Stay(customer_id, current.to_stage, current.changed_at, left))
-    return stays
-
-
-def hourglass_counts(
-    changes: Iterable[StageChangeLike], current: Mapping[int, str], as_of: datetime,
-    stages: tuple[str, ...] = HOURGLASS_STAGES,
-) -> list[StageCount]:
-    """Per stage: relationships in it now (``current``: customer id -> stage), the median length of
-    every stay in it (finished or ongoing), and the median time the present occupants have sat there.
-
-    A relationship whose stored history does not end in its current stage (scored since, not yet
-    stored) counts in the stage but not in the dwell times, which would otherwise be invented.
-    """
-    stays = stage_stays(changes, as_of)
-    ongoing = {s.customer_id: s for s in stays if s.left_at is None}
-    all_days: dict[str, list[float]] = defaultdict(list)
-    current_days: dict[str, list[float]] = defaultdict(list)
-    for stay in stays:
-        if stay.left_at is None and current.get(stay.customer_id) != stay.stage:
-            continue
-        all_days[stay.stage].append(stay.days(as_of))
-    for customer_id, stage in current.items():
-        stay = ongoing.get(customer_id)
-        if stay is not None and stay.stage == stage:
-            current_days[stage].append(stay.days(as_of))
-    counts = defaultdict(int)
-    for stage in current.values():
-        counts[stage] += 1
-    return [
-        StageCount(
-            stage=stage,
-            count=counts[stage],
-            median_dwell_days=median(all_days[stage]) if all_days[stage] else None,
-            median_current_days=median(current_days[stage]) if current_days[stage] else None,
-        )
-        for stage in stages
-    ]
-
-
-def team_hourglass(*, session: Session, as_of: datetime, team_id: int | None = None) -> list[StageCount]:
+def team_hourglass(*, session: Session, as_of: datetime, params: ScoringParams,
+                   team_id: int | None = None) -> list[StageCount]:
     """The hourglass figures of one team (or every team) at ``as_of``, from the store."""
-    statuses = relationship_statuses(session=session, as_of=as_of, team_id=team_id)
+    statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
     current = {s.customer_id: s.hourglass for s in statuses}
     history = stage_history(list(current), session=session, tracks=("hourglass",), until=as_of)
     return hourglass_counts(history, current, as_of)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.scoring import ScoringParams, scoring_params
 from config.settings import Settings, SettingsError, load_settings
 from models.base import make_engine, make_sessionmaker, session_scope
 from models.schema import migrate
@@ -25,6 +26,7 @@ class Runtime:
     _engine: Engine | None = field(default=None, repr=False)
     _factory: sessionmaker[Session] | None = field(default=None, repr=False)
     schema_revisions: tuple[str | None, str] | None = None
+    _scoring: ScoringParams | None = field(default=None, repr=False)
 
     @classmethod
     def from_environment(cls) -> "Runtime":
@@ -43,6 +45,14 @@ class Runtime:
                 raise SettingsError(f"STRONGTIE_DATABASE_URL ({shown}): cannot open the database: {exc.orig}") from None
             self._engine = engine
         return self._engine
+
+    @property
+    def scoring(self) -> ScoringParams:
+        """The model's parameters (``[scoring]`` of the TOML file over the defaults), built and
+        validated once per runtime and passed to everything that scores."""
+        if self._scoring is None:
+            self._scoring = scoring_params(self.settings.scoring)
+        return self._scoring
 
     @property
     def sessions(self) -> sessionmaker[Session]:

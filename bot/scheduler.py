@@ -34,11 +34,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import ref_to_obj
 from sqlalchemy import select
 
-from bot.clikit import ExpectedError
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
+from config.errors import UserError
 from models.entities import Team
-from models.slack_store import acquire_lease, release_lease
+from models.store.leases import acquire_lease, release_lease
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ POLL_CYCLE_STEPS = (
 DIGEST_STEP = "bot.jobs.digest:digest_job"
 
 
-class SchedulerAlreadyRunning(ExpectedError):
+class SchedulerAlreadyRunning(UserError):
     """Another live process holds the scheduler lease."""
 
 

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from config.errors import UserError
+
 DEFAULT_TOP_N = 20
 FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
 SOURCE_KINDS = FEED_KINDS | {"twitter", "linkedin"}
@@ -50,7 +52,7 @@ def name_key(name: str) -> str:
     return " ".join(name.strip().strip("\"'“”‘’").split()).casefold()
 
 
-class RosterError(ValueError):
+class RosterError(UserError, ValueError):
     """The roster file is unusable; ``problems`` lists every issue found."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from config.errors import UserError
+
 DEFAULT_DATABASE_URL = "sqlite:///strongtie.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
 DEFAULT_LINKEDIN_API_URL = "https://api.linkedin.com"
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting is present but unusable; the message names the variable."""
 
 

@@ -16,7 +16,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from connectors.base import Connector, Cursor, FatalError, FetchResult, Record, SourceRef
+from connectors.base import (
+    Connector,
+    Cursor,
+    FatalError,
+    FetchResult,
+    Record,
+    SourceRef,
+)
 from connectors.http import HttpClient
 from connectors.text import TITLE_LIMIT, plain_text
 

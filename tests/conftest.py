@@ -68,8 +68,7 @@ def session(sessions):
 @pytest.fixture
 def cli(db_url, monkeypatch, tmp_path):
     """Run ``strongtie`` in-process against the test database; returns a callable."""
-    from bot.cli import main
-
+    from bot.cli.main import main
     from config.settings import variable_names
 
     for name in variable_names().values():  # a developer's own settings must not change results

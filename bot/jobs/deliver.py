@@ -28,13 +28,18 @@ from typing import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import suggestion_message
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.runtime import Runtime
-from bot.slack_client import make_web_client
+from bot.slack.blocks import suggestion_message
+from bot.slack.client import make_web_client
 from bot.timeutil import now_utc
 from models.entities import Suggestion
-from models.slack_store import claim_delivery, mark_delivered, release_delivery, suggestions_to_deliver
+from models.store.deliveries import (
+    claim_delivery,
+    mark_delivered,
+    release_delivery,
+    suggestions_to_deliver,
+)
 
 log = logging.getLogger(__name__)
 

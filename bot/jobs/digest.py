@@ -18,36 +18,36 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks import digest_blocks, digest_text
-from bot.digest_content import (
+from bot.jobs.score import relationship_statuses
+from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
+from bot.report import hourglass_title, render_hourglass_png
+from bot.rules.digest import (
     STAGE_ORDERS,
     Digest,
     DigestSuggestion,
     NotablePost,
     RiskItem,
-    StageCount,
     StageMove,
-    stall_stage,
 )
-from bot.jobs.score import RelationshipStatus, relationship_statuses
-from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
-from bot.milestones import find_milestones
-from bot.report import hourglass_counts, hourglass_title, render_hourglass_png
+from bot.rules.hourglass import StageCount, hourglass_counts, stall_stage
+from bot.rules.milestones import find_milestones
+from bot.rules.status import RelationshipStatus
 from bot.runtime import Runtime
-from bot.slack_client import make_web_client
+from bot.slack.blocks import digest_blocks, digest_text
+from bot.slack.client import make_web_client
 from bot.timeutil import local_moment, now_utc
 from config.roster import parse_digest_time
+from config.scoring import ScoringParams
 from models.entities import Member, Team
-from models.store import team_by_name
-from models.suggestion_store import (
-    actionable_suggestions,
+from models.store.digest_runs import (
     claim_digest_run,
     finish_digest_run,
     last_sent_digest,
-    posts_fetched_between,
-    stage_changes_between,
-    stage_history,
 )
+from models.store.posts import posts_fetched_between
+from models.store.snapshots import stage_changes_between, stage_history
+from models.store.suggestions import actionable_suggestions
+from models.store.teams import team_by_name
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,8 @@ def _digest_for_team(
     with runtime.session() as session:
         previous = last_sent_digest(team.id, session=session, before=local_date)
         covered_from = previous.covered_to if previous and previous.covered_to else as_of - FIRST_DIGEST_LOOKBACK
-        digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from, local_date=local_date)
+        digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from,
+                              local_date=local_date, params=runtime.scoring)
     terminal = digest_text(digest)
     if dry_run:
         return DigestOutcome(team.name, local_date, "dry_run", terminal)
@@ -187,7 +188,8 @@ def _describe(exc: Exception) -> str:
 
 
 def build_digest(
-    *, session: Session, team: Team, as_of: datetime, covered_from: datetime, local_date: date | None = None
+    *, session: Session, team: Team, as_of: datetime, covered_from: datetime, params: ScoringParams,
+    local_date: date | None = None,
 ) -> Digest:
     """The digest's content for one team over ``(covered_from, as_of]``, titled with ``local_date``
     (default: the team-local date at ``as_of``).
@@ -195,7 +197,7 @@ def build_digest(
     Moves and risk flags come from the stage changes the scorer stored; the current stages, owners
     and at-risk flags from a fresh assessment at ``as_of``, so a flag that has since cleared is not
     reported as new."""
-    statuses = relationship_statuses(session=session, as_of=as_of, team_id=team.id)
+    statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team.id)
     by_id = {s.customer_id: s for s in statuses}
     ids = list(by_id)
     owner_names = _owner_names(session, team.id)

@@ -24,8 +24,8 @@ from bot.runtime import Runtime
 from config.settings import Settings
 from connectors.base import (
     MAX_RETRY_AFTER_SECONDS,
-    ConnectorError,
     Connector,
+    ConnectorError,
     Cursor,
     FetchResult,
     GoneError,
@@ -37,8 +37,15 @@ from connectors.base import (
     redact,
 )
 from connectors.registry import build_connectors, secrets_of
-from models import poll_store
 from models.entities import Source
+from models.store.posts import store_posts
+from models.store.sources import (
+    CursorUpdate,
+    pollable_sources,
+    save_failure,
+    save_success,
+)
+from models.store.usage import add_api_units, api_units
 
 log = logging.getLogger(__name__)
 
@@ -280,10 +287,10 @@ class _Pass:
     def _plan(self, connectors: Mapping[str, Connector]) -> list[_Task]:
         """Due sources as tasks; X sources get their share of the month's budget (or wait)."""
         with self.runtime.session() as session:
-            sources = poll_store.pollable_sources(session=session, now=self.now, force=self.force)
+            sources = pollable_sources(session=session, now=self.now, force=self.force)
             tasks = [_task_for(source, connectors[source.kind]) for source in sources]
             self.summary.sources = len(tasks)
-            used = poll_store.api_units(X_PROVIDER, month_period(self.now), session=session)
+            used = api_units(X_PROVIDER, month_period(self.now), session=session)
         x_tasks = [t for t in tasks if t.ref.kind == "twitter"]
         if not x_tasks or not self.settings.x_bearer_token:
             return tasks
@@ -306,7 +313,7 @@ class _Pass:
 
     def _postpone_for_budget(self, task: _Task, until: datetime) -> None:
         with self.runtime.session() as session:
-            poll_store.save_failure(
+            save_failure(
                 task.source_id,
                 session=session,
                 now=self.now,
@@ -334,10 +341,10 @@ class _Pass:
         interval = self.scheduler.adaptive_interval(result, task.interval_seconds, self.now)
         cursor = result.cursor
         with self.runtime.session() as session:
-            new_posts = poll_store.store_posts(task.source_id, task.customer_id, result.records, session=session, fetched_at=self.now)
-            poll_store.save_success(
+            new_posts = store_posts(task.source_id, task.customer_id, result.records, session=session, fetched_at=self.now)
+            save_success(
                 task.source_id,
-                poll_store.CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
+                CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
                 session=session,
                 now=self.now,
                 status="not_modified" if result.not_modified else "ok",
@@ -346,7 +353,7 @@ class _Pass:
                 interval_seconds=interval,
             )
             if task.ref.kind == "twitter":
-                poll_store.add_api_units(X_PROVIDER, month_period(self.now), result.units, session=session)
+                add_api_units(X_PROVIDER, month_period(self.now), result.units, session=session)
         self.summary.new_posts += new_posts
         self.summary.not_modified += int(result.not_modified)
 
@@ -354,7 +361,7 @@ class _Pass:
         delay = self.scheduler.retry_delay(error, task.error_count, task.connector)
         message = redact(error.message, self.secrets)
         with self.runtime.session() as session:
-            poll_store.save_failure(
+            save_failure(
                 task.source_id,
                 session=session,
                 now=self.now,
@@ -366,7 +373,7 @@ class _Pass:
                 external_user_id=error.cursor.external_user_id if error.cursor else None,
             )
             if task.ref.kind == "twitter":
-                poll_store.add_api_units(X_PROVIDER, month_period(self.now), error.units, session=session)
+                add_api_units(X_PROVIDER, month_period(self.now), error.units, session=session)
         if isinstance(error, NotConfiguredError):
             self.summary.skipped += 1
             return

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.jobs.score import RelationshipStatus, relationship_statuses
-from bot.runtime import Runtime
-from bot.suggestions import (
+from bot.jobs.score import relationship_statuses
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import (
     PastSuggestion,
     PostFact,
     Proposed,
@@ -27,15 +27,17 @@ from bot.suggestions import (
     suggest,
     suggestion_record,
 )
+from bot.runtime import Runtime
 from bot.timeutil import end_of_local_day, now_utc
+from config.scoring import ScoringParams
 from models.entities import Customer, Team
-from models.suggestion_store import (
+from models.store.interactions import share_counts
+from models.store.posts import posts_between
+from models.store.snapshots import stage_history
+from models.store.suggestions import (
     NewSuggestion,
     actionable_suggestions,
     add_suggestion,
-    posts_between,
-    share_counts,
-    stage_history,
     suggestions_for,
 )
 
@@ -52,7 +54,8 @@ def suggest_job(runtime: Runtime, *, as_of: datetime | None = None, policy: Sugg
     as_of = as_of or now_utc()
     policy = policy or _policy(runtime)
     with runtime.session() as session:
-        return store_proposals(propose(session=session, as_of=as_of, policy=policy), session=session, as_of=as_of)
+        proposals = propose(session=session, as_of=as_of, policy=policy, params=runtime.scoring)
+        return store_proposals(proposals, session=session, as_of=as_of)
 
 
 def preview_suggestions(
@@ -68,19 +71,19 @@ def preview_suggestions(
     policy = policy or _policy(runtime)
     with runtime.session() as session:
         if isinstance(as_of, datetime):
-            return propose(session=session, as_of=as_of, policy=policy)
+            return propose(session=session, as_of=as_of, policy=policy, params=runtime.scoring)
         found: list[Proposed] = []
         for team in session.scalars(select(Team).order_by(Team.id)):
             moment = end_of_local_day(as_of, team.timezone)
-            found.extend(propose(session=session, as_of=moment, policy=policy, team_id=team.id))
+            found.extend(propose(session=session, as_of=moment, policy=policy, params=runtime.scoring, team_id=team.id))
     return sorted(found, key=rank_key)
 
 
 def propose(
-    *, session: Session, as_of: datetime, policy: SuggestionPolicy, team_id: int | None = None
+    *, session: Session, as_of: datetime, policy: SuggestionPolicy, params: ScoringParams, team_id: int | None = None
 ) -> list[Proposed]:
     """The new suggestions the rules make at ``as_of`` for every team (or one), read-only."""
-    statuses = relationship_statuses(session=session, as_of=as_of, team_id=team_id)
+    statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
     return suggest(suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy), as_of)
 
 

@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import models.entities  # noqa: F401  (registers every table on Base.metadata)
 from models.base import Base
 from models.schema import include_object
-import models.entities  # noqa: F401  (registers every table on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

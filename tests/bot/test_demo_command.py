@@ -3,8 +3,8 @@
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.demo import CUSTOMER_PERSONAS
+from bot.cli.main import main
+from bot.demo.sample import CUSTOMER_PERSONAS
 
 
 @pytest.fixture(scope="module")

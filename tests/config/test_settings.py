@@ -81,7 +81,7 @@ def test_secrets_in_the_config_file_are_refused(table, key, variable, tmp_path, 
 def test_unopenable_database_is_named_without_its_password(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("STRONGTIE_DATABASE_URL", "postgresql+psycopg://strongtie:hunter2@127.0.0.1:1/none")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from fakes.feeds import FeedServer, Item, Route, VirtualNetwork, rss, sample_items
 
 from connectors.base import Cursor, FatalError, GoneError, RetriableError, SourceRef
 from connectors.feeds import FeedConnector, normalise_link
 from connectors.http import HttpClient, HttpLimits
 from connectors.safety import UnsafeURLError
-from fakes.feeds import FeedServer, Item, Route, VirtualNetwork, rss, sample_items
 
 FAST = HttpLimits(connect_timeout=2, read_timeout=0.5, total_timeout=5, max_body_bytes=5 * 1024 * 1024, max_redirects=3)
 

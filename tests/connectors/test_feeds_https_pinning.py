@@ -11,11 +11,11 @@ import ssl
 import subprocess
 
 import pytest
+from fakes.feeds import FeedServer, Route, VirtualNetwork, rss, sample_items
 
 from connectors.base import Cursor, RetriableError, SourceRef
 from connectors.feeds import FeedConnector
 from connectors.http import HttpClient, HttpLimits
-from fakes.feeds import FeedServer, Route, VirtualNetwork, rss, sample_items
 
 PUBLIC = "93.184.216.34"
 LIMITS = HttpLimits(connect_timeout=2, read_timeout=2, total_timeout=5)

@@ -6,10 +6,16 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs
 
 import pytest
-
-from connectors.base import Cursor, FatalError, NotConfiguredError, RetriableError, SourceRef
-from connectors.linkedin import LinkedInConnector, commentary_text
 from fakes.linkedin_api import FakeLinkedInAPI
+
+from connectors.base import (
+    Cursor,
+    FatalError,
+    NotConfiguredError,
+    RetriableError,
+    SourceRef,
+)
+from connectors.linkedin import LinkedInConnector, commentary_text
 
 TOKEN = "li-test-access-token"
 ORG = "urn:li:organization:2414183"

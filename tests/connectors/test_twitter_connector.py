@@ -6,10 +6,18 @@ import logging
 from datetime import datetime, timezone
 
 import pytest
-
-from connectors.base import DAY_SECONDS, Cursor, FatalError, NotConfiguredError, RateLimitedError, RetriableError, SourceRef
-from connectors.twitter import XConnector
 from fakes.x_api import FakeXAPI
+
+from connectors.base import (
+    DAY_SECONDS,
+    Cursor,
+    FatalError,
+    NotConfiguredError,
+    RateLimitedError,
+    RetriableError,
+    SourceRef,
+)
+from connectors.twitter import XConnector
 
 TOKEN = "x-test-bearer-token"
 SOURCE = SourceRef("twitter", "janedoe")

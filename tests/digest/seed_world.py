@@ -14,8 +14,8 @@ from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import Secret, Settings
 from models.entities import Customer, Post, Source, StageChange
-from models.roster_sync import apply_roster
-from models.store import log_interaction
+from models.store.interactions import log_interaction
+from models.store.roster import apply_roster
 
 # Monday 23 Nov 2026, 09:00 in New York.
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)

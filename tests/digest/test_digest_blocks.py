@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.blocks import digest_blocks, digest_text, truncate_mrkdwn
-from bot.digest_content import Digest, DigestSuggestion, NotablePost, RiskItem, StageCount, StageMove
+from bot.rules.digest import Digest, DigestSuggestion, NotablePost, RiskItem, StageMove
+from bot.rules.hourglass import StageCount
+from bot.slack.blocks import digest_blocks, digest_text, truncate_mrkdwn
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 HOSTILE = "<!channel> & <@U1>"
@@ -30,7 +31,7 @@ def make_digest(**changes) -> Digest:
     )
     base.update(changes)
     digest = Digest(**base)
-    from bot.digest_content import stall_stage
+    from bot.rules.hourglass import stall_stage
 
     return Digest(**{**base, "stall": stall_stage(digest.hourglass)})
 

@@ -8,12 +8,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from digest.seed_world import MONDAY, add_change, runtime_for, seed, slack_runtime
+from fakes.slack_api import FakeSlackAPI
 from sqlalchemy import select
 
 from bot.jobs.digest import digest_job
 from bot.jobs.suggest import suggest_job
-from digest.seed_world import MONDAY, add_change, runtime_for, seed, slack_runtime
-from fakes.slack_api import FakeSlackAPI
 from models.entities import DigestRun
 
 
@@ -132,8 +132,9 @@ def test_dry_run_prints_and_records_nothing(db_url, world, fake):
 
 
 def test_a_refused_send_is_recorded_and_retried(db_url, world, fake):
-    from config.settings import Secret
     import dataclasses
+
+    from config.settings import Secret
 
     wrong = slack_runtime(db_url, fake)
     wrong.settings = dataclasses.replace(wrong.settings, slack_bot_token=Secret("xoxb-wrong"))

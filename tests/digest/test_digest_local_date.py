@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from digest.seed_world import runtime_for, seed
 from sqlalchemy import select, update
 
 from bot.jobs.digest import digest_job, digest_moment
-from digest.seed_world import runtime_for, seed
 from models.entities import DigestRun, Team
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from digest.seed_world import MONDAY, add_post, runtime_for, seed
 from sqlalchemy import select
 
 from bot.jobs.digest import build_digest
-from digest.seed_world import MONDAY, add_post, runtime_for, seed
 from models.entities import Source
-from models.store import team_by_name
+from models.store.teams import team_by_name
 
 LAST_DIGEST = MONDAY - timedelta(days=1)
 
@@ -32,7 +32,7 @@ def test_notable_posts_are_those_fetched_since_the_last_digest(db_url, published
         add_post(session, source, "late", "A late arrival", MONDAY - published, fetched_at=MONDAY - fetched)
     with runtime.session() as session:
         digest = build_digest(session=session, team=team_by_name("East", session=session), as_of=MONDAY,
-                              covered_from=LAST_DIGEST)
+                              covered_from=LAST_DIGEST, params=runtime.scoring)
     titles = {p.title for p in digest.notable_posts}
     assert ("A late arrival" in titles) is notable
     assert "Some thoughts on pricing pages" in titles and "An old musing" not in titles

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from digest.seed_world import runtime_for, seed
 from sqlalchemy import update
 
 from bot.report import hourglass_title, report_title
-from digest.seed_world import runtime_for, seed
 from models.entities import Team
-from models.store import team_by_name
+from models.store.teams import team_by_name
 
 # 20:00 UTC on Monday 23 Nov: Tuesday already in Tokyo, Monday still in Los Angeles.
 EVENING_UTC = datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc)

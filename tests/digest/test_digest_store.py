@@ -9,13 +9,15 @@ import pytest
 
 from models.base import session_scope
 from models.entities import Customer, DigestRun, Member, Team
-from models.suggestion_store import (
-    NewSuggestion,
-    actionable_suggestions,
-    add_suggestion,
+from models.store.digest_runs import (
     claim_digest_run,
     finish_digest_run,
     last_sent_digest,
+)
+from models.store.suggestions import (
+    NewSuggestion,
+    actionable_suggestions,
+    add_suggestion,
 )
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)

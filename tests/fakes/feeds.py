@@ -14,8 +14,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 from xml.sax.saxutils import escape

@@ -6,11 +6,11 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fakes.feeds import FeedServer, Item, Route, rss, sample_items
 from sqlalchemy import func, select
 
+from bot.jobs import poll as poll_module
 from bot.jobs.poll import PollSummary, poll_job
-from fakes.feeds import FeedServer, Item, Route, rss, sample_items
-from models import poll_store
 from models.entities import Post, Source
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
@@ -230,7 +230,7 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
     urls = [server.add(f"/f{n}.xml", Route(body=rss(sample_items(f"s{n}", 3, now=NOW)))) for n in range(5)]
     ids = add_sources(*[("rss", url, url) for url in urls])
     victim = ids[2]
-    real_store = poll_store.store_posts
+    real_store = poll_module.store_posts
 
     def failing_store(source_id, customer_id, records, **kwargs):
         inserted = real_store(source_id, customer_id, records, **kwargs)  # rows written, then the failure
@@ -238,7 +238,7 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
             raise failure
         return inserted
 
-    monkeypatch.setattr(poll_store, "store_posts", failing_store)
+    monkeypatch.setattr(poll_module, "store_posts", failing_store)
     runtime = make_runtime(poll_concurrency=1)
     if pass_survives:
         summary = poll_job(runtime, now=NOW)
@@ -251,7 +251,7 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
             poll_job(runtime, now=NOW)
     assert post_ids(sessions, victim) == []  # the victim's transaction rolled back whole
 
-    monkeypatch.setattr(poll_store, "store_posts", real_store)
+    monkeypatch.setattr(poll_module, "store_posts", real_store)
     poll_job(runtime, force=True, now=NOW + timedelta(minutes=5))
     for n, source_id in enumerate(ids):
         assert post_ids(sessions, source_id) == [f"s{n}-0", f"s{n}-1", f"s{n}-2"]

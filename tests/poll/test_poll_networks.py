@@ -6,15 +6,15 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fakes.feeds import FeedServer, Route, rss, sample_items
+from fakes.linkedin_api import FakeLinkedInAPI
+from fakes.x_api import FakeXAPI
 
 from bot.jobs.poll import XBudget, poll_job
 from config.settings import Secret, Settings
 from connectors.twitter import XConnector
-from fakes.feeds import FeedServer, Route, rss, sample_items
-from fakes.linkedin_api import FakeLinkedInAPI
-from fakes.x_api import FakeXAPI
-from models import poll_store
 from models.entities import Source
+from models.store.usage import api_units
 
 NOW = datetime(2026, 11, 16, 0, 0, tzinfo=timezone.utc)  # mid-month
 X_TOKEN = "x-test-bearer-token"
@@ -45,7 +45,7 @@ def test_x_reads_are_incremental_and_billed_units_are_counted(x_api, make_runtim
     source = row(sessions, source_id)
     assert source.external_user_id and source.since_id == x_api.users["janedoe"].tweets[0]["id"]
     with sessions() as session:
-        assert poll_store.api_units("x", "2026-11", session=session) == 8 == x_api.posts_served
+        assert api_units("x", "2026-11", session=session) == 8 == x_api.posts_served
 
 
 def test_a_failed_first_read_stores_the_resolved_user_id(x_api, make_runtime, add_sources, sessions):

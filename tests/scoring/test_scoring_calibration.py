@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from config.scoring import COMPONENTS, ScoringParams
-from models.calibration import (
+from models.scoring.calibration import (
     RatedRelationship,
     bounded_least_squares,
     evaluate,

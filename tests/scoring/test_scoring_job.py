@@ -9,12 +9,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.jobs.score import load_touches, relationship_statuses, rescore_customer, score_job
+from bot.jobs.score import relationship_statuses, rescore_customer, score_job
 from bot.runtime import Runtime
+from config.scoring import ScoringParams
 from config.settings import Settings
 from models.entities import Rating, ScoreSnapshot, StageChange
-from models.store import find_customer, log_interaction, record_rating
-from models.tie_strength import assess
+from models.scoring.model import assess
+from models.store.customers import find_customer
+from models.store.interactions import load_touches, log_interaction
+from models.store.ratings import record_rating
 
 ROSTER = """
 teams:
@@ -54,7 +57,7 @@ def count(session, entity) -> int:
 
 
 def test_statuses_cover_tracked_customers_by_team_then_revenue_and_write_nothing(seeded, session):
-    statuses = relationship_statuses(session=session, as_of=AS_OF)
+    statuses = relationship_statuses(session=session, as_of=AS_OF, params=ScoringParams())
     assert [(s.team, s.customer, s.revenue_rank) for s in statuses] == [
         ("East", "Janet Dough", 1), ("East", "Jane Doe", 2), ("West", "Big West", 1)]
     by_name = {s.customer: s for s in statuses}
@@ -103,7 +106,7 @@ def test_rescore_customer_writes_with_the_callers_session(seeded, sessions):
     with sessions() as session:
         jane = find_customer("Jane Doe", session=session)
         log_interaction(jane, "meeting", session=session, occurred_at=AS_OF)
-        status = rescore_customer(jane.id, session=session, as_of=AS_OF)
+        status = rescore_customer(jane.id, session=session, as_of=AS_OF, params=ScoringParams())
         assert status.customer == "Jane Doe" and status.stage == "strong_tie"
         assert status.explanation and status.components
         session.commit()
@@ -113,7 +116,7 @@ def test_rescore_customer_writes_with_the_callers_session(seeded, sessions):
         assert snapshot.score == pytest.approx(status.score) and snapshot.stage == "strong_tie"
         assert count(session, StageChange) > 0
         with pytest.raises(LookupError):
-            rescore_customer(10_000, session=session, as_of=AS_OF)
+            rescore_customer(10_000, session=session, as_of=AS_OF, params=ScoringParams())
 
 
 STATUS_FIELDS = {"customer", "company", "team", "owner", "score", "stage", "hourglass", "at_risk", "risk_reason",
@@ -252,7 +255,7 @@ QUIET = START + timedelta(weeks=20, days=35)
 def test_activity_is_loaded_explained_and_sharpens_the_stored_risk(seeded, db_url, sessions, post_days, recent, risk):
     _fortnightly_calls_and_posts(sessions, post_days)
     with sessions() as session:
-        big = next(s for s in relationship_statuses(session=session, as_of=QUIET) if s.customer == "Big West")
+        big = next(s for s in relationship_statuses(session=session, as_of=QUIET, params=ScoringParams()) if s.customer == "Big West")
     assert big.components["activity"] == 0.0 and big.risk_reason == risk and big.at_risk is bool(risk)
     assert any(f"they posted {recent} times in the last 30 days" in line for line in big.explanation) is bool(recent)
     score_job(Runtime(settings=Settings(database_url=db_url)), as_of=QUIET)

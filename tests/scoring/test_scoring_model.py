@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.scoring import ScoringParams
-from models.tie_strength import Touch, assess, signed
+from models.scoring.model import Touch, assess, signed
 
 START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -407,7 +407,7 @@ def test_epoch_microseconds_and_the_short_paths_give_the_same_verdict(touches):
 def test_the_fall_rate_bound_never_underestimates_a_fall(touches, days):
     """advance() skips scoring a gap's last day when the bound on how fast the score can fall says
     it cannot reach the demotion threshold; that shortcut is exact only if the bound holds."""
-    from models.tie_strength import _events, _Replay
+    from models.scoring.model import _events, _Replay
 
     events = _events(touches, math.inf)
     replay = _Replay(PARAMS, record=False)
@@ -421,7 +421,7 @@ def test_the_fall_rate_bound_never_underestimates_a_fall(touches, days):
 @property_settings
 @given(histories)
 def test_touches_in_the_loaders_replay_form_give_the_same_verdict(touches):
-    from models.tie_strength import MICROSECONDS_PER_DAY, Replayable
+    from models.scoring.model import MICROSECONDS_PER_DAY, Replayable
 
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     stamps = [((t.at - epoch) // timedelta(microseconds=1), t) for t in touches if t.kind != "note"]
@@ -501,7 +501,7 @@ def test_a_demotion_reason_shows_a_score_under_the_threshold_it_names(days_silen
     pytest.param(100.0, "100", id="full"),
 ])
 def test_figure_never_rounds_a_score_up(points, shown):
-    from models.tie_strength import figure
+    from models.scoring.model import figure
 
     assert figure(points) == shown
 
@@ -512,7 +512,7 @@ def test_figure_never_rounds_a_score_up(points, shown):
     pytest.param(37.96, 38.0, "score 37.9 is already under the 38 that building needs to hold", id="held-by-the-dwell"),
 ])
 def test_near_a_threshold_reads_consistently(value, threshold, words):
-    from models.tie_strength import _Risk, risk_words
+    from models.scoring.model import _Risk, risk_words
 
     assert risk_words(_Risk("near", 30.0, value, threshold, "building")) == words
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 import yaml
+from fakes.slack_api import FakeSlackAPI
+from fakes.slack_requests import SIGNING_SECRET, SlackRequest
+from fakes.slack_world import ROSTER, InlineExecutor
 from slack_bolt import BoltRequest, BoltResponse
 
 from config.roster import parse_roster
 from config.settings import load_settings
-from fakes.slack_api import FakeSlackAPI
-from fakes.slack_requests import SIGNING_SECRET, SlackRequest
-from fakes.slack_world import ROSTER, InlineExecutor
-from models.roster_sync import apply_roster
+from models.store.roster import apply_roster
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def runtime(slack_env):
 
 @pytest.fixture
 def app(runtime):
-    from bot.app import build_app
+    from bot.slack.app import build_app
 
     return build_app(runtime, listener_executor=InlineExecutor())
 

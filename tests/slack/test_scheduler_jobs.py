@@ -27,7 +27,7 @@ from bot.scheduler import (
     scheduled_digest_date,
 )
 from models.entities import SchedulerLease, Team
-from models.slack_store import acquire_lease
+from models.store.leases import acquire_lease
 
 
 class Calls:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
-
-from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
 from fakes.slack_requests import block_action
 from fakes.slack_world import DANA, STRANGER, WES, add_suggestion, customer_id
+from sqlalchemy import select
+
+from bot.slack.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
 from models.entities import Interaction, Suggestion
 
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
-from sqlalchemy import select
-
 from fakes.slack_requests import SIGNING_SECRET, slash_command
 from fakes.slack_world import DANA
+from sqlalchemy import select
+
 from models.entities import SchedulerLease
-from models.slack_store import acquire_lease
+from models.store.leases import acquire_lease
 
 BOT_TOKEN = "xoxb-very-secret-bot-token"
 
@@ -56,7 +56,7 @@ def test_run_refuses_when_another_scheduler_holds_the_lease(cli, monkeypatch, ru
 
 
 def test_run_serves_and_stops_cleanly_on_sigterm(slack_env, runtime, fake_slack, tmp_path):
-    command = [sys.executable, "-c", "from bot.cli import main; main()", "run", "--mode", "http",
+    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "run", "--mode", "http",
                "--host", "127.0.0.1", "--port", "0"]
     process = subprocess.Popen(command, env={**os.environ, **slack_env}, cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -6,10 +6,10 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
-
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, STRANGER, WES, count, customer_id
+from sqlalchemy import select
+
 from models.entities import Customer, Interaction, Rating
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
-from bot.jobs.deliver import ChannelPacer, DeliverySummary, deliver_suggestions_job
 from fakes.slack_world import DANA, LEE, add_suggestion, customer_id
+
+from bot.jobs.deliver import ChannelPacer, DeliverySummary, deliver_suggestions_job
+from bot.slack.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
 from models.entities import Customer, Suggestion
-from models.slack_store import mark_delivered
+from models.store.deliveries import mark_delivered
 
 
 class FakeClock:

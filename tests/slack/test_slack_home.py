@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from bot.listeners.home import home_view
-from bot.middleware import MemberScope
 from fakes.slack_requests import app_home_opened
 from fakes.slack_world import DANA, STRANGER, add_suggestion, customer_id
+
+from bot.slack.listeners.home import home_view
+from bot.slack.middleware import MemberScope
+from config.scoring import ScoringParams
 from models.entities import Interaction
-from models.store import team_by_name
+from models.store.teams import team_by_name
 
 
 def published(fake_slack) -> tuple[str, str]:
@@ -42,7 +44,7 @@ def test_at_risk_and_trend_are_shown(runtime):
     with runtime.session() as session:
         member = MemberScope(DANA, (team_by_name("Enterprise East", session=session).id,), ("Enterprise East",),
                              ("America/New_York",))
-        view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
+        view = json.dumps(home_view(member, session=session, as_of=now, params=ScoringParams()), ensure_ascii=False)
     assert "at risk" in view
     assert any(arrow in view for arrow in "↑↓→")
 

@@ -8,11 +8,12 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from bot.listeners.home import _section, home_view
-from bot.middleware import MemberScope
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, add_suggestion, team_id
+
+from bot.slack.listeners.home import _section, home_view
+from bot.slack.middleware import MemberScope
+from config.scoring import ScoringParams
 
 # 22:00 on 23 November in New York: already the 24th in UTC.
 EVENING = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
@@ -20,7 +21,7 @@ EVENING = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def evening(monkeypatch):
-    monkeypatch.setattr("bot.listeners.tie.now_utc", lambda: EVENING)
+    monkeypatch.setattr("bot.slack.listeners.tie.now_utc", lambda: EVENING)
     return EVENING
 
 
@@ -50,11 +51,11 @@ def test_home_next_action_is_only_an_actionable_suggestion(runtime):
     add_suggestion(runtime, "Jane Doe", text="From the future", suggested_at=now + timedelta(days=2))
     member = MemberScope(DANA, (team_id(runtime, "Enterprise East"),), ("Enterprise East",), ("America/New_York",))
     with runtime.session() as session:
-        view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
+        view = json.dumps(home_view(member, session=session, as_of=now, params=ScoringParams()), ensure_ascii=False)
     assert "Next:" not in view
     add_suggestion(runtime, "Jane Doe", text="Fresh idea", suggested_at=now - timedelta(hours=1))
     with runtime.session() as session:
-        view = json.dumps(home_view(member, session=session, as_of=now), ensure_ascii=False)
+        view = json.dumps(home_view(member, session=session, as_of=now, params=ScoringParams()), ensure_ascii=False)
     assert "Next: Fresh idea" in view
 
 
@@ -74,7 +75,7 @@ def test_status_dates_touches_in_the_teams_zone(send, fake_slack, runtime, repli
 def test_home_says_when_it_was_updated_in_the_members_zone(runtime):
     member = MemberScope(DANA, (team_id(runtime, "Enterprise East"),), ("Enterprise East",), ("America/New_York",))
     with runtime.session() as session:
-        view = json.dumps(home_view(member, session=session, as_of=EVENING), ensure_ascii=False)
+        view = json.dumps(home_view(member, session=session, as_of=EVENING, params=ScoringParams()), ensure_ascii=False)
     assert "Updated 2026-11-23 22:00 EST" in view and "UTC" not in view
 
 
@@ -87,10 +88,11 @@ def test_home_cuts_a_long_section_without_splitting_an_escape_or_a_link(tail):
 
 
 def test_a_snoozed_dm_says_until_when_in_the_teams_zone(send, fake_slack, runtime, monkeypatch):
-    from bot.blocks import ACTION_SNOOZE
     from fakes.slack_requests import block_action
 
-    monkeypatch.setattr("bot.listeners.actions.now_utc", lambda: EVENING)  # +7 days: 22:00 on the 30th in New York
+    from bot.slack.blocks import ACTION_SNOOZE
+
+    monkeypatch.setattr("bot.slack.listeners.actions.now_utc", lambda: EVENING)  # +7 days: 22:00 on the 30th in New York
     sid = add_suggestion(runtime, "Jane Doe")
     send(block_action(ACTION_SNOOZE, str(sid), user_id=DANA, response_base=fake_slack.base_url))
     [update] = fake_slack.calls_to("chat.update")

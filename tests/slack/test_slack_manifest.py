@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.listeners.tie import COMMAND, HANDLERS
-from bot.server import SLACK_EVENTS_PATH
+from bot.slack.listeners.tie import COMMAND, HANDLERS
+from bot.slack.server import SLACK_EVENTS_PATH
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "slack-manifest.yaml").read_text())
 

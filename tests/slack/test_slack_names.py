@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, WES, add_customer, add_member
+from sqlalchemy import select
+
 from models.entities import Interaction
 
 

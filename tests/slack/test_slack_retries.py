@@ -8,12 +8,12 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
-
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, customer_id
+from sqlalchemy import func, select, text
+
 from models.entities import Customer, Rating
-from models.store import record_rating
+from models.store.ratings import record_rating
 
 
 class Ticking:
@@ -42,7 +42,7 @@ def test_a_retried_command_is_answered_once(send, fake_slack, runtime, replies, 
 
 
 def test_a_retried_snooze_keeps_the_end_the_first_attempt_set(send, fake_slack, runtime, replies, monkeypatch):
-    monkeypatch.setattr("bot.listeners.tie.now_utc", Ticking())
+    monkeypatch.setattr("bot.slack.listeners.tie.now_utc", Ticking())
     request = slash_command("snooze Omar Haddad 5", user_id=DANA, response_base=fake_slack.base_url)
     send(request)
     first = snoozed_until(runtime, "Omar Haddad")
@@ -57,7 +57,7 @@ def test_a_command_that_failed_is_done_when_slack_retries_it(send, fake_slack, r
         raise RuntimeError("database hiccup")
 
     with monkeypatch.context() as patch:
-        patch.setattr("bot.listeners.tie.HANDLERS", {"snooze": broken})
+        patch.setattr("bot.slack.listeners.tie.HANDLERS", {"snooze": broken})
         send(request)
     assert "problem on our side" in replies()[-1] and snoozed_until(runtime, "Omar Haddad") is None
     send(request, retry_num=1)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from bot.middleware import RosterDirectory
 from fakes.slack_world import DANA, WES, add_member
+
+from bot.slack.middleware import RosterDirectory
 
 
 class Ticks:

@@ -7,11 +7,11 @@ import json
 from typing import Any, Iterator
 
 import pytest
+from fakes.slack_requests import app_home_opened, slash_command
+from fakes.slack_world import DANA, add_customer, add_suggestion
 from sqlalchemy import update
 
 from bot.jobs.deliver import ChannelPacer, deliver_suggestions_job
-from fakes.slack_requests import app_home_opened, slash_command
-from fakes.slack_world import DANA, add_customer, add_suggestion
 from models.entities import Member, Team
 
 RAW = ("<!channel>", "<@U123>", "<http://evil.example|click>", "<!here>", "<!everyone>")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from fakes.slack_requests import SlackRequest, block_action, sign, slash_command
 from fakes.slack_world import DANA, add_suggestion, count
+
+from bot.slack.blocks import ACTION_DONE
 from models.entities import Interaction, Suggestion
-from bot.blocks import ACTION_DONE
 
 
 def _log(fake_slack) -> SlackRequest:
@@ -69,7 +69,7 @@ def test_a_forged_button_click_changes_nothing(send, fake_slack, runtime):
 def test_roster_changes_reach_the_membership_check_after_the_cache_expires(runtime):
     from sqlalchemy import update
 
-    from bot.middleware import RosterDirectory
+    from bot.slack.middleware import RosterDirectory
     from models.entities import Member
 
     now = [0.0]

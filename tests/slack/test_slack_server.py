@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
-from bot.app import build_app
-from bot.server import SlackHTTPServer
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, count
+
+from bot.slack.app import build_app
+from bot.slack.server import SlackHTTPServer
 from models.entities import Interaction
 
 

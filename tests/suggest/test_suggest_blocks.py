@@ -5,7 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE, suggestion_done_message, suggestion_message
+from bot.slack.blocks import (
+    ACTION_DISMISS,
+    ACTION_DONE,
+    ACTION_SNOOZE,
+    suggestion_done_message,
+    suggestion_message,
+)
 
 HOSTILE = "<!channel> <@U999> <https://evil.example|click> & co"
 

@@ -6,14 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
+from digest.seed_world import MONDAY, runtime_for, seed
 from sqlalchemy import select
 
+from bot.jobs.suggest import open_suggestions, suggest_job
+from bot.rules.suggestions import SuggestionPolicy
 from bot.runtime import Runtime
 from config.settings import SettingsError, load_settings
-
-from bot.jobs.suggest import open_suggestions, suggest_job
-from bot.suggestions import SuggestionPolicy
-from digest.seed_world import MONDAY, runtime_for, seed
 from models.entities import Customer, Suggestion
 
 

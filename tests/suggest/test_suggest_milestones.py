@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.milestones import find_milestones
+from bot.rules.milestones import find_milestones
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -8,12 +8,12 @@ import json
 from datetime import date, datetime, timezone
 
 import pytest
+from digest.seed_world import MONDAY, runtime_for, seed
 from sqlalchemy import func, select, update
 
 from bot.jobs.suggest import preview_suggestions, suggest_job
-from digest.seed_world import MONDAY, runtime_for, seed
 from models.entities import Customer, Suggestion, Team
-from models.store import log_interaction
+from models.store.interactions import log_interaction
 
 FRIDAY = date(2026, 11, 27)
 

@@ -8,9 +8,15 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.jobs.score import RelationshipStatus
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import (
+    PastSuggestion,
+    PostFact,
+    SuggestionFacts,
+    SuggestionPolicy,
+    suggest,
+)
 from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
-from bot.suggestions import PastSuggestion, PostFact, SuggestionFacts, SuggestionPolicy, suggest
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a Friday
 hours = st.floats(min_value=-48, max_value=24 * 10, allow_nan=False)

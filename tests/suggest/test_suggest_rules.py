@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.jobs.score import RelationshipStatus
-from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
-from bot.suggestions import (
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import (
     STAGE_GATES,
     PastSuggestion,
     PostFact,
@@ -18,6 +17,7 @@ from bot.suggestions import (
     stage_allows,
     suggest,
 )
+from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 THURSDAY = FRIDAY - timedelta(days=1)

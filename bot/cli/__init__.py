@@ -1,0 +1,1 @@
+"""The ``strongtie`` command line: ``main`` wires the groups; one module per command group."""

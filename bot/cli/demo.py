@@ -1,0 +1,88 @@
+"""``strongtie demo``: everything end to end on bundled sample data, no tokens, no network."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from bot.demo import sample
+from bot.jobs.digest import digest_job
+from bot.jobs.poll import poll_job
+from bot.jobs.score import relationship_statuses, score_job
+from bot.jobs.suggest import open_suggestions, suggest_job
+from bot.timeutil import now_utc
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo)
+
+
+def _section(title: str) -> None:
+    click.echo("")
+    click.secho(title, bold=True)
+    click.echo("─" * len(title))
+
+
+@click.command()
+@click.option("--database", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Keep the demo database in this file (default: a temporary one, deleted afterwards).")
+def demo(database: str | None) -> None:
+    """Run the whole pipeline on bundled sample data: no token, no network.
+
+    Loads a sample team and its top-twenty customers, serves their sample feeds from a loopback
+    server to the real poller, generates ~90 days of interaction history, then scores every
+    relationship and prints the board, the hourglass, today's suggestions and the digest."""
+    with tempfile.TemporaryDirectory(prefix="strongtie-demo-") as scratch:
+        path = Path(database) if database else Path(scratch) / "demo.db"
+        if path.exists():
+            raise click.ClickException(f"{path} already exists; the demo starts from an empty database")
+        _run(path)
+
+
+def _run(path: Path) -> None:
+    started = time.monotonic()
+    now = now_utc()
+    runtime = sample.demo_runtime(path)
+
+    click.secho("strongtie demo: bundled sample data, no token, no network", bold=True)
+    click.echo(f"database: {path}")
+    with sample.serve_bundled_feeds(now) as feeds_url:
+        click.echo(f"sample feeds served at {feeds_url}")
+        click.echo(f"roster: {sample.load_demo_roster(runtime, feeds_url)}")
+        click.echo(f"history: {sample.generate_history(runtime, now)} interactions over ~{sample.HISTORY_DAYS} days")
+
+        _section("1. Poll: what customers published")
+        click.echo(f"  {poll_job(runtime, force=True, now=now).line()}")
+        for line in sample.source_problems(runtime):
+            click.echo(f"  {line}")
+
+    _section("2. Board: every tracked relationship, heavy users first")
+    score_job(runtime, as_of=now)
+    with runtime.session() as session:
+        statuses = relationship_statuses(session=session, as_of=now, params=runtime.scoring)
+    for line in sample.render_board(statuses):
+        click.echo(line)
+
+    _section("3. Hourglass: how many relationships sit in each stage")
+    for line in sample.render_hourglass(statuses):
+        click.echo(line)
+
+    _section("4. Today's suggestions")
+    suggest_job(runtime, as_of=now)
+    with runtime.session() as session:
+        suggestions = open_suggestions(session=session, as_of=now)
+    for item in suggestions:
+        click.echo(f"  [{item['priority']:.0f}] {item['kind']:<14} {item['customer']:<18} {item['text']}")
+        click.echo(f"       why: {item['reason']}" + (f"  ({item['post_url']})" if item.get("post_url") else ""))
+    if not suggestions:
+        click.echo("  nothing to suggest today")
+
+    _section("5. Daily digest (dry run: printed, not sent)")
+    for outcome in digest_job(runtime, as_of=now, dry_run=True):
+        click.echo(outcome.text)
+
+    click.echo("")
+    click.echo(f"Done in {time.monotonic() - started:.1f} s. Try it on your own team: see README.md, 'Running it for real'.")

@@ -1,0 +1,75 @@
+"""Small helpers every command module shares."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Callable
+
+import click
+
+from bot.runtime import Runtime
+from bot.timeutil import now_utc, parse_date_or_instant, parse_instant
+
+
+def runtime(ctx: click.Context | None = None) -> Runtime:
+    """The shared :class:`Runtime` of this invocation, built on first use."""
+    root = (ctx or click.get_current_context()).find_root()
+    if root.obj is None:
+        root.obj = Runtime.from_environment()
+    return root.obj
+
+
+def emit_json(document: Any) -> None:
+    """Print one JSON document on stdout and nothing else."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_listing(rows: list[dict[str, Any]], *, as_json: bool, line: Callable[[dict[str, Any]], str], noun: str) -> None:
+    """What every listing command prints: the rows as one JSON document, or a line each and a count."""
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(line(row))
+    click.echo(f"{len(rows)} {noun}(s).")
+
+
+AS_OF_UTC_HELP = "Compute as of this ISO 8601 date or date-time (a date means the end of that UTC day). Default: now."
+
+
+def as_of_option(func: Any = None, *, help: str = AS_OF_UTC_HELP) -> Any:
+    """``--as-of DATE`` (default: now); ``help`` says how the command reads a bare date.
+
+    Usable bare (``@as_of_option``) or with its own help (``@as_of_option(help=...)``)."""
+
+    def decorate(target: Any) -> Any:
+        return click.option("--as-of", "as_of", metavar="DATE", help=help)(target)
+
+    return decorate(func) if func is not None else decorate
+
+
+def resolve_as_of(value: str | None) -> datetime:
+    """``--as-of`` as one instant: now when not given, a bare date as the end of that UTC day."""
+    if not value:
+        return now_utc()
+    return parse_time_option("--as-of", value, end_of_day=True)
+
+
+def resolve_local_as_of(value: str | None) -> date | datetime | None:
+    """``--as-of`` for commands that work per team: ``None`` when not given, a bare date as a
+    :class:`date` (each team reads it as its own local day), a date-time as a UTC instant."""
+    if not value:
+        return None
+    try:
+        return parse_date_or_instant(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+def parse_time_option(option: str, value: str, *, end_of_day: bool = False) -> datetime:
+    """Parse a time given on the command line, or fail naming the option."""
+    try:
+        return parse_instant(value, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None

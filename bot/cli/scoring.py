@@ -1,0 +1,137 @@
+"""``strongtie status`` and ``strongtie calibrate``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
+from bot.jobs.score import relationship_statuses
+from bot.rules.status import RelationshipStatus
+from config.scoring import COMPONENTS, ScoringParams
+from models.entities import Customer, Rating
+from models.scoring.calibration import (
+    MIN_RATINGS_TO_FIT,
+    MIN_RATINGS_TO_REPORT,
+    RESEARCH_ACCURACY,
+    RESEARCH_MAE,
+    RatedRelationship,
+    evaluate,
+    fit_weights,
+)
+from models.scoring.model import assess
+from models.store.interactions import load_touches
+from models.store.teams import team_by_name
+
+_FEW_FOR_A_FIT = 30  # below this many ratings, a fitted weight set is flagged as tentative
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(status)
+    cli.add_command(calibrate)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@as_of_option
+@click.option("--team", metavar="NAME", help="Only this team.")
+def status(as_json: bool, as_of: str | None, team: str | None) -> None:
+    """Per customer: score (0-100), tie stage, hourglass stage, at-risk flag and why."""
+    moment = resolve_as_of(as_of)
+    rt = runtime()
+    params = rt.scoring
+    with rt.session() as session:
+        team_id = team_by_name(team, session=session).id if team else None
+        statuses = relationship_statuses(session=session, as_of=moment, team_id=team_id, params=params)
+    if as_json:
+        emit_json([s.as_json() for s in statuses])
+        return
+    click.echo(_board(statuses, moment))
+
+
+def _board(statuses: list[RelationshipStatus], as_of: datetime) -> str:
+    """A readable board: one line per relationship, grouped by team, with its top reason."""
+    if not statuses:
+        return "No tracked customers yet (import a roster with `strongtie roster import`)."
+    lines = [f"Relationships as of {as_of:%Y-%m-%d %H:%M} UTC"]
+    team = None
+    for s in statuses:
+        if s.team != team:
+            team = s.team
+            lines += ["", f"{team}", f"  {'#':>3} {'customer':<24} {'score':>5} {'trend':>6}  {'stage':<11} {'hourglass':<9}  why"]
+        flag = "  AT RISK: " + s.risk_reason if s.at_risk else ""
+        why = s.explanation[0] if s.explanation else ""
+        rank = s.revenue_rank if s.revenue_rank is not None else "-"
+        lines.append(f"  {rank:>3} {s.customer[:24]:<24} {s.score:5.0f} {s.trend:+6.0f}  {s.stage:<11} {s.hourglass:<9}  {why}{flag}")
+    at_risk = sum(s.at_risk for s in statuses)
+    lines += ["", f"{len(statuses)} relationship(s), {at_risk} at risk."]
+    return "\n".join(lines)
+
+
+def rated_relationships(*, session: Session, params: ScoringParams) -> list[RatedRelationship]:
+    """The latest rating of each rated customer, with the model's view as of that rating."""
+    latest = (select(Rating.customer_id, func.max(Rating.rated_at).label("rated_at"))
+              .group_by(Rating.customer_id).subquery())
+    rows = session.execute(
+        select(Rating, Customer.name)
+        .join(latest, (Rating.customer_id == latest.c.customer_id) & (Rating.rated_at == latest.c.rated_at))
+        .join(Customer, Customer.id == Rating.customer_id)
+        .order_by(Customer.name, Rating.id)
+    ).all()
+    chosen: dict[int, tuple[Rating, str]] = {}
+    for rating, name in rows:
+        chosen[rating.customer_id] = (rating, name)  # same-instant ties: the later row wins
+    points = []
+    for rating, name in chosen.values():
+        touches = load_touches([rating.customer_id], session=session, until=rating.rated_at)
+        result = assess(touches.get(rating.customer_id, ()), rating.rated_at, params, explain=False)
+        points.append(RatedRelationship(name, rating.rating, result.features, result.two_way))
+    return points
+
+
+@click.command()
+@click.option("--fit", is_flag=True, help="Fit the weights to the team's ratings and show before/after.")
+def calibrate(fit: bool) -> None:
+    """Model error against managers' own ratings (strongtie rate).
+
+    Compares score/100 with rating/10 for the latest rating of each customer, scored as of the
+    moment the rating was given. --fit finds component weights (0-100 points each) that match the
+    ratings best (bounded least squares) and prints them as a [scoring] table for strongtie.toml."""
+    rt = runtime()
+    params = rt.scoring
+    with rt.session() as session:
+        points = rated_relationships(session=session, params=params)
+    needed = MIN_RATINGS_TO_FIT if fit else MIN_RATINGS_TO_REPORT
+    if len(points) < needed:
+        what = "fit weights" if fit else "measure the model's error"
+        click.echo(f"Too few ratings to {what}: {len(points)} rated customer(s), at least {needed} needed. "
+                   f"Rate more relationships with `strongtie rate CUSTOMER 0-10` or `/tie rate`.")
+        return
+    before = evaluate(points, params)
+    click.echo(f"{before.count} rated relationship(s), each scored as of its latest rating.")
+    click.echo(_evaluation_line("Current weights", before))
+    click.echo(f"(The research model reached about {RESEARCH_MAE:.2f} MAE and {RESEARCH_ACCURACY:.0%} accuracy.)")
+    if not fit:
+        return
+    weights = fit_weights(points, params)
+    after = evaluate(points, params.with_weights(weights))
+    click.echo(_evaluation_line("Fitted weights ", after))
+    click.echo("")
+    click.echo(f"  {'component':<12} {'before':>7} {'after':>7}")
+    for name in COMPONENTS:
+        click.echo(f"  {name:<12} {params.weight(name):7.1f} {weights[name]:7.1f}")
+    click.echo("")
+    if len(points) < _FEW_FOR_A_FIT:
+        click.echo(f"Only {len(points)} ratings: a fit this small follows them closely and may not generalise; "
+                   f"check it against new ratings before relying on it.")
+    click.echo("To use the fitted weights, put this in strongtie.toml:")
+    click.echo("[scoring]")
+    for name in COMPONENTS:
+        click.echo(f"weight_{name} = {weights[name]}")
+
+
+def _evaluation_line(label: str, evaluation) -> str:
+    return f"{label}: MAE {evaluation.mae:.3f}, strong-vs-weak accuracy {evaluation.accuracy:.0%}"

@@ -1,0 +1,42 @@
+"""``strongtie init`` and ``strongtie roster import``."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.kit import runtime
+from config.roster import load_roster
+from models.store.roster import apply_roster
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(roster)
+
+
+@click.command()
+def init() -> None:
+    """Create or migrate the database schema (safe to run again)."""
+    rt = runtime()
+    rt.engine  # noqa: B018  (first use migrates)
+    before, after = rt.schema_revisions
+    if before == after:
+        click.echo(f"Schema is up to date (revision {after}).")
+    else:
+        click.echo(f"Schema migrated from {before or 'empty'} to revision {after}.")
+
+
+@click.group()
+def roster() -> None:
+    """Manage the roster of teams, members, customers and sources."""
+
+
+@roster.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def roster_import(path: str) -> None:
+    """Upsert teams, members, customers and sources from a YAML file (all or nothing)."""
+    parsed = load_roster(path)  # validates everything before the database is touched
+    rt = runtime()
+    with rt.session() as session:
+        changes = apply_roster(parsed, session=session)
+    click.echo(f"Roster imported from {path}: {changes.summary()}")

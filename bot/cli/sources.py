@@ -1,0 +1,129 @@
+"""``strongtie poll``, ``strongtie sources`` and ``strongtie posts``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.cli.kit import emit_listing, runtime
+from bot.jobs.poll import X_PROVIDER, month_period, poll_job
+from bot.timeutil import iso, now_utc
+from models.entities import Post, Source
+from models.store.customers import find_customer
+from models.store.posts import post_counts
+from models.store.sources import all_sources
+from models.store.teams import team_id_for
+from models.store.usage import api_units
+
+METERED_KINDS = {"twitter": X_PROVIDER}
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(poll)
+    cli.add_command(sources)
+    cli.add_command(posts)
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Poll every enabled source now, not only those due.")
+def poll(force: bool) -> None:
+    """One polling pass over due sources, then exit."""
+    rt = runtime()
+    if sys.stdout.isatty():
+        with click.progressbar(length=0, label="Polling", file=sys.stderr) as bar:
+
+            def show(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            summary = poll_job(rt, force=force, progress=show)
+    else:
+        summary = poll_job(rt, force=force)
+    click.echo(summary.line())
+    for problem in summary.problems:
+        click.echo(f"  {problem}", err=True)
+
+
+def _source_line(row: dict) -> str:
+    status = row["last_status"] or "never polled"
+    error = f"  ({row['last_error']})" if row["last_error"] else ""
+    return f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}"
+
+
+def source_row(source: Source, posts: int, month_spend: dict[str, float] | None = None) -> dict:
+    """The ``sources --json`` record of one source.
+
+    ``api_month_spend_usd`` is this month's spend on the source's metered API (X bills per post
+    read; the figure covers all X sources), or None for free sources.
+    """
+    return {
+        "id": source.id,
+        "customer": source.customer.name,
+        "team": source.customer.team.name,
+        "kind": source.kind,
+        "target": source.target,
+        "url": source.url,
+        "enabled": source.enabled and source.in_roster,
+        "in_roster": source.in_roster,
+        "last_polled_at": iso(source.last_polled_at),
+        "last_status": source.last_status,
+        "last_error": source.last_error,
+        "error_count": source.error_count,
+        "next_check_at": iso(source.next_check_at),
+        "posts": posts,
+        "api_month_spend_usd": (month_spend or {}).get(METERED_KINDS.get(source.kind, "")),
+    }
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def sources(as_json: bool) -> None:
+    """Every source with its health: last poll, status, error and post count."""
+    rt = runtime()
+    price = rt.settings.x_price_per_post_usd
+    with rt.session() as session:
+        counts = post_counts(session=session)
+        spend = {X_PROVIDER: round(api_units(X_PROVIDER, month_period(now_utc()), session=session) * price, 4)}
+        rows = [source_row(s, counts.get(s.id, 0), spend) for s in all_sources(session=session)]
+    emit_listing(rows, as_json=as_json, noun="source", line=_source_line)
+    if not as_json and any(row["kind"] in METERED_KINDS for row in rows):
+        budget = rt.settings.x_monthly_budget_usd
+        cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
+        click.echo(f"X spend this month: ${spend[X_PROVIDER]:.2f}{cap}.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--customer", metavar="NAME", help="Only this customer's posts.")
+@click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many, newest first.")
+def posts(as_json: bool, customer: str | None, team: str | None, limit: int | None) -> None:
+    """Posts brought in from customers' sources, newest first (text is plain text)."""
+    rt = runtime()
+    with rt.session() as session:
+        query = (
+            select(Post)
+            .options(selectinload(Post.customer), selectinload(Post.source))
+            .order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
+        )
+        if customer:
+            query = query.where(Post.customer_id == find_customer(customer, session=session, team_id=team_id_for(team, session=session)).id)
+        if limit:
+            query = query.limit(limit)
+        rows = [
+            {
+                "id": p.id,
+                "customer": p.customer.name,
+                "source_kind": p.source.kind,
+                "url": p.url,
+                "title": p.title,
+                "text": p.text,
+                "published_at": iso(p.published_at),
+            }
+            for p in session.scalars(query)
+        ]
+    emit_listing(rows, as_json=as_json, noun="post",
+                 line=lambda r: f"{r['published_at'] or '?':<21} {r['customer']:<24} {r['title'][:60]}  {r['url'] or ''}")

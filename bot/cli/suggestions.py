@@ -1,0 +1,119 @@
+"""``strongtie suggest``, ``strongtie digest`` and ``strongtie report``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.cli.kit import (
+    as_of_option,
+    emit_json,
+    resolve_local_as_of,
+    runtime,
+)
+from bot.slack.blocks import kind_label
+from bot.timeutil import now_utc
+from config.errors import UserError
+
+
+def register(cli: click.Group) -> None:
+    """Add ``suggest``, ``digest`` and ``report`` to the ``strongtie`` command group."""
+    cli.add_command(suggest)
+    cli.add_command(digest)
+    cli.add_command(report)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@as_of_option(help="Preview only: print what the rules would propose at this ISO 8601 date-time, or at the end "
+                   "of this date in each team's zone, and store nothing. Default: now (stores).")
+def suggest(as_json: bool, as_of: str | None) -> None:
+    """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority.
+
+    Without --as-of, new suggestions are worked out and stored (re-running adds nothing), then every
+    one a manager can still act on is listed, best first. With --as-of it is a pure preview: the
+    gestures the rules would propose at that moment, stored nowhere (so nothing back-dated or
+    future is ever delivered)."""
+    from bot.jobs.suggest import open_suggestions, preview_suggestions, suggest_job
+
+    app = runtime()
+    when = resolve_local_as_of(as_of)
+    if when is not None:
+        records = [p.as_json() for p in preview_suggestions(app, as_of=when)]
+    else:
+        moment = now_utc()
+        suggest_job(app, as_of=moment)
+        with app.session() as session:
+            records = open_suggestions(session=session, as_of=moment)
+    if as_json:
+        emit_json(records)
+        return
+    if when is not None:
+        click.echo(f"Preview as of {as_of} (nothing stored):")
+    click.echo(format_suggestions(records))
+
+
+def format_suggestions(records: list[dict[str, Any]]) -> str:
+    """Suggestion records laid out for a terminal, one block per gesture."""
+    if not records:
+        return "No suggestions right now: nothing new, or every gesture is on cool-down."
+    lines = []
+    for number, record in enumerate(records, 1):
+        owner = f" (owner {record['owner']})" if record["owner"] else ""
+        lines.append(f"{number}. [{record['priority']:.0f}] {kind_label(record['kind'])}: {record['customer']}{owner}")
+        lines.append(f"   {record['text']}")
+        if record["post_url"]:
+            lines.append(f"   {record['post_url']}")
+        lines.append(f"   why: {record['reason']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--team", metavar="NAME", help="Only this team (default: every team).")
+@as_of_option(help="The digest of this team-local date (as of the team's digest time that day), or as of "
+                   "this ISO 8601 date-time (the team-local date at that instant). Default: now.")
+@click.option("--dry-run", is_flag=True, help="Print the digest instead of sending it.")
+@click.option("--force", is_flag=True, help="Send even if today's digest was already sent.")
+def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> None:
+    """Build the daily digest and send it to the team channel once per local day."""
+    from bot.jobs.digest import digest_job
+
+    when = resolve_local_as_of(as_of)
+    moment = when if isinstance(when, datetime) else None
+    day = when if isinstance(when, date) and not isinstance(when, datetime) else None
+    outcomes = digest_job(runtime(), team=team, as_of=moment, local_date=day, dry_run=dry_run, force=force)
+    if not outcomes:
+        raise UserError("no teams: import a roster first (strongtie roster import PATH)")
+    for outcome in outcomes:
+        if outcome.status == "dry_run":
+            click.echo(outcome.text + "\n")
+            continue
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        chart = " with the hourglass chart" if outcome.chart_attached else ""
+        click.echo(f"{outcome.team} {outcome.local_date}: {outcome.status}{chart}{detail}")
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--png", "png", required=True, type=click.Path(dir_okay=False), help="Where to write the chart.")
+@click.option("--team", metavar="NAME", help="Only this team.")
+def report(png: str, team: str | None) -> None:
+    """The hourglass picture: relationships per stage and how long they dwell there."""
+    from bot.report import render_hourglass_png, report_title, team_hourglass
+    from models.store.teams import team_by_name
+
+    moment = now_utc()
+    rt = runtime()
+    with rt.session() as session:
+        team_row = team_by_name(team, session=session) if team else None
+        counts = team_hourglass(session=session, as_of=moment, params=rt.scoring,
+                                team_id=team_row.id if team_row else None)
+        title = report_title(session=session, team=team_row, as_of=moment)
+    Path(png).write_bytes(render_hourglass_png(counts, title=title))
+    summary = ", ".join(f"{c.stage} {c.count}" for c in counts)
+    click.echo(f"Wrote {png} ({summary})")

@@ -1,5 +1,0 @@
-"""Slack listeners, one small module each; every module exposes ``register(app, runtime)``."""
-
-from bot.listeners import actions, home, tie
-
-LISTENER_MODULES = (tie, actions, home)

@@ -1,0 +1,53 @@
+"""One relationship as every surface shows it: plain data, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class RelationshipStatus:
+    customer_id: int
+    customer: str
+    company: str
+    team: str
+    team_id: int
+    owner: str | None  # Slack user id of the owning member
+    owner_name: str | None
+    revenue_rank: int | None
+    score: float  # 0-100
+    stage: str  # unaware, awareness, weak_tie, building, strong_tie
+    hourglass: str  # know, like, trust, try, buy, repeat, refer
+    at_risk: bool
+    last_interaction_at: datetime | None
+    trend: float = 0.0  # score change over the last 14 days
+    stage_since: datetime | None = None
+    components: dict[str, float] = field(default_factory=dict)
+    explanation: list[str] = field(default_factory=list)
+    risk_reason: str = ""  # why at_risk is set, in words (empty when not at risk)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``strongtie status --json`` record."""
+        from bot.timeutil import iso
+
+        return {
+            "customer": self.customer,
+            "company": self.company,
+            "team": self.team,
+            "owner": self.owner,
+            "score": round(self.score, 1),
+            "stage": self.stage,
+            "hourglass": self.hourglass,
+            "at_risk": self.at_risk,
+            "risk_reason": self.risk_reason,
+            "last_interaction_at": iso(self.last_interaction_at),
+            "trend": round(self.trend, 1),
+            "stage_since": iso(self.stage_since),
+            "components": {k: round(v, 2) for k, v in self.components.items()},
+            "explanation": list(self.explanation),
+        }

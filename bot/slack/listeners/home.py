@@ -1,0 +1,92 @@
+"""App Home: the member's own board and a summary of their team's hourglass."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.jobs import score
+from bot.rules.status import RelationshipStatus
+from bot.runtime import Runtime
+from bot.slack.blocks import section_block, truncate_mrkdwn
+from bot.slack.listeners.common import acknowledge, member_of, pending_suggestions
+from bot.slack.listeners.formatting import (
+    customer_title,
+    hourglass_summary,
+    preview,
+    score_summary,
+)
+from bot.slack.middleware import MemberScope
+from bot.timeutil import now_utc
+from config.scoring import ScoringParams
+from models.entities import Suggestion
+
+MAX_BLOCKS = 100  # Slack's limit for a Home tab view
+MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
+MAX_HEADER_TEXT = 150  # Slack's limit for a header's plain text
+
+
+def next_actions(session: Session, member: MemberScope, customer_ids: list[int], as_of: datetime) -> dict[int, Suggestion]:
+    """Each customer's most pressing actionable suggestion."""
+    wanted = set(customer_ids)
+    found: dict[int, Suggestion] = {}
+    for suggestion in pending_suggestions(session=session, as_of=as_of, team_ids=member.team_ids):
+        if suggestion.customer_id in wanted:
+            found.setdefault(suggestion.customer_id, suggestion)
+    return found
+
+
+def home_view(member: MemberScope, *, session: Session, as_of: datetime, params: ScoringParams) -> dict[str, Any]:
+    """The Home tab for ``member``: their customers (score, stage, trend, risk, next action), then
+    each of their teams' hourglass."""
+    team_statuses = {
+        team_id: score.relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
+        for team_id in member.team_ids
+    }
+    mine = [s for statuses in team_statuses.values() for s in statuses if s.owner == member.slack_user]
+    mine.sort(key=lambda s: (not s.at_risk, -s.score))
+    upcoming = next_actions(session, member, [s.customer_id for s in mine], as_of)
+    blocks: list[dict[str, Any]] = [_header("Your customers")]
+    if not mine:
+        blocks.append(_section("You own no tracked customers yet."))
+    blocks += [_section(_customer_text(s, upcoming.get(s.customer_id))) for s in mine]
+    for team_id, team_name in zip(member.team_ids, member.team_names):
+        blocks += [{"type": "divider"}, _header(f"Team hourglass: {team_name}"),
+                   _section(hourglass_summary(team_statuses[team_id]))]
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"}]})
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _customer_text(status: RelationshipStatus, suggestion: Suggestion | None) -> str:
+    lines = [customer_title(status), score_summary(status)]
+    if suggestion is not None:
+        lines.append(f"Next: {preview(suggestion.text, 200)}")
+    return "\n".join(lines)
+
+
+def _header(text: str) -> dict[str, Any]:
+    # plain_text is never parsed for mentions or links, so roster names need no escaping here.
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:MAX_HEADER_TEXT]}}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return section_block(truncate_mrkdwn(text, MAX_SECTION_TEXT))
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Publish the member's Home tab each time they open it."""
+
+    def publish_home(event: dict, context: BoltContext, client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        member = member_of(context)
+        with runtime.session() as session:
+            view = home_view(member, session=session, as_of=now_utc(), params=runtime.scoring)
+        client.views_publish(user_id=member.slack_user, view=view)
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])

@@ -1,0 +1,23 @@
+"""``/tie help``: what each subcommand does. Answered in the ack itself: it needs no data."""
+
+from __future__ import annotations
+
+from bot.slack.blocks import escape_mrkdwn
+
+USAGE = {
+    "log": "`/tie log <customer> <kind> [note]`: record a touch (kinds: meeting, call, email, message, "
+           "comment, share, like, mention, gift, event, intro, referral, trial, purchase, note)",
+    "status": "`/tie status <customer>`: score, stage, trend, why, last touches and open suggestions",
+    "top": "`/tie top`: your team's board, strongest relationship first",
+    "rate": "`/tie rate <customer> <0-10>`: your own judgment of the tie (it calibrates the model)",
+    "snooze": "`/tie snooze <customer> <days>`: no suggestions about this customer for a while",
+    "help": "`/tie help`: this list",
+}
+
+
+def help_text(unknown: str | None = None) -> str:
+    """The list of subcommands, after a note about an unknown one if there was one."""
+    lines = [f"I don't know `/tie {escape_mrkdwn(unknown)}`. " if unknown else "", "*strongtie commands*"]
+    lines += [f"• {escape_mrkdwn(usage)}" for usage in USAGE.values()]
+    lines.append("Quote a customer's name if it is ambiguous, e.g. `/tie log \"Jane Doe\" call coffee in Lisbon`.")
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,58 @@
+"""Customers: look-ups by name (whole or as the start of a command's text) and the tracked ones."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from config.roster import name_key
+from models.entities import (
+    Customer,
+    Team,
+)
+from models.store.errors import StoreError, UnknownNameError
+
+
+def find_customer(name: str, *, session: Session, team_id: int | None = None) -> Customer:
+    """The customer called ``name`` (quotes and case ignored), optionally within one team."""
+    query = select(Customer).where(Customer.name_key == name_key(name))
+    known = select(Customer.name)
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+        known = known.where(Customer.team_id == team_id)
+    matches = list(session.scalars(query))
+    if len(matches) > 1:
+        teams = ", ".join(sorted(session.get(Team, c.team_id).name for c in matches))
+        raise StoreError(f"{name!r} names customers in several teams ({teams}); pass --team")
+    if not matches:
+        raise UnknownNameError("customer", name, list(session.scalars(known)))
+    return matches[0]
+
+
+def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple[Customer, str]:
+    """Split free text into the longest known customer name it starts with and the rest.
+
+    ``/tie log Jane Doe call coffee`` must find "Jane Doe" even though it is unquoted.
+    """
+    words = text.split()
+    customers = list(session.scalars(select(Customer).where(Customer.team_id == team_id)))
+    by_key = {c.name_key: c for c in customers}
+    for cut in range(len(words), 0, -1):
+        candidate = name_key(" ".join(words[:cut]))
+        if candidate in by_key:
+            return by_key[candidate], " ".join(words[cut:])
+    guess = " ".join(words[:2]) if words else ""
+    raise UnknownNameError("customer", guess, [c.name for c in customers])
+
+
+def tracked_customers(*, session: Session, team_id: int | None = None) -> list[Customer]:
+    """Customers being tracked (top ``top_n`` by revenue, still in the roster), by team and rank."""
+    query = (
+        select(Customer)
+        .where(Customer.tracked.is_(True))
+        .options(selectinload(Customer.owner), selectinload(Customer.team))
+        .order_by(Customer.team_id, Customer.revenue_rank, Customer.id)
+    )
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    return list(session.scalars(query))

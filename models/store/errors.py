@@ -1,0 +1,29 @@
+"""The store's errors: a request it cannot satisfy, and a name that matched nothing."""
+
+from __future__ import annotations
+
+import difflib
+
+from config.errors import UserError
+
+
+class StoreError(UserError, ValueError):
+    """A request the store cannot satisfy, with a message meant for the person who made it."""
+
+
+class UnknownNameError(StoreError):
+    """A name matched nothing; ``suggestions`` holds the closest known names."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.name = name
+        self.suggestions = close_matches(name, known)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown {what} {name!r}.{hint}")
+
+
+def close_matches(name: str, known: list[str], limit: int = 3) -> list[str]:
+    """The known names closest to ``name`` (case-insensitive), best first."""
+    by_key = {k.casefold(): k for k in known}
+    hits = difflib.get_close_matches(name.casefold(), list(by_key), n=limit, cutoff=0.5)
+    contains = [k for k in by_key if name.casefold() in k and k not in hits]
+    return [by_key[k] for k in (hits + contains)[:limit]]

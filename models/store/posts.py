@@ -1,0 +1,144 @@
+"""Posts: storing what a read brought in, and reading them back by time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Iterable, Protocol
+
+from sqlalchemy import (
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from models.entities import (
+    Post,
+)
+from models.scoring.model import (
+    to_days,
+)
+from models.store.sql import per_chunk
+
+if TYPE_CHECKING:
+    pass
+
+
+# Table-level (Core) statements, built once: the ORM's bulk-statement machinery (session
+# synchronisation, per-call statement building) cost more than the database work itself, and a
+# pass stores results for thousands of sources from a single thread.
+_POSTS = Post.__table__
+
+
+_INSERT_POSTS = insert(_POSTS)
+
+
+_KNOWN_IDS = select(_POSTS.c.external_id).where(
+    _POSTS.c.source_id == bindparam("source_key"), _POSTS.c.external_id.in_(bindparam("external_ids", expanding=True))
+)
+
+
+class PostLike(Protocol):
+    """What a post to store must offer (a connector's Record has exactly these attributes)."""
+
+    external_id: str
+    url: str | None
+    title: str
+    text: str
+    published_at: datetime | None
+    author: str | None
+
+
+def store_posts(source_id: int, customer_id: int, records: Iterable[PostLike], *, session: Session, fetched_at: datetime) -> int:
+    """Insert the records the source does not have yet; return how many were new.
+
+    Core statements rather than ORM objects: a pass stores thousands of posts and the poller's
+    throughput is bounded by the statements its single storing thread issues.
+    """
+    fresh: dict[str, PostLike] = {}
+    for record in records:
+        fresh.setdefault(record.external_id, record)
+    if not fresh:
+        return 0
+    known: set[str] = set()
+    ids = list(fresh)
+    for start in range(0, len(ids), 500):  # stay under every backend's bound-parameter limit
+        chunk = ids[start : start + 500]
+        known.update(session.scalars(_KNOWN_IDS, {"source_key": source_id, "external_ids": chunk}))
+    rows = [
+        {
+            "source_id": source_id,
+            "customer_id": customer_id,
+            "external_id": record.external_id,
+            "url": record.url,
+            "title": record.title,
+            "text": record.text,
+            "author": record.author,
+            "published_at": record.published_at,
+            "fetched_at": fetched_at,
+        }
+        for key, record in fresh.items()
+        if key not in known
+    ]
+    if rows:
+        session.execute(_INSERT_POSTS, rows)
+    return len(rows)
+
+
+def post_counts(*, session: Session) -> dict[int, int]:
+    """Source id -> number of stored posts."""
+    rows = session.execute(select(Post.source_id, func.count()).group_by(Post.source_id))
+    return {source_id: count for source_id, count in rows}
+
+
+def posts_between(customer_ids: list[int], *, session: Session, since: datetime, until: datetime) -> list[Post]:
+    """Posts by these customers published (or, undated, fetched) in ``(since, until]``."""
+    if not customer_ids:
+        return []
+    moment = func.coalesce(Post.published_at, Post.fetched_at)
+    query = (
+        select(Post)
+        .where(Post.customer_id.in_(customer_ids), moment > since, moment <= until)
+        .order_by(moment, Post.id)
+    )
+    return list(session.scalars(query))
+
+
+def posts_fetched_between(
+    customer_ids: list[int], *, session: Session, since: datetime, until: datetime, published_after: datetime
+) -> list[Post]:
+    """Posts by these customers first seen (fetched) in ``(since, until]`` and published (or,
+    undated, fetched) in ``(published_after, until]``, oldest first.
+
+    What is new to the team is what was fetched since it last looked: a post published before the
+    last digest but fetched after it would fall between two windows by its publication date.
+    ``published_after`` keeps a new source's back catalogue from counting as news."""
+    if not customer_ids:
+        return []
+    moment = func.coalesce(Post.published_at, Post.fetched_at)
+    query = (
+        select(Post)
+        .where(Post.customer_id.in_(customer_ids), Post.fetched_at > since, Post.fetched_at <= until,
+               moment > published_after, moment <= until)
+        .order_by(moment, Post.id)
+    )
+    return list(session.scalars(query))
+
+
+def load_activity(customer_ids: Iterable[int], *, session: Session, until: datetime) -> dict[int, list[float]]:
+    """Customer id -> when they published (their posts up to ``until``), in days since the epoch:
+    the model's activity input. One query over the posts index; posts without a date are left out
+    (nothing says when they were active)."""
+    ids = list(customer_ids)
+    wanted = set(ids)
+    grouped: dict[int, list[float]] = defaultdict(list)
+    base = (select(Post.customer_id, Post.published_at)
+            .where(Post.published_at.is_not(None), Post.published_at <= until))
+    queries = per_chunk(base, Post.customer_id, ids)
+    for query in queries:
+        for customer_id, published_at in session.execute(query):
+            if customer_id in wanted:
+                grouped[customer_id].append(to_days(published_at))
+    return grouped

@@ -1,0 +1,48 @@
+"""Managers' own 0-10 judgments of a tie."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.entities import (
+    Customer,
+    Rating,
+)
+from models.store.errors import StoreError
+
+
+def record_rating(
+    customer: Customer,
+    rating: int,
+    *,
+    session: Session,
+    rated_at: datetime,
+    by_user: str | None = None,
+    dedupe_key: str | None = None,
+) -> Rating:
+    """Record a manager's 0-10 judgment of a tie; with ``dedupe_key``, at most once per key, even
+    when two copies of one request (a Slack retry and the original) record it at the same time."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 10:
+        raise StoreError(f"a rating is a whole number from 0 to 10, got {rating!r}")
+    if dedupe_key is not None:
+        existing = session.scalar(select(Rating).where(Rating.dedupe_key == dedupe_key))
+        if existing is not None:
+            return existing
+    entry = Rating(customer_id=customer.id, rating=rating, by_user=by_user, rated_at=rated_at, dedupe_key=dedupe_key)
+    if dedupe_key is None:
+        session.add(entry)
+        session.flush()
+        return entry
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:  # a concurrent copy of the request won the race
+        existing = session.scalar(select(Rating).where(Rating.dedupe_key == dedupe_key))
+        if existing is None:
+            raise
+        return existing
+    return entry

@@ -1,0 +1,92 @@
+"""Score snapshots and stage changes: what the scorer said, and the stage path it replayed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    delete,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from models.entities import (
+    Customer,
+    ScoreSnapshot,
+    StageChange,
+)
+from models.scoring.model import (
+    Assessment,
+)
+from models.store.sql import dialect_insert, in_chunks
+
+if TYPE_CHECKING:
+    pass
+
+
+def stage_history(
+    customer_ids: list[int], *, session: Session, tracks: tuple[str, ...], until: datetime
+) -> list[StageChange]:
+    """Stage changes of these customers on these tracks up to ``until``, oldest first."""
+    if not customer_ids:
+        return []
+    query = (
+        select(StageChange)
+        .where(StageChange.customer_id.in_(customer_ids), StageChange.track.in_(tracks), StageChange.changed_at <= until)
+        .order_by(StageChange.changed_at, StageChange.id)
+    )
+    return list(session.scalars(query))
+
+
+def stage_changes_between(
+    customer_ids: list[int], *, session: Session, tracks: tuple[str, ...], since: datetime, until: datetime
+) -> list[StageChange]:
+    """Stage changes on these tracks that happened in ``(since, until]``, oldest first."""
+    return [c for c in stage_history(customer_ids, session=session, tracks=tracks, until=until) if c.changed_at > since]
+
+
+def save_assessments(results: list[tuple[Customer, Assessment]], *, session: Session, as_of: datetime) -> tuple[int, int]:
+    """Upsert the snapshots at ``as_of`` and make the stored stage changes up to ``as_of`` equal the
+    replayed path. Returns (changes added, changes removed).
+
+    Conflict-tolerant inserts, because two writers can store the same path at once (two
+    ``/tie log`` for one customer, or the scheduled job next to a Slack rescore): both compute
+    the same rows, so whichever lands second simply finds them there.
+    """
+    insert = dialect_insert(session)
+    ids = [customer.id for customer, _ in results]
+    stored: dict[int, dict[tuple[str, datetime, str], int]] = defaultdict(dict)
+    for chunk in in_chunks(ids):
+        query = (select(StageChange.customer_id, StageChange.id, StageChange.track, StageChange.changed_at,
+                        StageChange.to_stage)
+                 .where(StageChange.customer_id.in_(chunk), StageChange.changed_at <= as_of))
+        for customer_id, change_id, track, changed_at, to_stage in session.execute(query):
+            stored[customer_id][(track, changed_at, to_stage)] = change_id
+    snapshots: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    stale: list[int] = []
+    for customer, result in results:
+        snapshots.append(dict(customer_id=customer.id, as_of=as_of, score=result.score, stage=result.stage,
+                              hourglass=result.hourglass, at_risk=result.at_risk,
+                              components={k: round(v, 4) for k, v in result.components.items()}))
+        wanted = {(t.track, t.at, t.to_stage): t for t in reversed(result.transitions)}
+        have = stored.get(customer.id, {})
+        stale += [change_id for key, change_id in have.items() if key not in wanted]
+        added += [dict(customer_id=customer.id, track=t.track, from_stage=t.from_stage, to_stage=t.to_stage,
+                       changed_at=t.at, score=t.score, reason=t.reason)
+                  for key, t in wanted.items() if key not in have]
+    for chunk in in_chunks(stale):
+        session.execute(delete(StageChange).where(StageChange.id.in_(chunk)))
+    if snapshots:
+        upsert = insert(ScoreSnapshot)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[ScoreSnapshot.customer_id, ScoreSnapshot.as_of],
+            set_={name: upsert.excluded[name] for name in ("score", "stage", "hourglass", "at_risk", "components")})
+        session.execute(upsert, snapshots)
+    if added:
+        session.execute(insert(StageChange).on_conflict_do_nothing(
+            index_elements=[StageChange.customer_id, StageChange.track, StageChange.changed_at, StageChange.to_stage]),
+            added)
+    return len(added), len(stale)

@@ -27,8 +27,9 @@ from sqlalchemy import insert  # noqa: E402
 from bench._record import record  # noqa: E402
 from bot.jobs.score import relationship_statuses, rescore_customer
 from config.scoring import ScoringParams  # noqa: E402
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
 from models.base import make_engine, make_sessionmaker, session_scope  # noqa: E402
-from models.entities import INTERACTION_KINDS, Customer, Interaction, Member, Team  # noqa: E402
+from models.entities import Customer, Interaction, Member, Team  # noqa: E402
 from models.schema import migrate  # noqa: E402
 from models.store.customers import tracked_customers
 from models.store.interactions import load_touches
@@ -36,7 +37,6 @@ from models.store.interactions import load_touches
 AS_OF = datetime(2026, 11, 1, tzinfo=timezone.utc)
 HISTORY_DAYS = 730
 KINDS = [k for k in INTERACTION_KINDS if k != "note"]
-DIRECTIONS = ("inbound", "outbound", "mutual")
 
 
 def populate(url: str, relationships: int, interactions: int, seed: int = 7) -> None:

@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from config.errors import UserError
+from config.vocabulary import SOURCE_KINDS
 
 DEFAULT_TOP_N = 20
-FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
-SOURCE_KINDS = FEED_KINDS | {"twitter", "linkedin"}
 
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")

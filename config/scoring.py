@@ -22,8 +22,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from config.settings import SettingsError
-
-TIE_STAGE_ORDER = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
+from config.vocabulary import TIE_STAGES
 
 #: How close each kind of contact is (Gilbert & Karahalios' "intimacy"): in person > call >
 #: direct message/email > comment/share > like. Commercial events carry business, not intimacy.
@@ -161,7 +160,7 @@ class ScoringParams:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"scoring.{name} must be greater than 0")
         previous_promote = 0.0
-        for stage in TIE_STAGE_ORDER[2:]:
+        for stage in TIE_STAGES[2:]:
             promote, demote = self.promote_threshold(stage), self.demote_threshold(stage)
             if not demote < promote:
                 raise SettingsError(f"scoring.demote_{stage} ({demote:g}) must be below scoring.promote_{stage} "

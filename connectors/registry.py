@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from config.roster import FEED_KINDS
 from config.settings import Settings
+from config.vocabulary import FEED_KINDS
 from connectors.base import Connector
 from connectors.feeds import FeedConnector
 from connectors.http import HttpClient

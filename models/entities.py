@@ -7,7 +7,7 @@ Schema changes go through an Alembic revision in ``models/migrations/versions``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import (
     JSON,
@@ -24,21 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from config.roster import SOURCE_KINDS as ROSTER_SOURCE_KINDS
+from config.vocabulary import (
+    DIRECTIONS,
+    INTERACTION_KINDS,
+    SOURCE_KINDS,
+    SUGGESTION_STATUSES,
+)
 from models.base import Base, UTCDateTime, utcnow
 
-TIE_STAGES = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
-HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
-INTERACTION_KINDS = (
-    "meeting", "call", "email", "message", "comment", "share", "like", "mention",
-    "gift", "event", "intro", "referral", "trial", "purchase", "note",
-)
-DIRECTIONS = ("inbound", "outbound", "mutual")
-SOURCE_KINDS = tuple(sorted(ROSTER_SOURCE_KINDS))
-SUGGESTION_STATUSES = ("open", "sent", "done", "snoozed", "dismissed")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
+def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
@@ -106,7 +101,7 @@ class Source(Base):
     __tablename__ = "sources"
     __table_args__ = (
         UniqueConstraint("customer_id", "kind", "target"),
-        CheckConstraint(_in("kind", SOURCE_KINDS), name="kind"),
+        CheckConstraint(_in("kind", sorted(SOURCE_KINDS)), name="kind"),
         Index("ix_sources_due", "enabled", "next_check_at"),
     )
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from bot.cli.kit import emit_listing, parse_time_option, runtime
 from bot.timeutil import iso, now_utc, parse_instant
 from config.errors import UserError
-from models.entities import DIRECTIONS, Customer, Interaction
+from config.vocabulary import DIRECTIONS
+from models.entities import Customer, Interaction
 from models.store.customers import find_customer
 from models.store.errors import StoreError
 from models.store.interactions import check_direction, check_kind, log_interaction

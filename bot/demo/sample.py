@@ -25,7 +25,7 @@ import yaml
 from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import load_settings
-from models.entities import HOURGLASS_STAGES, TIE_STAGES
+from config.vocabulary import HOURGLASS_STAGES, TIE_STAGES
 from models.store.customers import find_customer
 from models.store.interactions import log_interaction
 from models.store.roster import apply_roster

@@ -22,7 +22,6 @@ from bot.jobs.score import relationship_statuses
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.report import hourglass_title, render_hourglass_png
 from bot.rules.digest import (
-    STAGE_ORDERS,
     Digest,
     DigestSuggestion,
     NotablePost,
@@ -38,6 +37,7 @@ from bot.slack.client import make_web_client
 from bot.timeutil import local_moment, now_utc
 from config.roster import parse_digest_time
 from config.scoring import ScoringParams
+from config.vocabulary import STAGE_ORDERS
 from models.entities import Member, Team
 from models.store.digest_runs import (
     claim_digest_run,

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.rules.hourglass import StageCount
-from models.entities import HOURGLASS_STAGES, TIE_STAGES
+from config.vocabulary import STAGE_ORDERS
 
 # The order of the stages on each track, from models.entities (the one definition of them).
-STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_STAGES, "hourglass": HOURGLASS_STAGES}
 
 
 @dataclass(frozen=True)

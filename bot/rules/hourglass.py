@@ -8,7 +8,7 @@ from datetime import datetime
 from statistics import median
 from typing import Iterable, Mapping, Protocol
 
-from models.entities import HOURGLASS_STAGES
+from config.vocabulary import HOURGLASS_STAGES
 
 
 class StageChangeLike(Protocol):

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bot.rules.milestones import Milestone, find_milestones
 from bot.rules.status import RelationshipStatus
-from models.entities import HOURGLASS_STAGES
+from config.vocabulary import HOURGLASS_STAGES
 from models.scoring.model import short_date
 
 # Suggestion kinds and the hourglass stages each may be proposed in. Anything that asks the

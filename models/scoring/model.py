@@ -30,14 +30,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, NamedTuple, Sequence
 
-from config.scoring import COMPONENTS, TIE_STAGE_ORDER, ScoringParams
+from config.scoring import COMPONENTS, ScoringParams
+from config.vocabulary import DIRECTIONS, HOURGLASS_STAGES, TIE_STAGES
 
 _exp, _floor, _ceil = math.exp, math.floor, math.ceil
 _LN2 = math.log(2)
 _SLOPE = math.sqrt(2.0 / math.e)  # the steepest slope of 1 - exp(-x^2)
 
-TIE_STAGES = TIE_STAGE_ORDER
-HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
 
 #: Contact that is two-way by its nature, whatever direction was logged.
 INHERENTLY_TWO_WAY = frozenset({"meeting", "call", "event"})
@@ -221,13 +220,12 @@ def _kind_facts(params: ScoringParams) -> dict[str, dict[str, _Facts]]:
                     kind in SERVICES_FROM_THEM and direction != "outbound"),
                 conversational=kind in CONVERSATIONAL,
                 service=kind in SERVICES,
-                commercial=kind in _COMMERCIAL) for direction in _DIRECTIONS}
+                commercial=kind in _COMMERCIAL) for direction in DIRECTIONS}
             for kind in kinds}
     return facts
 
 
 _KIND_FACTS: dict[tuple, dict[str, dict[str, _Facts]]] = {}
-_DIRECTIONS = ("inbound", "outbound", "mutual")
 
 
 class _Replay:

@@ -18,12 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.entities import (
-    DIRECTIONS,
-    INTERACTION_KINDS,
-    Customer,
-    Interaction,
-)
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
+from models.entities import Customer, Interaction
 from models.scoring.model import (
     IGNORED,
     MICROSECONDS_PER_DAY,

@@ -1,7 +1,7 @@
 """Every source kind the roster accepts has a connector, and the feed kinds share the feed reader."""
 
-from config.roster import FEED_KINDS, SOURCE_KINDS
 from config.settings import Settings
+from config.vocabulary import FEED_KINDS, SOURCE_KINDS
 from connectors.feeds import FeedConnector
 from connectors.registry import build_connectors
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.report import render_hourglass_png
 from bot.rules.hourglass import StageCount, hourglass_counts, stage_stays, stall_stage
-from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
+from config.vocabulary import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 AS_OF = T0 + timedelta(days=100)
@@ -94,7 +94,6 @@ def test_chart_of_an_empty_team_still_renders():
 
 def test_stage_orders_are_the_entities_own():
     """One definition of the stage orders (models.entities); a copy could drift from it."""
-    from bot.rules.digest import STAGE_ORDERS
-    from models.entities import HOURGLASS_STAGES, TIE_STAGES
+    from config.vocabulary import HOURGLASS_STAGES, STAGE_ORDERS, TIE_STAGES
 
     assert STAGE_ORDERS["tie"] is TIE_STAGES and STAGE_ORDERS["hourglass"] is HOURGLASS_STAGES

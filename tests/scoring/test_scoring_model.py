@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.scoring import ScoringParams
+from config.vocabulary import DIRECTIONS
 from models.scoring.model import Touch, assess, signed
 
 START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
@@ -21,7 +22,6 @@ DAY = timedelta(days=1)
 PARAMS = ScoringParams()
 KINDS = ("meeting", "call", "email", "message", "comment", "share", "like", "mention", "gift", "event",
          "intro", "referral", "trial", "purchase", "note")
-DIRECTIONS = ("inbound", "outbound", "mutual")
 
 
 def weekly(weeks: int, kinds: tuple[str, ...] = ("meeting", "call", "email"), start: datetime = START) -> list[Touch]:

@@ -16,7 +16,7 @@ from bot.rules.suggestions import (
     SuggestionPolicy,
     suggest,
 )
-from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
+from config.vocabulary import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a Friday
 hours = st.floats(min_value=-48, max_value=24 * 10, allow_nan=False)

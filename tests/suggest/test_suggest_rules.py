@@ -17,7 +17,7 @@ from bot.rules.suggestions import (
     stage_allows,
     suggest,
 )
-from models.entities import HOURGLASS_STAGES as HOURGLASS_ORDER
+from config.vocabulary import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 THURSDAY = FRIDAY - timedelta(days=1)

@@ -12,7 +12,8 @@ from typing import Iterable, Sequence
 
 from bot.rules.status import RelationshipStatus
 from bot.slack.blocks import escape_mrkdwn
-from models.entities import HOURGLASS_STAGES, Interaction, Suggestion
+from config.vocabulary import HOURGLASS_STAGES
+from models.entities import Interaction, Suggestion
 
 TREND_THRESHOLD = 2.0  # score points over the trend window that count as a move, not noise
 NOTE_PREVIEW = 120

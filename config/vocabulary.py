@@ -1,0 +1,31 @@
+"""The words strongtie's data is made of, each defined once: relationship stages, interaction
+kinds and directions, source kinds, suggestion statuses.
+
+Everything else (the schema's CHECK constraints, the model, the rules, the command line, the
+Slack surface) imports them from here, so adding a kind or a stage is a one-line change that every
+layer sees.
+"""
+
+from __future__ import annotations
+
+#: Tie stages, weakest first: the relationship funnel.
+TIE_STAGES = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
+#: Marketing Hourglass stages, in order: every person in one is a lead for the next.
+HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
+#: Each track of stored stage changes and its stages in order (``risk`` has no order).
+STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_STAGES, "hourglass": HOURGLASS_STAGES}
+
+#: Every kind of interaction a touch can be.
+INTERACTION_KINDS = (
+    "meeting", "call", "email", "message", "comment", "share", "like", "mention",
+    "gift", "event", "intro", "referral", "trial", "purchase", "note",
+)
+#: Who took part: they reached out, we did, or both.
+DIRECTIONS = ("inbound", "outbound", "mutual")
+
+#: Sources read as RSS/Atom feeds, and every source kind the roster accepts.
+FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
+SOURCE_KINDS = FEED_KINDS | {"twitter", "linkedin"}
+
+#: What became of a suggestion.
+SUGGESTION_STATUSES = ("open", "sent", "done", "snoozed", "dismissed")

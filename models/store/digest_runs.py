@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.entities import (
     DigestRun,
 )
+from models.store.sql import insert_once
 
 
 def last_sent_digest(team_id: int, *, session: Session, before: date) -> DigestRun | None:
@@ -61,13 +61,9 @@ def claim_digest_run(
             return None
         session.refresh(existing)
         return existing
-    run = DigestRun(team_id=team_id, local_date=local_date, text="", **fields)
-    try:
-        with session.begin_nested():
-            session.add(run)
-    except IntegrityError:  # a concurrent run claimed it between our read and our insert
-        return None
-    return run
+    run, created = insert_once(DigestRun(team_id=team_id, local_date=local_date, text="", **fields), session=session,
+                               existing=lambda: digest_run_for(team_id, local_date, session=session))
+    return run if created else None  # a concurrent run claimed it between our read and our insert
 
 
 def finish_digest_run(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.entities import HandledRequest
+from models.store.sql import insert_once
 
 # How long a handled request's key is remembered: far beyond Slack's retries (within minutes).
 HANDLED_REQUEST_MEMORY = timedelta(days=1)
@@ -22,11 +22,6 @@ def first_handling(key: str, *, session: Session, now: datetime) -> bool:
     and a retry does the work. Keys older than ``HANDLED_REQUEST_MEMORY`` are forgotten here.
     """
     session.execute(delete(HandledRequest).where(HandledRequest.handled_at < now - HANDLED_REQUEST_MEMORY))
-    if session.get(HandledRequest, key) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(HandledRequest(key=key, handled_at=now))
-    except IntegrityError:  # a concurrent copy of the request inserted it first
-        return False
-    return True
+    _, created = insert_once(HandledRequest(key=key, handled_at=now), session=session,
+                             existing=lambda: session.get(HandledRequest, key))
+    return created

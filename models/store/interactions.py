@@ -15,7 +15,6 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
@@ -26,7 +25,7 @@ from models.scoring.model import (
     Replayable,
 )
 from models.store.errors import StoreError, UnknownNameError
-from models.store.sql import per_chunk
+from models.store.sql import insert_once, per_chunk
 
 if TYPE_CHECKING:
     pass
@@ -71,10 +70,6 @@ def log_interaction(
         raise StoreError("the interaction time needs a time zone (e.g. 2026-11-03T10:00:00+00:00)")
     kind = check_kind(kind)
     direction = check_direction(direction)
-    if dedupe_key is not None:
-        existing = session.scalar(select(Interaction).where(Interaction.dedupe_key == dedupe_key))
-        if existing is not None:
-            return Logged(existing, created=False)
     interaction = Interaction(
         customer_id=customer.id,
         kind=kind,
@@ -89,15 +84,9 @@ def log_interaction(
         session.add(interaction)
         session.flush()
         return Logged(interaction, created=True)
-    try:
-        with session.begin_nested():
-            session.add(interaction)
-    except IntegrityError:  # a concurrent retry won the race
-        existing = session.scalar(select(Interaction).where(Interaction.dedupe_key == dedupe_key))
-        if existing is None:
-            raise
-        return Logged(existing, created=False)
-    return Logged(interaction, created=True)
+    row, created = insert_once(interaction, session=session, existing=lambda: session.scalar(
+        select(Interaction).where(Interaction.dedupe_key == dedupe_key)))
+    return Logged(row, created=created)
 
 
 def interactions_for(customer_ids: list[int] | None = None, *, session: Session, until: datetime | None = None) -> list[Interaction]:

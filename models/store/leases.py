@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.entities import SchedulerLease
+from models.store.sql import insert_once
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,11 @@ def acquire_lease(name: str, holder: str, *, session: Session, now: datetime, tt
     The row is read for update, so two processes racing for it are serialised by the database;
     an expired lease (its holder died without releasing it) is taken over.
     """
-    lease = session.scalar(select(SchedulerLease).where(SchedulerLease.name == name).with_for_update())
-    if lease is None:
-        try:
-            with session.begin_nested():
-                session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
-        except IntegrityError:  # another process inserted it first
-            lease = session.scalar(select(SchedulerLease).where(SchedulerLease.name == name).with_for_update())
-            return LeaseState(False, lease.holder, lease.expires_at)
-        return LeaseState(True, holder, now + ttl)
+    lease, created = insert_once(
+        SchedulerLease(name=name, holder=holder, expires_at=now + ttl), session=session,
+        existing=lambda: session.scalar(select(SchedulerLease).where(SchedulerLease.name == name).with_for_update()))
+    if created:
+        return LeaseState(True, holder, lease.expires_at)
     if lease.holder != holder and lease.expires_at > now:
         return LeaseState(False, lease.holder, lease.expires_at)
     lease.holder = holder

@@ -20,7 +20,7 @@ from models.entities import (
 from models.scoring.model import (
     to_days,
 )
-from models.store.sql import per_chunk
+from models.store.sql import chunked, per_chunk
 
 if TYPE_CHECKING:
     pass
@@ -64,8 +64,7 @@ def store_posts(source_id: int, customer_id: int, records: Iterable[PostLike], *
         return 0
     known: set[str] = set()
     ids = list(fresh)
-    for start in range(0, len(ids), 500):  # stay under every backend's bound-parameter limit
-        chunk = ids[start : start + 500]
+    for chunk in chunked(ids):
         known.update(session.scalars(_KNOWN_IDS, {"source_key": source_id, "external_ids": chunk}))
     rows = [
         {

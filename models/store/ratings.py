@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.entities import (
@@ -13,6 +12,7 @@ from models.entities import (
     Rating,
 )
 from models.store.errors import StoreError
+from models.store.sql import insert_once
 
 
 def record_rating(
@@ -28,21 +28,11 @@ def record_rating(
     when two copies of one request (a Slack retry and the original) record it at the same time."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 10:
         raise StoreError(f"a rating is a whole number from 0 to 10, got {rating!r}")
-    if dedupe_key is not None:
-        existing = session.scalar(select(Rating).where(Rating.dedupe_key == dedupe_key))
-        if existing is not None:
-            return existing
     entry = Rating(customer_id=customer.id, rating=rating, by_user=by_user, rated_at=rated_at, dedupe_key=dedupe_key)
     if dedupe_key is None:
         session.add(entry)
         session.flush()
         return entry
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:  # a concurrent copy of the request won the race
-        existing = session.scalar(select(Rating).where(Rating.dedupe_key == dedupe_key))
-        if existing is None:
-            raise
-        return existing
-    return entry
+    row, _ = insert_once(entry, session=session, existing=lambda: session.scalar(
+        select(Rating).where(Rating.dedupe_key == dedupe_key)))
+    return row

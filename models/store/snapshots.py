@@ -20,7 +20,7 @@ from models.entities import (
 from models.scoring.model import (
     Assessment,
 )
-from models.store.sql import dialect_insert, in_chunks
+from models.store.sql import chunked, dialect_insert
 
 if TYPE_CHECKING:
     pass
@@ -58,7 +58,7 @@ def save_assessments(results: list[tuple[Customer, Assessment]], *, session: Ses
     insert = dialect_insert(session)
     ids = [customer.id for customer, _ in results]
     stored: dict[int, dict[tuple[str, datetime, str], int]] = defaultdict(dict)
-    for chunk in in_chunks(ids):
+    for chunk in chunked(ids):
         query = (select(StageChange.customer_id, StageChange.id, StageChange.track, StageChange.changed_at,
                         StageChange.to_stage)
                  .where(StageChange.customer_id.in_(chunk), StageChange.changed_at <= as_of))
@@ -77,7 +77,7 @@ def save_assessments(results: list[tuple[Customer, Assessment]], *, session: Ses
         added += [dict(customer_id=customer.id, track=t.track, from_stage=t.from_stage, to_stage=t.to_stage,
                        changed_at=t.at, score=t.score, reason=t.reason)
                   for key, t in wanted.items() if key not in have]
-    for chunk in in_chunks(stale):
+    for chunk in chunked(stale):
         session.execute(delete(StageChange).where(StageChange.id.in_(chunk)))
     if snapshots:
         upsert = insert(ScoreSnapshot)

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from models.entities import (
-    Customer,
-    Suggestion,
-)
+from models.entities import Customer, Suggestion
+from models.store.sql import insert_once
 
 # Suggestions a manager can still act on (``sent`` = delivered by DM, not yet answered).
 ACTIONABLE_STATUSES = ("open", "sent", "snoozed")
@@ -46,19 +43,14 @@ def suggestions_for(customer_ids: list[int], *, session: Session) -> list[Sugges
 def add_suggestion(new: NewSuggestion, *, session: Session) -> Suggestion | None:
     """Store one suggestion; ``None`` when its dedupe key is already taken (a re-run or a
     concurrent run got there first), so storing is idempotent."""
-    if session.scalar(select(Suggestion.id).where(Suggestion.dedupe_key == new.dedupe_key)) is not None:
-        return None
     row = Suggestion(
         customer_id=new.customer_id, owner_user=new.owner_user, kind=new.kind, text=new.text,
         post_id=new.post_id, post_url=new.post_url, reason=new.reason, priority=new.priority,
         dedupe_key=new.dedupe_key, status="open", suggested_at=new.suggested_at,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
+    stored, created = insert_once(row, session=session, existing=lambda: session.scalar(
+        select(Suggestion).where(Suggestion.dedupe_key == new.dedupe_key)))
+    return stored if created else None
 
 
 def actionable_suggestions(

@@ -18,7 +18,7 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from sqlalchemy import select
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
 from config.errors import UserError
+from config.roster import parse_digest_time
 from models.entities import Team
 from models.store.leases import acquire_lease, release_lease
 
@@ -142,16 +143,10 @@ def trigger_signature(trigger: BaseTrigger) -> tuple[str, str, str]:
     return type(trigger).__name__, str(trigger), str(getattr(trigger, "timezone", ""))
 
 
-def digest_clock_time(digest_time: str) -> time:
-    """A team's ``"HH:MM"`` digest time as a wall-clock time."""
-    hour, minute = (int(part) for part in digest_time.split(":"))
-    return time(hour, minute)
-
-
 def digest_trigger(team: Team) -> CronTrigger:
     """Every day at the team's ``digest_time`` in the team's own zone (DST-safe: the wall-clock time
     holds across a change, it is not a fixed UTC offset)."""
-    at = digest_clock_time(team.digest_time)
+    at = parse_digest_time(team.digest_time)
     return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(team.timezone))
 
 
@@ -160,7 +155,7 @@ def scheduled_digest_date(now: datetime, *, zone: str, digest_time: str) -> date
     local clock has reached the digest time, yesterday before it."""
     local = now.astimezone(ZoneInfo(zone))
     today = local.date()
-    return today if local.time() >= digest_clock_time(digest_time) else today - timedelta(days=1)
+    return today if local.time() >= parse_digest_time(digest_time) else today - timedelta(days=1)
 
 
 def desired_jobs(runtime: Runtime) -> list[JobSpec]:

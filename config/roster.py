@@ -255,8 +255,10 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         digest_time = "09:00"
     else:
         digest_time = _text(raw, "digest_time", where, problems, required=False) or "09:00"
-    if not _DIGEST_TIME.match(digest_time):
-        problems.add(where, "digest_time", f"{digest_time!r} is not a time like \"09:00\"")
+    try:
+        parse_digest_time(digest_time)
+    except ValueError as exc:
+        problems.add(where, "digest_time", str(exc))
     top_n_raw = raw.get("top_n", DEFAULT_TOP_N)
     top_n = DEFAULT_TOP_N
     if isinstance(top_n_raw, bool) or not isinstance(top_n_raw, int) or top_n_raw < 1:
@@ -350,8 +352,9 @@ def load_roster(path: str | Path) -> Roster:
 
 
 def parse_digest_time(value: str) -> time:
-    """``"09:00"`` -> ``time(9, 0)``; the roster has already validated the format."""
+    """``"09:00"`` -> ``time(9, 0)``: a team's digest time, as the roster writes it, read as a
+    wall-clock time; ``ValueError`` saying why not."""
     match = _DIGEST_TIME.match(value)
     if not match:
-        raise ValueError(f"{value!r} is not a time like 09:00")
+        raise ValueError(f"{value!r} is not a time like \"09:00\"")
     return time(int(match["h"]), int(match["m"]))

@@ -15,11 +15,6 @@ from typing import Any, Mapping
 
 from config.errors import UserError
 
-DEFAULT_DATABASE_URL = "sqlite:///strongtie.db"
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_TWITTER_API_URL = "https://api.twitter.com"
-DEFAULT_LINKEDIN_API_URL = "https://api.linkedin.com"
-
 
 class SettingsError(UserError, ValueError):
     """A setting is present but unusable; the message names the variable."""
@@ -99,58 +94,56 @@ class _Var:
     env: str
     toml_key: str
     kind: str  # str | secret | bool | int | float | url | database_url
-    default: Any
     minimum: float = 0
 
 
-_VARIABLES: dict[str, _Var] = {
-    "database_url": _Var("STRONGTIE_DATABASE_URL", "database_url", "database_url", DEFAULT_DATABASE_URL),
-    "slack_bot_token": _Var("SLACK_BOT_TOKEN", "slack.bot_token", "secret", ""),
-    "slack_signing_secret": _Var("SLACK_SIGNING_SECRET", "slack.signing_secret", "secret", ""),
-    "slack_app_token": _Var("SLACK_APP_TOKEN", "slack.app_token", "secret", ""),
-    "slack_api_url": _Var("SLACK_API_URL", "slack.api_url", "url", DEFAULT_SLACK_API_URL),
-    "x_bearer_token": _Var("X_BEARER_TOKEN", "x.bearer_token", "secret", ""),
-    "twitter_api_url": _Var("STRONGTIE_TWITTER_API_URL", "x.api_url", "url", DEFAULT_TWITTER_API_URL),
-    "x_monthly_budget_usd": _Var("STRONGTIE_X_MONTHLY_BUDGET_USD", "x.monthly_budget_usd", "float", 0.0),
-    "x_price_per_post_usd": _Var("STRONGTIE_X_PRICE_PER_POST_USD", "x.price_per_post_usd", "float", 0.005),
-    "linkedin_access_token": _Var("LINKEDIN_ACCESS_TOKEN", "linkedin.access_token", "secret", ""),
-    "linkedin_api_url": _Var("STRONGTIE_LINKEDIN_API_URL", "linkedin.api_url", "url", DEFAULT_LINKEDIN_API_URL),
-    "allow_private_networks": _Var("STRONGTIE_ALLOW_PRIVATE_NETWORKS", "poll.allow_private_networks", "bool", False),
-    "poll_concurrency": _Var("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1),
-    "poll_per_host": _Var("STRONGTIE_POLL_PER_HOST", "poll.per_host", "int", 4, 1),
-    "poll_interval_minutes": _Var("STRONGTIE_POLL_INTERVAL_MINUTES", "poll.interval_minutes", "int", 30, 1),
-    "suggest_daily_cap": _Var("STRONGTIE_SUGGEST_DAILY_CAP", "suggest.daily_cap", "int", 5, 1),
-    "suggest_cooldown_days": _Var("STRONGTIE_SUGGEST_COOLDOWN_DAYS", "suggest.cooldown_days", "float", 3.0),
-}
+def _setting(env: str, toml_key: str, kind: str, default: Any, minimum: float = 0) -> Any:
+    """A field of :class:`Settings` together with where it is read from: each setting is declared
+    once, with its environment variable, its key in the TOML file, its kind and its default."""
+    variable = _Var(env, toml_key, kind, minimum)
+    if kind == "secret":
+        return field(default_factory=lambda: Secret(""), metadata={"variable": variable})
+    return field(default=default, metadata={"variable": variable})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything strongtie reads from its environment, validated once."""
 
-    database_url: str = DEFAULT_DATABASE_URL
-    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
-    slack_signing_secret: Secret = field(default_factory=lambda: Secret(""))
-    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    x_bearer_token: Secret = field(default_factory=lambda: Secret(""))
-    twitter_api_url: str = DEFAULT_TWITTER_API_URL
-    x_monthly_budget_usd: float = 0.0
-    x_price_per_post_usd: float = 0.005
-    linkedin_access_token: Secret = field(default_factory=lambda: Secret(""))
-    linkedin_api_url: str = DEFAULT_LINKEDIN_API_URL
-    allow_private_networks: bool = False
-    poll_concurrency: int = 16
-    poll_per_host: int = 4
-    poll_interval_minutes: int = 30
-    suggest_daily_cap: int = 5  # new suggestions per manager per day
-    suggest_cooldown_days: float = 3.0  # no two gestures to one customer within this many days
+    database_url: str = _setting("STRONGTIE_DATABASE_URL", "database_url", "database_url", "sqlite:///strongtie.db")
+    slack_bot_token: Secret = _setting("SLACK_BOT_TOKEN", "slack.bot_token", "secret", "")
+    slack_signing_secret: Secret = _setting("SLACK_SIGNING_SECRET", "slack.signing_secret", "secret", "")
+    slack_app_token: Secret = _setting("SLACK_APP_TOKEN", "slack.app_token", "secret", "")
+    slack_api_url: str = _setting("SLACK_API_URL", "slack.api_url", "url", "https://slack.com/api/")
+    x_bearer_token: Secret = _setting("X_BEARER_TOKEN", "x.bearer_token", "secret", "")
+    twitter_api_url: str = _setting("STRONGTIE_TWITTER_API_URL", "x.api_url", "url", "https://api.twitter.com")
+    x_monthly_budget_usd: float = _setting("STRONGTIE_X_MONTHLY_BUDGET_USD", "x.monthly_budget_usd", "float", 0.0)
+    x_price_per_post_usd: float = _setting("STRONGTIE_X_PRICE_PER_POST_USD", "x.price_per_post_usd", "float", 0.005)
+    linkedin_access_token: Secret = _setting("LINKEDIN_ACCESS_TOKEN", "linkedin.access_token", "secret", "")
+    linkedin_api_url: str = _setting("STRONGTIE_LINKEDIN_API_URL", "linkedin.api_url", "url", "https://api.linkedin.com")
+    allow_private_networks: bool = _setting("STRONGTIE_ALLOW_PRIVATE_NETWORKS", "poll.allow_private_networks", "bool",
+                                            False)
+    poll_concurrency: int = _setting("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1)
+    poll_per_host: int = _setting("STRONGTIE_POLL_PER_HOST", "poll.per_host", "int", 4, 1)
+    poll_interval_minutes: int = _setting("STRONGTIE_POLL_INTERVAL_MINUTES", "poll.interval_minutes", "int", 30, 1)
+    #: new suggestions per manager per day
+    suggest_daily_cap: int = _setting("STRONGTIE_SUGGEST_DAILY_CAP", "suggest.daily_cap", "int", 5, 1)
+    #: no two gestures to one customer within this many days
+    suggest_cooldown_days: float = _setting("STRONGTIE_SUGGEST_COOLDOWN_DAYS", "suggest.cooldown_days", "float", 3.0)
+    #: the ``[scoring]`` table of the TOML file (validated by :func:`config.scoring.scoring_params`)
     scoring: Mapping[str, Any] = field(default_factory=dict)
 
     def require(self, name: str) -> None:
         """Fail with the variable's name when a setting a command needs is empty."""
         if not getattr(self, name):
             raise SettingsError(f"{_VARIABLES[name].env} is not set; this command needs it")
+
+
+#: Setting name -> where it is read from, in declaration order.
+_VARIABLES: dict[str, _Var] = {f.name: f.metadata["variable"] for f in fields(Settings) if "variable" in f.metadata}
+
+#: The documented defaults, for code that needs one without reading the environment.
+DEFAULTS = Settings()
 
 
 def _lookup_toml(data: Mapping[str, Any], dotted: str) -> Any:
@@ -215,8 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not isinstance(scoring, Mapping):
         raise SettingsError("[scoring] in the config file must be a table")
     values["scoring"] = dict(scoring)
-    known = {f.name for f in fields(Settings)}
-    return Settings(**{k: v for k, v in values.items() if k in known})
+    return Settings(**values)
 
 
 def variable_names() -> dict[str, str]:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bot.rules.milestones import Milestone, find_milestones
 from bot.rules.status import RelationshipStatus
+from config.settings import DEFAULTS
 from config.vocabulary import HOURGLASS_STAGES
 from models.scoring.model import short_date
 
@@ -78,8 +79,8 @@ _GESTURE_STATUSES = frozenset({"open", "sent", "done", "snoozed"})
 class SuggestionPolicy:
     """The guards' limits; the defaults follow the issue."""
 
-    daily_cap: int = 5  # new suggestions per manager per (team-local) day
-    cooldown_days: float = 3.0  # no two gestures to one customer within this many days
+    daily_cap: int = DEFAULTS.suggest_daily_cap  # new suggestions per manager per (team-local) day
+    cooldown_days: float = DEFAULTS.suggest_cooldown_days  # no two gestures to one customer within this many days
     post_window_days: float = 7.0  # a post older than this is no longer news
     freshness_half_life_days: float = 2.0
 

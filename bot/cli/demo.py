@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.board import board_text, hourglass_bars
 from bot.demo import sample
 from bot.jobs.digest import digest_job
 from bot.jobs.poll import poll_job
@@ -63,11 +64,10 @@ def _run(path: Path) -> None:
     score_job(runtime, as_of=now)
     with runtime.session() as session:
         statuses = relationship_statuses(session=session, as_of=now, params=runtime.scoring)
-    for line in sample.render_board(statuses):
-        click.echo(line)
+    click.echo(board_text(statuses, now))
 
     _section("3. Hourglass: how many relationships sit in each stage")
-    for line in sample.render_hourglass(statuses):
+    for line in hourglass_bars(statuses):
         click.echo(line)
 
     _section("4. Today's suggestions")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cli.board import board_text
 from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
 from bot.jobs.score import relationship_statuses
-from bot.rules.status import RelationshipStatus
 from config.scoring import COMPONENTS, ScoringParams
 from models.entities import Customer, Rating
 from models.scoring.calibration import (
@@ -49,26 +47,7 @@ def status(as_json: bool, as_of: str | None, team: str | None) -> None:
     if as_json:
         emit_json([s.as_json() for s in statuses])
         return
-    click.echo(_board(statuses, moment))
-
-
-def _board(statuses: list[RelationshipStatus], as_of: datetime) -> str:
-    """A readable board: one line per relationship, grouped by team, with its top reason."""
-    if not statuses:
-        return "No tracked customers yet (import a roster with `strongtie roster import`)."
-    lines = [f"Relationships as of {as_of:%Y-%m-%d %H:%M} UTC"]
-    team = None
-    for s in statuses:
-        if s.team != team:
-            team = s.team
-            lines += ["", f"{team}", f"  {'#':>3} {'customer':<24} {'score':>5} {'trend':>6}  {'stage':<11} {'hourglass':<9}  why"]
-        flag = "  AT RISK: " + s.risk_reason if s.at_risk else ""
-        why = s.explanation[0] if s.explanation else ""
-        rank = s.revenue_rank if s.revenue_rank is not None else "-"
-        lines.append(f"  {rank:>3} {s.customer[:24]:<24} {s.score:5.0f} {s.trend:+6.0f}  {s.stage:<11} {s.hourglass:<9}  {why}{flag}")
-    at_risk = sum(s.at_risk for s in statuses)
-    lines += ["", f"{len(statuses)} relationship(s), {at_risk} at risk."]
-    return "\n".join(lines)
+    click.echo(board_text(statuses, moment))
 
 
 def rated_relationships(*, session: Session, params: ScoringParams) -> list[RatedRelationship]:

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.cli.kit import emit_listing, runtime
-from bot.jobs.poll import X_PROVIDER, month_period, poll_job
+from bot.jobs.poll import poll_job
 from bot.timeutil import iso, now_utc
+from connectors.metering import month_period
+from connectors.registry import build_connectors, metered_connectors
 from models.entities import Post, Source
 from models.store.customers import find_customer
 from models.store.posts import post_counts
@@ -18,10 +20,9 @@ from models.store.sources import all_sources
 from models.store.teams import team_id_for
 from models.store.usage import api_units
 
-METERED_KINDS = {"twitter": X_PROVIDER}
-
 
 def register(cli: click.Group) -> None:
+    """Add ``poll``, ``sources`` and ``posts`` to the ``strongtie`` command group."""
     cli.add_command(poll)
     cli.add_command(sources)
     cli.add_command(posts)
@@ -36,6 +37,7 @@ def poll(force: bool) -> None:
         with click.progressbar(length=0, label="Polling", file=sys.stderr) as bar:
 
             def show(done: int, total: int) -> None:
+                """Advance the progress bar by the source just stored."""
                 bar.length = total
                 bar.update(1)
 
@@ -53,11 +55,11 @@ def _source_line(row: dict) -> str:
     return f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}"
 
 
-def source_row(source: Source, posts: int, month_spend: dict[str, float] | None = None) -> dict:
+def source_row(source: Source, posts: int, month_spend: float | None = None) -> dict:
     """The ``sources --json`` record of one source.
 
-    ``api_month_spend_usd`` is this month's spend on the source's metered API (X bills per post
-    read; the figure covers all X sources), or None for free sources.
+    ``month_spend`` (``api_month_spend_usd``) is this month's spend on the source's metered API
+    (X bills per post read; the figure covers all X sources), or None for free sources.
     """
     return {
         "id": source.id,
@@ -74,7 +76,7 @@ def source_row(source: Source, posts: int, month_spend: dict[str, float] | None 
         "error_count": source.error_count,
         "next_check_at": iso(source.next_check_at),
         "posts": posts,
-        "api_month_spend_usd": (month_spend or {}).get(METERED_KINDS.get(source.kind, "")),
+        "api_month_spend_usd": month_spend,
     }
 
 
@@ -83,16 +85,22 @@ def source_row(source: Source, posts: int, month_spend: dict[str, float] | None 
 def sources(as_json: bool) -> None:
     """Every source with its health: last poll, status, error and post count."""
     rt = runtime()
-    price = rt.settings.x_price_per_post_usd
+    connectors = build_connectors(rt.settings)
+    metered = metered_connectors(connectors)
     with rt.session() as session:
         counts = post_counts(session=session)
-        spend = {X_PROVIDER: round(api_units(X_PROVIDER, month_period(now_utc()), session=session) * price, 4)}
-        rows = [source_row(s, counts.get(s.id, 0), spend) for s in all_sources(session=session)]
+        period = month_period(now_utc())
+        spend = {p: c.metering.spend_usd(api_units(p, period, session=session)) for p, c in metered.items()}
+        listed = all_sources(session=session)
+        rows = [source_row(s, counts.get(s.id, 0), spend.get(connectors[s.kind].metered_provider or "")) for s in listed]
     emit_listing(rows, as_json=as_json, noun="source", line=_source_line)
-    if not as_json and any(row["kind"] in METERED_KINDS for row in rows):
-        budget = rt.settings.x_monthly_budget_usd
-        cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
-        click.echo(f"X spend this month: ${spend[X_PROVIDER]:.2f}{cap}.")
+    if as_json:
+        return
+    for provider, connector in metered.items():
+        if any(connectors.get(row["kind"]) is connector for row in rows):
+            budget = connector.metering.monthly_budget_usd
+            cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
+            click.echo(f"{connector.network} spend this month: ${spend[provider]:.2f}{cap}.")
 
 
 @click.command()

@@ -25,7 +25,6 @@ import yaml
 from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import load_settings
-from config.vocabulary import HOURGLASS_STAGES, TIE_STAGES
 from models.store.customers import find_customer
 from models.store.interactions import log_interaction
 from models.store.roster import apply_roster
@@ -199,34 +198,3 @@ def source_problems(runtime: Runtime) -> list[str]:
             for source in all_sources(session=session)
             if source.last_error and source.last_status not in {"ok", "not_modified"}
         ]
-
-
-def _trend_arrow(trend: float) -> str:
-    if trend >= 3:
-        return "↑"
-    if trend <= -3:
-        return "↓"
-    return "→"
-
-
-def render_board(statuses) -> list[str]:
-    """The board: one line per relationship, heavy users first."""
-    lines = [f"  {'customer':<18} {'company':<22} {'score':>5}  {'stage':<10} {'trend':<5} {'hourglass':<9} at risk"]
-    for s in statuses:
-        lines.append(
-            f"  {s.customer[:18]:<18} {s.company[:22]:<22} {s.score:>5.0f}  {s.stage:<10} "
-            f"{_trend_arrow(s.trend)} {round(s.trend) or 0:+4d} {s.hourglass:<9} {'AT RISK' if s.at_risk else ''}".rstrip()
-        )
-    return lines
-
-
-def render_hourglass(statuses) -> list[str]:
-    """How many relationships sit in each tie stage and each hourglass stage, as bars."""
-    lines = []
-    for title, attribute, order in (("tie stage", "stage", TIE_STAGES), ("hourglass", "hourglass", HOURGLASS_STAGES)):
-        counts = {key: 0 for key in order}
-        for s in statuses:
-            counts[getattr(s, attribute)] = counts.get(getattr(s, attribute), 0) + 1
-        lines.append(f"  by {title}:")
-        lines.extend(f"    {key:<10} {'█' * n}{' ' if n else ''}{n}" for key, n in counts.items())
-    return lines

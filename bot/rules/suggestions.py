@@ -28,6 +28,7 @@ from bot.rules.milestones import Milestone, find_milestones
 from bot.rules.status import RelationshipStatus
 from config.settings import DEFAULTS
 from config.vocabulary import HOURGLASS_STAGES
+from connectors.text import truncate
 from models.scoring.model import short_date
 
 # Suggestion kinds and the hourglass stages each may be proposed in. Anything that asks the
@@ -401,9 +402,6 @@ def _congratulation(milestone: Milestone, first_name: str) -> str:
 
 
 def _quote(text: str, limit: int = 80) -> str:
+    """A post's title (or text) in quotation marks, on one line and shortened."""
     words = " ".join(text.split())
-    if not words:
-        return "(untitled)"
-    if len(words) > limit:
-        words = words[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
-    return f"\u201c{words}\u201d"
+    return f"\u201c{truncate(words, limit)}\u201d" if words else "(untitled)"

@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 from bot.rules.status import RelationshipStatus
 from bot.slack.blocks import escape_mrkdwn
 from config.vocabulary import HOURGLASS_STAGES
+from connectors.text import truncate
 from models.entities import Interaction, Suggestion
 
 TREND_THRESHOLD = 2.0  # score points over the trend window that count as a move, not noise
@@ -43,10 +44,7 @@ def day(moment: datetime | None, zone: tzinfo) -> str:
 
 def preview(text: str | None, limit: int = NOTE_PREVIEW) -> str:
     """Escaped, single-line, shortened user text."""
-    flat = " ".join((text or "").split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return escape_mrkdwn(flat)
+    return escape_mrkdwn(truncate(" ".join((text or "").split()), limit))
 
 
 def customer_title(status: RelationshipStatus) -> str:

@@ -1,0 +1,40 @@
+"""How relationships read in a terminal: the board of ``strongtie status`` (which the demo prints
+too) and the hourglass as bars. Slack has its own layout in bot/slack/listeners/formatting.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.rules.status import RelationshipStatus
+from config.vocabulary import HOURGLASS_STAGES, TIE_STAGES
+
+
+def board_text(statuses: list[RelationshipStatus], as_of: datetime) -> str:
+    """A readable board: one line per relationship, grouped by team, with its top reason."""
+    if not statuses:
+        return "No tracked customers yet (import a roster with `strongtie roster import`)."
+    lines = [f"Relationships as of {as_of:%Y-%m-%d %H:%M} UTC"]
+    team = None
+    for s in statuses:
+        if s.team != team:
+            team = s.team
+            lines += ["", f"{team}", f"  {'#':>3} {'customer':<24} {'score':>5} {'trend':>6}  {'stage':<11} {'hourglass':<9}  why"]
+        flag = "  AT RISK: " + s.risk_reason if s.at_risk else ""
+        why = s.explanation[0] if s.explanation else ""
+        rank = s.revenue_rank if s.revenue_rank is not None else "-"
+        lines.append(f"  {rank:>3} {s.customer[:24]:<24} {s.score:5.0f} {s.trend:+6.0f}  {s.stage:<11} {s.hourglass:<9}  {why}{flag}")
+    at_risk = sum(s.at_risk for s in statuses)
+    lines += ["", f"{len(statuses)} relationship(s), {at_risk} at risk."]
+    return "\n".join(lines)
+
+
+def hourglass_bars(statuses: list[RelationshipStatus]) -> list[str]:
+    """How many relationships sit in each tie stage and each hourglass stage, as bars."""
+    lines = []
+    for title, attribute, order in (("tie stage", "stage", TIE_STAGES), ("hourglass", "hourglass", HOURGLASS_STAGES)):
+        counts = {key: 0 for key in order}
+        for s in statuses:
+            counts[getattr(s, attribute)] = counts.get(getattr(s, attribute), 0) + 1
+        lines.append(f"  by {title}:")
+        lines.extend(f"    {key:<10} {'█' * n}{' ' if n else ''}{n}" for key, n in counts.items())
+    return lines

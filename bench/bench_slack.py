@@ -1,6 +1,6 @@
 """Benchmark: 400 signed `/tie log` requests, 20 at a time, to `strongtie serve` on loopback.
 
-Goal (issue 5): p99 ack latency under 100 ms, and every interaction stored exactly once, also when
+Goal: p99 ack latency under 100 ms, and every interaction stored exactly once, also when
 Slack retries. The server runs as its own process (waitress, the production path) on a SQLite
 database; the loopback Slack Web API fake receives the replies (SLACK_API_URL and response URLs).
 

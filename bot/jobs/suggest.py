@@ -16,17 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs.score import relationship_statuses
-from bot.rules.status import RelationshipStatus
-from bot.rules.suggestions import (
+from bot.rules.gestures import (
     PastSuggestion,
     PostFact,
     Proposed,
     SuggestionFacts,
     SuggestionPolicy,
     rank_key,
-    suggest,
     suggestion_record,
 )
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import suggest
 from bot.runtime import Runtime
 from bot.timeutil import end_of_local_day, now_utc
 from config.scoring import ScoringParams

@@ -10,7 +10,7 @@ from digest.seed_world import MONDAY, runtime_for, seed
 from sqlalchemy import select
 
 from bot.jobs.suggest import open_suggestions, suggest_job
-from bot.rules.suggestions import SuggestionPolicy
+from bot.rules.gestures import SuggestionPolicy
 from bot.runtime import Runtime
 from config.settings import SettingsError, load_settings
 from models.entities import Customer, Suggestion

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rules.status import RelationshipStatus
-from bot.rules.suggestions import (
+from bot.rules.gestures import (
     PastSuggestion,
     PostFact,
     SuggestionFacts,
     SuggestionPolicy,
-    suggest,
 )
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import suggest
 from config.vocabulary import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # a Friday

@@ -7,16 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.rules.status import RelationshipStatus
-from bot.rules.suggestions import (
+from bot.rules.gestures import (
     STAGE_GATES,
     PastSuggestion,
     PostFact,
     SuggestionFacts,
     SuggestionPolicy,
     stage_allows,
-    suggest,
 )
+from bot.rules.status import RelationshipStatus
+from bot.rules.suggestions import suggest
 from config.vocabulary import HOURGLASS_STAGES as HOURGLASS_ORDER
 
 FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)

@@ -15,7 +15,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.rules.suggestions import INTERACTION_KIND_FOR
+from bot.rules.gestures import INTERACTION_KIND_FOR
 from bot.runtime import Runtime
 from bot.slack.blocks import (
     ACTION_DISMISS,

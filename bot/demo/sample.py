@@ -105,19 +105,21 @@ def serve_bundled_feeds(now: datetime) -> Iterator[str]:
 # --- generated history --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Touch:
+class PersonaTouch:
+    """One interaction of a demo persona's scripted history, placed relative to the demo's now."""
+
     days_ago: float
     kind: str
     direction: str
     note: str = ""
 
 
-def _rhythm(rng: random.Random, start: int, end: int, every: int, kinds: list[tuple[str, str]]) -> list[Touch]:
+def _rhythm(rng: random.Random, start: int, end: int, every: int, kinds: list[tuple[str, str]]) -> list[PersonaTouch]:
     """Contact every ``every`` days (with jitter) from ``start`` days ago until ``end`` days ago."""
     touches, day = [], float(start)
     while day >= end:
         kind, direction = rng.choice(kinds)
-        touches.append(Touch(day, kind, direction))
+        touches.append(PersonaTouch(day, kind, direction))
         day -= every + rng.uniform(-1.5, 1.5)
     return touches
 
@@ -126,25 +128,25 @@ def _rhythm(rng: random.Random, start: int, end: int, every: int, kinds: list[tu
 TWO_WAY = [("meeting", "mutual"), ("call", "mutual"), ("email", "mutual"), ("message", "mutual")]
 LIGHT = [("email", "outbound"), ("email", "inbound"), ("comment", "outbound")]
 
-PERSONAS: dict[str, Callable[[random.Random], list[Touch]]] = {
+PERSONAS: dict[str, Callable[[random.Random], list[PersonaTouch]]] = {
     "weekly partner": lambda r: _rhythm(r, HISTORY_DAYS, 2, 7, TWO_WAY),
     "gone quiet": lambda r: _rhythm(r, HISTORY_DAYS, 55, 6, TWO_WAY),
     "repeat buyer": lambda r: _rhythm(r, HISTORY_DAYS, 3, 9, TWO_WAY) + [
-        Touch(85, "trial", "mutual", "pilot"), Touch(70, "purchase", "inbound", "first order"),
-        Touch(20, "purchase", "inbound", "renewal")],
+        PersonaTouch(85, "trial", "mutual", "pilot"), PersonaTouch(70, "purchase", "inbound", "first order"),
+        PersonaTouch(20, "purchase", "inbound", "renewal")],
     "building": lambda r: _rhythm(r, 75, 4, 14, TWO_WAY),
     "recent buyer": lambda r: _rhythm(r, 60, 5, 12, TWO_WAY) + [
-        Touch(40, "trial", "mutual", "30-day trial"), Touch(9, "purchase", "inbound", "signed")],
-    "on trial": lambda r: _rhythm(r, 45, 6, 15, LIGHT) + [Touch(12, "trial", "mutual", "trial started")],
-    "light emails": lambda r: [Touch(80, "email", "outbound"), Touch(52, "email", "inbound"), Touch(24, "email", "outbound")],
-    "one way": lambda r: [Touch(d, k, "outbound") for d, k in ((66, "like"), (41, "comment"), (20, "like"), (6, "share"))],
-    "one old like": lambda r: [Touch(120, "like", "outbound")],
+        PersonaTouch(40, "trial", "mutual", "30-day trial"), PersonaTouch(9, "purchase", "inbound", "signed")],
+    "on trial": lambda r: _rhythm(r, 45, 6, 15, LIGHT) + [PersonaTouch(12, "trial", "mutual", "trial started")],
+    "light emails": lambda r: [PersonaTouch(80, "email", "outbound"), PersonaTouch(52, "email", "inbound"), PersonaTouch(24, "email", "outbound")],
+    "one way": lambda r: [PersonaTouch(d, k, "outbound") for d, k in ((66, "like"), (41, "comment"), (20, "like"), (6, "share"))],
+    "one old like": lambda r: [PersonaTouch(120, "like", "outbound")],
     "long silent": lambda r: _rhythm(r, 320, 215, 7, TWO_WAY),
-    "new contact": lambda r: [Touch(14, "event", "mutual", "met at a conference"), Touch(9, "email", "inbound"), Touch(3, "call", "mutual")],
-    "helper": lambda r: _rhythm(r, HISTORY_DAYS, 4, 8, TWO_WAY) + [Touch(33, "intro", "outbound", "introduced to a logistics lead")],
-    "met once": lambda r: [Touch(30, "event", "mutual", "panel at a meetup")],
+    "new contact": lambda r: [PersonaTouch(14, "event", "mutual", "met at a conference"), PersonaTouch(9, "email", "inbound"), PersonaTouch(3, "call", "mutual")],
+    "helper": lambda r: _rhythm(r, HISTORY_DAYS, 4, 8, TWO_WAY) + [PersonaTouch(33, "intro", "outbound", "introduced to a logistics lead")],
+    "met once": lambda r: [PersonaTouch(30, "event", "mutual", "panel at a meetup")],
     "referrer": lambda r: _rhythm(r, HISTORY_DAYS, 5, 10, TWO_WAY) + [
-        Touch(88, "purchase", "inbound"), Touch(45, "purchase", "inbound"), Touch(15, "referral", "inbound", "referred a friend")],
+        PersonaTouch(88, "purchase", "inbound"), PersonaTouch(45, "purchase", "inbound"), PersonaTouch(15, "referral", "inbound", "referred a friend")],
     "monthly": lambda r: _rhythm(r, HISTORY_DAYS, 8, 30, [("call", "mutual")]),
     "none": lambda r: [],
 }

@@ -36,6 +36,7 @@ DELAY_SECONDS = 0.05
 
 
 def feed_path(index: int) -> str:
+    """The path feed number ``index`` is served at."""
     return f"/feeds/{index}.xml"
 
 
@@ -62,15 +63,18 @@ def serve(connection) -> None:
 
 
 def stats(connection) -> dict[str, int]:
+    """The feed servers' counters so far (requests, body bytes, 200s and 304s), from the child process."""
     connection.send("stats")
     return connection.recv()
 
 
 def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    """What each counter grew by between two readings: the traffic of one run."""
     return {key: after[key] - before[key] for key in after}
 
 
 def seed_sources(runtime, urls: list[str]) -> None:
+    """One team, and one customer with one RSS source per URL, so the pass reads every feed."""
     from models.entities import Customer, Source, Team
 
     with runtime.session() as session:
@@ -84,6 +88,7 @@ def seed_sources(runtime, urls: list[str]) -> None:
 
 
 def main() -> None:
+    """Time the naive loop and two poll passes, print and record the table, fail if a goal is missed."""
     parent, child = multiprocessing.Pipe()
     server_process = multiprocessing.Process(target=serve, args=(child,), daemon=True)
     server_process.start()

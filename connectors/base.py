@@ -2,6 +2,9 @@
 
 A connector takes a :class:`SourceRef` and its :class:`Cursor` and returns a :class:`FetchResult`
 (records plus the next cursor). It never touches the database: the poll job stores the result.
+:class:`Connector` owns what every connector shares (token gate, error mapping, host, cost) and
+:class:`PagedConnector` the paging loop of API connectors, so a concrete connector is mostly
+declarations, as a Singer SDK REST stream is.
 
 Errors are classified so the poller knows what to do next:
 
@@ -16,9 +19,15 @@ from __future__ import annotations
 
 import email.utils
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
+
+import requests
+
+from connectors.metering import Metering
 
 DAY_SECONDS = 86_400
 #: The longest a server's Retry-After (or an API's reset time) may park a source. A larger value
@@ -144,21 +153,86 @@ DEFAULT_STATUS_MESSAGES: Mapping[int, str] = {
 
 
 class Connector(ABC):
-    """Base of every connector. Subclasses declare ``kind`` and human messages per status."""
+    """Base of every connector: it owns what all of them share, so a concrete one is mostly
+    declarations (``kind``, ``network``, ``token_setting``, status messages...) and a :meth:`read`.
+
+    It owns the token gate (:meth:`fetch` refuses to read when ``token_setting`` names a token
+    that is not set), the mapping of HTTP statuses (:meth:`error_for_status`) and of ``requests``
+    failures (:meth:`transport_errors`) to the connector error classes, the host a read talks to
+    (:meth:`host`) and what a read costs (``metered_provider`` and :attr:`metering`).
+    """
 
     kind: ClassVar[str] = ""
+    #: The network's name in messages ("X", "LinkedIn").
+    network: ClassVar[str] = ""
+    #: The setting holding the token this network needs (e.g. ``X_BEARER_TOKEN``); None: none needed.
+    token_setting: ClassVar[str | None] = None
+    #: The metered API whose units this connector's reads consume (counted per provider and month
+    #: and paced by a monthly budget); None: reads are free.
+    metered_provider: ClassVar[str | None] = None
+    #: The setting holding that API's monthly budget, named when the budget makes a source wait.
+    budget_setting: ClassVar[str | None] = None
     #: Status code -> what it means for this network; merged over DEFAULT_STATUS_MESSAGES.
     status_messages: ClassVar[Mapping[int, str]] = {}
     #: Fatal errors of this network are checked again after this long.
     fatal_retry_seconds: ClassVar[float] = DAY_SECONDS
 
-    @abstractmethod
+    def __init__(self, *, token: str = "", api_url: str | None = None, metering: Metering | None = None) -> None:
+        """``token``: the network's credential ("" when not set); ``api_url``: the API's base URL,
+        shared by every source (None: each source has its own URL, as feeds do); ``metering``: the
+        price and budget of a metered API."""
+        self.token = token
+        self.api_url = api_url.rstrip("/") if api_url else api_url
+        self.metering = metering or Metering()
+
+    @property
+    def configured(self) -> bool:
+        """Whether the connector can read: it needs no token, or its token is set."""
+        return self.token_setting is None or bool(self.token)
+
     def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
-        """Read what is new since ``cursor``; ``limit`` caps billable records (None: no cap)."""
+        """Read what is new since ``cursor``; ``limit`` caps billable records (None: no cap).
+
+        A connector whose token is not set raises :class:`NotConfiguredError` before any request,
+        so its sources are skipped, not failed. The token never appears in an error's message.
+        """
+        if not self.configured:
+            raise NotConfiguredError(f"{self.token_setting} is not set, so {self.network} sources are skipped (see docs/connectors.md)")
+        try:
+            return self.read(source, cursor, limit=limit)
+        except ConnectorError as error:
+            if self.token and self.token in error.message:  # an API echoing the credential back
+                error.message = redact(error.message, [self.token])
+                error.args = (error.message,)
+            raise
+
+    @abstractmethod
+    def read(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+        """The read itself, called by :meth:`fetch` once the connector is known to be configured."""
 
     def host(self, source: SourceRef) -> str:
-        """The host a read of ``source`` talks to, for the poller's per-host politeness."""
-        return self.kind
+        """The host a read of ``source`` talks to, for the poller's per-host politeness: the API's
+        host, shared by all the connector's sources, else the source URL's own host."""
+        if self.api_url is None:
+            return (urlsplit(source.url or "").hostname or "").lower()
+        return (urlsplit(self.api_url).hostname or self.network).lower()
+
+    def auth_headers(self) -> dict[str, str]:
+        """The headers that authenticate a request: the token as a bearer token, never in the URL,
+        where proxies and error messages record it."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    @contextmanager
+    def transport_errors(self) -> Iterator[None]:
+        """Turn a ``requests`` failure inside the block (timeout, refused connection, broken TLS...)
+        into a :class:`RetriableError` naming the network, and nothing else: a passing network
+        problem is retried later, and the message quotes no URL (which could carry a secret)."""
+        try:
+            yield
+        except requests.Timeout:
+            raise RetriableError(f"{self.network} did not answer in time") from None
+        except requests.RequestException as exc:
+            raise RetriableError(f"could not reach {self.network}: {type(exc).__name__}") from None
 
     def describe_status(self, status: int, detail: str = "") -> str:
         """The human message for an HTTP status on this network, with the API's own words appended."""
@@ -199,8 +273,8 @@ class Page:
 class PagedConnector(Connector):
     """An API connector reading newest-first pages until it reaches the cursor or the limit.
 
-    Subclasses implement :meth:`prepare` (one-time lookups kept in the cursor) and
-    :meth:`read_page`; this class owns the loop, the limit and the next cursor.
+    Subclasses implement :meth:`prepare` (one-time lookups kept in the cursor), :meth:`read_page`
+    and :meth:`advance`; this class owns the loop, the limit and the next cursor.
     """
 
     #: Largest page the API serves; pages never exceed the remaining limit.
@@ -223,7 +297,7 @@ class PagedConnector(Connector):
     def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
         """The cursor after a read whose newest item is ``newest_marker`` (None: nothing new)."""
 
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+    def read(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
         """Read newest-first pages until the cursor, the page limit or ``limit`` records; a failed page
         raises with the prepared cursor attached (see :class:`ConnectorError`)."""
         cursor = self.prepare(source, cursor)

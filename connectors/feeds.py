@@ -102,6 +102,7 @@ class FeedConnector(Connector):
     """Reads any public RSS/Atom feed with a conditional GET."""
 
     kind: ClassVar[str] = "rss"
+    network: ClassVar[str] = "RSS/Atom"
     status_messages: ClassVar[Mapping[int, str]] = {
         401: "the feed asks for a login (401 Unauthorized); only public feeds can be followed",
         403: "the feed's server refuses us (403 Forbidden); it may block bots or need a login",
@@ -109,13 +110,11 @@ class FeedConnector(Connector):
     }
 
     def __init__(self, http: HttpClient) -> None:
+        """Feeds need no token and have no API host: each is read at its own URL through ``http``."""
+        super().__init__()
         self.http = http
 
-    def host(self, source: SourceRef) -> str:
-        """The feed URL's host (lower case), for per-host politeness."""
-        return (urlsplit(source.url or "").hostname or "").lower()
-
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
+    def read(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
         """Conditional GET of the feed; a 304 returns no records and costs no parsing."""
         url = cursor.url or source.url
         if not url:

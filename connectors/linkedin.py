@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from linkedin_v2.linkedin import LinkedInApplication, LinkedInAuthentication
@@ -24,8 +24,6 @@ from linkedin_v2.models import AccessToken
 
 from connectors.base import (
     Cursor,
-    FetchResult,
-    NotConfiguredError,
     Page,
     PagedConnector,
     Record,
@@ -54,6 +52,8 @@ class LinkedInConnector(PagedConnector):
     """Posts of an organization page (``urn:li:organization:N``), newest first."""
 
     kind: ClassVar[str] = "linkedin"
+    network: ClassVar[str] = "LinkedIn"
+    token_setting: ClassVar[str] = "LINKEDIN_ACCESS_TOKEN"
     max_page_size: ClassVar[int] = 50
     status_messages: ClassVar[Mapping[int, str]] = {
         401: "LinkedIn rejected the access token (401): it may have expired (tokens last 60 days); renew LINKEDIN_ACCESS_TOKEN",
@@ -65,22 +65,12 @@ class LinkedInConnector(PagedConnector):
     }
 
     def __init__(self, *, access_token: str, api_url: str, timeout: tuple[float, float] = (5.0, 20.0)) -> None:
-        self.api_url = api_url.rstrip("/")
+        """The library's application, given no token of its own (see this module's docstring)."""
+        super().__init__(token=access_token, api_url=api_url)
         self.timeout = timeout
-        self._token = access_token
         authentication = LinkedInAuthentication("", "", "")
         authentication.token = AccessToken(None, None)  # requests drops a None query parameter
         self.application = LinkedInApplication(authentication=authentication)
-
-    def host(self, source: SourceRef) -> str:
-        """LinkedIn's API host: every organization shares one politeness limit."""
-        return (urlsplit(self.api_url).hostname or "linkedin").lower()
-
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
-        """Read the organization's new posts; skipped (NotConfiguredError) without a token."""
-        if not self._token:
-            raise NotConfiguredError("LINKEDIN_ACCESS_TOKEN is not set, so LinkedIn sources are skipped (see docs/connectors.md)")
-        return super().fetch(source, cursor, limit=limit)
 
     def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
         """One page of the organization's posts, newest created first, stopping at the cursor.
@@ -93,17 +83,9 @@ class LinkedInConnector(PagedConnector):
             f"{self.api_url}/rest/posts?q=author&author={quote(source.target, safe='')}"
             f"&sortBy=CREATED&start={start}&count={page_size}"
         )
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "LinkedIn-Version": LINKEDIN_VERSION,
-            "X-Restli-Protocol-Version": "2.0.0",
-        }
-        try:
+        headers = {**self.auth_headers(), "LinkedIn-Version": LINKEDIN_VERSION, "X-Restli-Protocol-Version": "2.0.0"}
+        with self.transport_errors():
             response = self.application.make_request("GET", url, headers=headers, timeout=self.timeout)
-        except requests.Timeout:
-            raise RetriableError("LinkedIn did not answer in time") from None
-        except requests.RequestException as exc:
-            raise RetriableError(f"could not reach LinkedIn: {type(exc).__name__}") from None
         error = self.error_for_status(response.status_code, response.headers, self._error_detail(response))
         if error is not None:
             raise error
@@ -132,6 +114,7 @@ class LinkedInConnector(PagedConnector):
 
     @classmethod
     def _is_new(cls, post: Mapping[str, Any], cursor: Cursor) -> bool:
+        """Whether ``post`` is past the cursor: created later, or at its millisecond and not yet read."""
         created, since = cls._created_ms(post), int(cursor.since_id or 0)
         return created > since or (created == since and str(post.get("id")) not in (cursor.extra.get(SEEN_AT_CURSOR) or []))
 
@@ -150,10 +133,12 @@ class LinkedInConnector(PagedConnector):
 
     @staticmethod
     def _published_ms(post: Mapping[str, Any]) -> int:
+        """When the post was published (epoch ms), else created: the moment shown to readers."""
         return int(post.get("publishedAt") or post.get("createdAt") or 0)
 
     @classmethod
     def _record(cls, post: Mapping[str, Any]) -> Record:
+        """One post as a :class:`Record`: its commentary as plain text, an article's title as the title."""
         text = plain_text(commentary_text(post.get("commentary") or ""))
         article = (post.get("content") or {}).get("article") or {}
         published_ms = cls._published_ms(post)

@@ -10,6 +10,7 @@ from connectors.base import Connector
 from connectors.feeds import FeedConnector
 from connectors.http import HttpClient
 from connectors.linkedin import LinkedInConnector
+from connectors.metering import Metering
 from connectors.twitter import XConnector
 
 
@@ -17,13 +18,22 @@ def build_connectors(settings: Settings) -> Mapping[str, Connector]:
     """One connector per source kind; X and LinkedIn skip their sources when no token is set."""
     feeds = FeedConnector(HttpClient(allow_private=settings.allow_private_networks, pool_size=settings.poll_concurrency))
     connectors: dict[str, Connector] = {kind: feeds for kind in FEED_KINDS}
-    connectors["twitter"] = XConnector(
-        bearer_token=settings.x_bearer_token.get(), api_url=settings.twitter_api_url, pool_size=settings.poll_concurrency
+    x = XConnector(
+        bearer_token=settings.x_bearer_token.get(),
+        api_url=settings.twitter_api_url,
+        pool_size=settings.poll_concurrency,
+        metering=Metering(price_per_unit_usd=settings.x_price_per_post_usd, monthly_budget_usd=settings.x_monthly_budget_usd),
     )
-    connectors["linkedin"] = LinkedInConnector(access_token=settings.linkedin_access_token.get(), api_url=settings.linkedin_api_url)
+    linkedin = LinkedInConnector(access_token=settings.linkedin_access_token.get(), api_url=settings.linkedin_api_url)
+    connectors.update({x.kind: x, linkedin.kind: linkedin})
     return connectors
 
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
     """The secret values no stored message may contain."""
     return (settings.x_bearer_token.get(), settings.linkedin_access_token.get())
+
+
+def metered_connectors(connectors: Mapping[str, Connector]) -> dict[str, Connector]:
+    """The connectors whose reads are billed, by the provider that bills them (one per provider)."""
+    return {c.metered_provider: c for c in connectors.values() if c.metered_provider}

@@ -19,28 +19,34 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 class _TextExtractor(HTMLParser):
+    """Collects the text a reader of an HTML fragment sees, in ``parts``."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden_depth = 0
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        """Hide what an invisible element holds; let a block element separate words."""
         if tag in _INVISIBLE:
             self._hidden_depth += 1
         elif tag in _BREAKING:
             self.parts.append(" ")
 
     def handle_startendtag(self, tag: str, attrs) -> None:
+        """A self-closing block element (``<br/>``, ``<hr/>``) separates words."""
         if tag in _BREAKING:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        """Leave an invisible element; the end of a block element separates words."""
         if tag in _INVISIBLE:
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag in _BREAKING:
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
+        """Keep text a reader sees, drop text inside invisible elements."""
         if not self._hidden_depth:
             self.parts.append(data)
 

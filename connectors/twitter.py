@@ -17,7 +17,6 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Mapping
-from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -27,8 +26,6 @@ from connectors.base import (
     DAY_SECONDS,
     Cursor,
     FatalError,
-    FetchResult,
-    NotConfiguredError,
     Page,
     PagedConnector,
     RateLimitedError,
@@ -37,6 +34,7 @@ from connectors.base import (
     SourceRef,
     redact,
 )
+from connectors.metering import Metering
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -52,6 +50,7 @@ class _RetargetAdapter(HTTPAdapter):
         self.timeout = timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send ``request`` to ``base_url`` when tweepy addressed it to its own host, never without a timeout."""
         if request.url and request.url.startswith(TWEEPY_HOST):
             request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
         if kwargs.get("timeout") is None:
@@ -67,6 +66,7 @@ class _RedactSecret(logging.Filter):
         self.secret = secret
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record, with the secret masked wherever its message shows it."""
         message = record.getMessage()
         if self.secret in message:
             record.msg, record.args = redact(message, [self.secret]), ()
@@ -74,6 +74,7 @@ class _RedactSecret(logging.Filter):
 
 
 def _parse_time(value: str | None) -> datetime | None:
+    """An X timestamp (``2026-11-20T11:00:00.000Z``) as an aware datetime; None when absent."""
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -83,6 +84,10 @@ class XConnector(PagedConnector):
     """A user's posts on X, newest first; each post read is billed, so reads honour ``limit``."""
 
     kind: ClassVar[str] = "twitter"
+    network: ClassVar[str] = "X"
+    token_setting: ClassVar[str] = "X_BEARER_TOKEN"
+    metered_provider: ClassVar[str] = "x"
+    budget_setting: ClassVar[str] = "STRONGTIE_X_MONTHLY_BUDGET_USD"
     max_page_size: ClassVar[int] = 100
     min_page_size: ClassVar[int] = 5  # get_users_tweets accepts max_results from 5 to 100
     status_messages: ClassVar[Mapping[int, str]] = {
@@ -94,24 +99,23 @@ class XConnector(PagedConnector):
     #: The wall clock (epoch seconds) X's ``x-rate-limit-reset`` moments are compared with.
     clock: ClassVar[Callable[[], float]] = staticmethod(time.time)
 
-    def __init__(self, *, bearer_token: str, api_url: str, pool_size: int = 16, timeout: tuple[float, float] = (5.0, 20.0)) -> None:
-        self.api_url = api_url
-        self._token = bearer_token
+    def __init__(
+        self,
+        *,
+        bearer_token: str,
+        api_url: str,
+        pool_size: int = 16,
+        timeout: tuple[float, float] = (5.0, 20.0),
+        metering: Metering | None = None,
+    ) -> None:
+        """A tweepy client whose requests go to ``api_url`` with ``timeout``; ``metering`` prices
+        the posts read (X bills each one)."""
+        super().__init__(token=bearer_token, api_url=api_url, metering=metering)
         self.client = tweepy.Client(bearer_token=bearer_token or None, return_type=dict, wait_on_rate_limit=False)
         self.client.session.mount(TWEEPY_HOST, _RetargetAdapter(api_url, timeout, pool_size))
         tweepy_log = logging.getLogger("tweepy.client")
         if bearer_token and not any(isinstance(f, _RedactSecret) and f.secret == bearer_token for f in tweepy_log.filters):
             tweepy_log.addFilter(_RedactSecret(bearer_token))
-
-    def host(self, source: SourceRef) -> str:
-        """The X API host: all X sources share one politeness limit."""
-        return (urlsplit(self.api_url).hostname or "x").lower()
-
-    def fetch(self, source: SourceRef, cursor: Cursor, *, limit: int | None = None) -> FetchResult:
-        """Read the user's new posts; skipped (NotConfiguredError) without a bearer token."""
-        if not self._token:
-            raise NotConfiguredError("X_BEARER_TOKEN is not set, so X sources are skipped (see docs/connectors.md)")
-        return super().fetch(source, cursor, limit=limit)
 
     def prepare(self, source: SourceRef, cursor: Cursor) -> Cursor:
         """Resolve the username to X's numeric id once; the id is kept in the cursor."""
@@ -143,6 +147,7 @@ class XConnector(PagedConnector):
 
     @staticmethod
     def _record(source: SourceRef, tweet: Mapping[str, Any]) -> Record:
+        """One post as a :class:`Record`, linked at its x.com address."""
         text = plain_text(tweet.get("text"))
         return Record(
             external_id=str(tweet["id"]),
@@ -155,24 +160,21 @@ class XConnector(PagedConnector):
 
     def _call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Call a tweepy method, turning its exceptions into classified connector errors."""
-        try:
-            return method(*args, **kwargs)
-        except tweepy.TooManyRequests as exc:
-            if exc.reset_time is None:
-                raise RetriableError("X rate limit reached (429) without a reset time") from None
-            wait = max(1.0, exc.reset_time - self.clock())
-            raise RateLimitedError(f"X rate limit reached (429); it resets in {wait:.0f} s", retry_after=wait) from None
-        except tweepy.Forbidden as exc:
-            raise self._forbidden(exc) from None
-        except tweepy.HTTPException as exc:
-            status = exc.response.status_code
-            detail = "; ".join(str(m) for m in exc.api_messages)
-            error = self.error_for_status(status, exc.response.headers, detail)
-            raise (error or RetriableError(f"unexpected X answer HTTP {status}")) from None
-        except requests.Timeout:
-            raise RetriableError("X did not answer in time") from None
-        except requests.RequestException as exc:
-            raise RetriableError(f"could not reach X: {type(exc).__name__}") from None
+        with self.transport_errors():
+            try:
+                return method(*args, **kwargs)
+            except tweepy.TooManyRequests as exc:
+                if exc.reset_time is None:
+                    raise RetriableError("X rate limit reached (429) without a reset time") from None
+                wait = max(1.0, exc.reset_time - self.clock())
+                raise RateLimitedError(f"X rate limit reached (429); it resets in {wait:.0f} s", retry_after=wait) from None
+            except tweepy.Forbidden as exc:
+                raise self._forbidden(exc) from None
+            except tweepy.HTTPException as exc:
+                status = exc.response.status_code
+                detail = "; ".join(str(m) for m in exc.api_messages)
+                error = self.error_for_status(status, exc.response.headers, detail)
+                raise (error or RetriableError(f"unexpected X answer HTTP {status}")) from None
 
     @staticmethod
     def _forbidden(exc: tweepy.Forbidden) -> FatalError:

@@ -10,20 +10,17 @@ One bad source never stops a pass: every failure is recorded on its own row.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable, Iterator, Mapping
 
 from bot.runtime import Runtime
-from config.settings import Settings
 from connectors.base import (
-    MAX_RETRY_AFTER_SECONDS,
     Connector,
     ConnectorError,
     Cursor,
@@ -36,7 +33,9 @@ from connectors.base import (
     SourceRef,
     redact,
 )
-from connectors.registry import build_connectors, secrets_of
+from connectors.metering import MonthlyBudget, month_bounds, month_period
+from connectors.registry import build_connectors, metered_connectors, secrets_of
+from models import next_check
 from models.entities import Source
 from models.store.posts import store_posts
 from models.store.sources import (
@@ -49,9 +48,6 @@ from models.store.usage import add_api_units, api_units
 
 log = logging.getLogger(__name__)
 
-MAX_INTERVAL_SECONDS = 24 * 3600
-RETRY_BASE_SECONDS = 60
-X_PROVIDER = "x"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -113,6 +109,7 @@ class _HostLimiter:
 
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
+        """Hold one of ``host``'s slots for the block, waiting while all of them are taken."""
         with self._lock:
             semaphore = self._semaphores.setdefault(host, threading.BoundedSemaphore(self._per_host))
         with semaphore:
@@ -154,91 +151,15 @@ def _interleave_hosts(tasks: list[_Task]) -> list[_Task]:
     return ordered
 
 
-def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """Start of ``now``'s UTC month and start of the next."""
-    start = now.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following
-
-
-def month_period(now: datetime) -> str:
-    """``now``'s UTC month as ``YYYY-MM``, the period metered API use is counted in."""
-    return now.astimezone(timezone.utc).strftime("%Y-%m")
-
-
-@dataclass(frozen=True)
-class XBudget:
-    """How many X posts each due X source may read this pass, or until when X must wait.
-
-    Spending is paced evenly over the month: after spending a fraction f of the month's posts,
-    X is read again only once a fraction f of the month has passed. A read never asks for more
-    posts than remain, so the cap is never passed.
-    """
-
-    per_source: int | None  # None: no cap configured
-    remaining: int = 0  # posts left this month
-    wait_until: datetime | None = None
-
-    @classmethod
-    def plan(cls, settings: Settings, *, used: int, due: int, now: datetime, min_page: int) -> "XBudget":
-        """The pass's X allowance from the monthly budget, ``used`` posts so far and ``due`` sources."""
-        if settings.x_monthly_budget_usd <= 0 or settings.x_price_per_post_usd <= 0:
-            return cls(per_source=None)
-        allowed = int(settings.x_monthly_budget_usd / settings.x_price_per_post_usd)
-        start, end = month_bounds(now)
-        remaining = allowed - used
-        if remaining < min_page:
-            return cls(per_source=0, wait_until=end)
-        paced_until = start + (end - start) * (used / allowed)
-        if now < paced_until:
-            return cls(per_source=0, remaining=remaining, wait_until=paced_until)
-        # Too little left for everyone this pass: the first sources get a minimal read each.
-        return cls(per_source=max(min_page, remaining // max(1, due)), remaining=remaining)
-
-    def shares(self, count: int) -> list[int]:
-        """Posts each of ``count`` X sources may read this pass, in order (0: wait)."""
-        if self.wait_until is not None or self.per_source is None:
-            return [0] * count
-        left, result = self.remaining, []
-        for _ in range(count):
-            share = min(self.per_source, left)
-            result.append(share if share >= 1 else 0)
-            left -= result[-1]
-        return result
-
-
-class _Scheduler:
-    """When each source is checked next, from its outcome and its publishing rhythm."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.min_interval = settings.poll_interval_minutes * 60
-        self.max_interval = max(self.min_interval, MAX_INTERVAL_SECONDS)
-
-    def adaptive_interval(self, result: FetchResult, previous: int | None, now: datetime) -> int:
-        """A week divided by the posts of the last week, within [min, max]; a 304 keeps the old pace."""
-        if result.not_modified:
-            return previous or self.min_interval
-        week_ago = now - timedelta(days=7)
-        recent = sum(1 for r in result.records if r.published_at and r.published_at >= week_ago)
-        if not recent:
-            return self.max_interval if result.records else (previous or self.min_interval)
-        return int(min(self.max_interval, max(self.min_interval, 7 * 24 * 3600 / recent)))
-
-    def retry_delay(self, error: ConnectorError, error_count: int, connector: Connector) -> float:
-        """Retriable: exponential with jitter, never before Retry-After; rate limits: the reset
-        time; fatal: the connector's slow recheck (a person must act first). Never more than
-        :data:`MAX_RETRY_AFTER_SECONDS`, whatever a server or connector asked for."""
-        return min(self._uncapped_delay(error, error_count, connector), MAX_RETRY_AFTER_SECONDS)
-
-    def _uncapped_delay(self, error: ConnectorError, error_count: int, connector: Connector) -> float:
-        if isinstance(error, RateLimitedError) and error.retry_after is not None:
-            return error.retry_after + random.uniform(0, 5)
-        if isinstance(error, RetriableError):
-            backoff = min(self.max_interval, RETRY_BASE_SECONDS * 2 ** min(error_count, 20)) * random.uniform(1.0, 1.5)
-            return max(backoff, error.retry_after or 0)
-        if isinstance(error, NotConfiguredError):
-            return self.min_interval
-        return error.retry_after or connector.fatal_retry_seconds
+def _failure_of(error: ConnectorError) -> next_check.Failure:
+    """What kind of failure ``error`` is, for the next-check rule (a subclass before its base)."""
+    if isinstance(error, RateLimitedError):
+        return next_check.RATE_LIMITED
+    if isinstance(error, RetriableError):
+        return next_check.RETRIABLE
+    if isinstance(error, NotConfiguredError):
+        return next_check.NOT_CONFIGURED
+    return next_check.FATAL
 
 
 def _read(task: _Task, limiter: _HostLimiter) -> _Outcome:
@@ -262,11 +183,12 @@ class _Pass:
         self.force = force
         self.now = now
         self.progress = progress
-        self.scheduler = _Scheduler(self.settings)
+        self.min_interval = self.settings.poll_interval_minutes * 60
         self.secrets = secrets_of(self.settings)
         self.summary = PollSummary()
 
     def run(self) -> PollSummary:
+        """Plan the pass, read the due sources concurrently, store each result as it arrives."""
         started = time.monotonic()
         connectors = build_connectors(self.settings)
         tasks = self._plan(connectors)
@@ -285,21 +207,29 @@ class _Pass:
         return self.summary
 
     def _plan(self, connectors: Mapping[str, Connector]) -> list[_Task]:
-        """Due sources as tasks; X sources get their share of the month's budget (or wait)."""
+        """Due sources as tasks; sources of a metered API get their share of its monthly budget (or wait)."""
+        metered = metered_connectors(connectors)
         with self.runtime.session() as session:
             sources = pollable_sources(session=session, now=self.now, force=self.force)
             tasks = [_task_for(source, connectors[source.kind]) for source in sources]
             self.summary.sources = len(tasks)
-            used = api_units(X_PROVIDER, month_period(self.now), session=session)
-        x_tasks = [t for t in tasks if t.ref.kind == "twitter"]
-        if not x_tasks or not self.settings.x_bearer_token:
+            due = {task.connector.metered_provider for task in tasks}
+            used = {p: api_units(p, month_period(self.now), session=session) for p in metered if p in due}
+        for provider, units in used.items():
+            tasks = self._within_budget(tasks, metered[provider], units)
+        return tasks
+
+    def _within_budget(self, tasks: list[_Task], connector: Connector, used: int) -> list[_Task]:
+        """``tasks`` with the reads of ``connector``'s sources capped by its monthly budget; the
+        sources whose share is too small for one read are postponed, not read."""
+        if not connector.configured:
             return tasks
-        connector = x_tasks[0].connector
+        billed = [t for t in tasks if t.connector is connector]
         min_page = connector.min_page_size if isinstance(connector, PagedConnector) else 1
-        budget = XBudget.plan(self.settings, used=used, due=len(x_tasks), now=self.now, min_page=min_page)
+        budget = MonthlyBudget.plan(connector.metering, used=used, due=len(billed), now=self.now, min_page=min_page)
         if budget.per_source is None:
             return tasks
-        shares = dict(zip((t.source_id for t in x_tasks), budget.shares(len(x_tasks))))
+        shares = dict(zip((t.source_id for t in billed), budget.shares(len(billed))))
         planned: list[_Task] = []
         for task in tasks:
             share = shares.get(task.source_id)
@@ -312,13 +242,14 @@ class _Pass:
         return planned
 
     def _postpone_for_budget(self, task: _Task, until: datetime) -> None:
+        budget = f"{task.connector.network} monthly budget ({task.connector.budget_setting})"
         with self.runtime.session() as session:
             save_failure(
                 task.source_id,
                 session=session,
                 now=self.now,
                 status="budget",
-                message=f"X monthly budget (STRONGTIE_X_MONTHLY_BUDGET_USD) is paced: next read after {until:%Y-%m-%d %H:%M} UTC",
+                message=f"{budget} is paced: next read after {until:%Y-%m-%d %H:%M} UTC",
                 next_check_at=until,
                 count_as_error=False,
             )
@@ -338,7 +269,13 @@ class _Pass:
             self._store_failure(task, error)
 
     def _store_success(self, task: _Task, result: FetchResult) -> None:
-        interval = self.scheduler.adaptive_interval(result, task.interval_seconds, self.now)
+        after = next_check.after_read(
+            now=self.now,
+            min_interval_seconds=self.min_interval,
+            previous_interval_seconds=task.interval_seconds,
+            not_modified=result.not_modified,
+            published=[record.published_at for record in result.records],
+        )
         cursor = result.cursor
         with self.runtime.session() as session:
             new_posts = store_posts(task.source_id, task.customer_id, result.records, session=session, fetched_at=self.now)
@@ -349,16 +286,23 @@ class _Pass:
                 now=self.now,
                 status="not_modified" if result.not_modified else "ok",
                 warning=redact(result.warning, self.secrets) if result.warning else None,
-                next_check_at=self.now + timedelta(seconds=interval),
-                interval_seconds=interval,
+                next_check_at=after.at,
+                interval_seconds=after.interval_seconds,
             )
-            if task.ref.kind == "twitter":
-                add_api_units(X_PROVIDER, month_period(self.now), result.units, session=session)
+            if task.connector.metered_provider:
+                add_api_units(task.connector.metered_provider, month_period(self.now), result.units, session=session)
         self.summary.new_posts += new_posts
         self.summary.not_modified += int(result.not_modified)
 
     def _store_failure(self, task: _Task, error: ConnectorError) -> None:
-        delay = self.scheduler.retry_delay(error, task.error_count, task.connector)
+        after = next_check.after_failure(
+            _failure_of(error),
+            now=self.now,
+            min_interval_seconds=self.min_interval,
+            error_count=task.error_count,
+            retry_after=error.retry_after,
+            recheck_seconds=task.connector.fatal_retry_seconds,
+        )
         message = redact(error.message, self.secrets)
         with self.runtime.session() as session:
             save_failure(
@@ -367,13 +311,13 @@ class _Pass:
                 now=self.now,
                 status=error.status,
                 message=message,
-                next_check_at=self.now + timedelta(seconds=delay),
+                next_check_at=after.at,
                 count_as_error=not isinstance(error, NotConfiguredError),
                 disable=isinstance(error, GoneError),
                 external_user_id=error.cursor.external_user_id if error.cursor else None,
             )
-            if task.ref.kind == "twitter":
-                add_api_units(X_PROVIDER, month_period(self.now), error.units, session=session)
+            if task.connector.metered_provider:
+                add_api_units(task.connector.metered_provider, month_period(self.now), error.units, session=session)
         if isinstance(error, NotConfiguredError):
             self.summary.skipped += 1
             return

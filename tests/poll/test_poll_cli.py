@@ -6,7 +6,8 @@ import json
 
 from fakes.feeds import FeedServer, Route, rss, sample_items
 
-DESIGN_FIELDS = {"id", "customer", "team", "kind", "target", "last_polled_at", "last_status", "last_error", "posts"}
+#: The fields every `sources --json` record carries, whatever else is added.
+HEALTH_FIELDS = {"id", "customer", "team", "kind", "target", "last_polled_at", "last_status", "last_error", "posts"}
 
 
 def test_poll_prints_a_one_line_summary_and_sources_show_health(cli, add_sources, monkeypatch):
@@ -25,7 +26,7 @@ def test_poll_prints_a_one_line_summary_and_sources_show_health(cli, add_sources
         assert "not modified (304)" in again.output and "0 new posts" in again.output
 
     rows = json.loads(cli("sources", "--json").output)
-    assert all(DESIGN_FIELDS <= set(row) for row in rows)
+    assert all(HEALTH_FIELDS <= set(row) for row in rows)
     by_target = {row["target"]: row for row in rows}
     assert by_target[good]["last_status"] == "not_modified" and by_target[good]["posts"] == 2
     assert "404" in by_target[missing]["last_error"]
@@ -33,6 +34,10 @@ def test_poll_prints_a_one_line_summary_and_sources_show_health(cli, add_sources
     assert "X_BEARER_TOKEN is not set" in by_target["janedoe"]["last_error"]
     assert by_target["janedoe"]["api_month_spend_usd"] == 0
     assert by_target[good]["api_month_spend_usd"] is None
+
+    listing = cli("sources").output
+    assert "X spend this month: $0.00 (no budget cap set)." in listing  # an X source is listed
+    assert listing.count("spend this month") == 1  # and X is the only metered network
 
     posts = json.loads(cli("posts", "--json").output)
     assert sorted(p["title"] for p in posts) == ["g post 0", "g post 1"]

@@ -10,8 +10,8 @@ from fakes.feeds import FeedServer, Route, rss, sample_items
 from fakes.linkedin_api import FakeLinkedInAPI
 from fakes.x_api import FakeXAPI
 
-from bot.jobs.poll import XBudget, poll_job
-from config.settings import Secret, Settings
+from bot.jobs.poll import poll_job
+from config.settings import Secret
 from connectors.twitter import XConnector
 from models.entities import Source
 from models.store.usage import api_units
@@ -22,15 +22,18 @@ X_TOKEN = "x-test-bearer-token"
 
 @pytest.fixture
 def x_api():
+    """A loopback fake of the X API for the test."""
     with FakeXAPI(token=X_TOKEN) as running:
         yield running
 
 
 def x_runtime(make_runtime, x_api, **overrides):
+    """A Runtime whose X token and API URL point at the fake."""
     return make_runtime(x_bearer_token=Secret(X_TOKEN), twitter_api_url=x_api.base_url, **overrides)
 
 
 def row(sessions, source_id) -> Source:
+    """The source row as stored now."""
     with sessions() as session:
         return session.get(Source, source_id)
 
@@ -76,33 +79,15 @@ def test_the_monthly_budget_is_never_passed_and_polls_are_spaced(x_api, make_run
     assert x_api.posts_served == 12
     next_month = datetime(2026, 12, 1, tzinfo=timezone.utc)
     assert all(row(sessions, i).last_status == "budget" and row(sessions, i).next_check_at == next_month for i in ids)
+    assert row(sessions, ids[0]).last_error == (
+        "X monthly budget (STRONGTIE_X_MONTHLY_BUDGET_USD) is paced: next read after 2026-12-01 00:00 UTC"
+    )
 
     monkeypatch.setenv("STRONGTIE_X_PRICE_PER_POST_USD", "0.005")
     rows = json.loads(cli("sources", "--json").output)
     # the CLI reads the real clock; the spend is recorded under NOW's month
     if datetime.now(timezone.utc).strftime("%Y-%m") == "2026-11":
         assert {r["api_month_spend_usd"] for r in rows} == {0.06}
-
-
-@pytest.mark.parametrize(
-    "used, now, waits_until",
-    [
-        pytest.param(0, NOW, None, id="nothing-spent"),
-        pytest.param(50, NOW, None, id="behind-pace"),
-        pytest.param(80, NOW, datetime(2026, 11, 25, tzinfo=timezone.utc), id="ahead-of-pace-waits"),
-        pytest.param(98, NOW, datetime(2026, 12, 1, tzinfo=timezone.utc), id="spent-waits-for-next-month"),
-    ],
-)
-def test_x_budget_pacing(used, now, waits_until):
-    settings = Settings(x_monthly_budget_usd=1.0, x_price_per_post_usd=0.01)  # 100 posts a month
-    budget = XBudget.plan(settings, used=used, due=2, now=now, min_page=5)
-    assert budget.wait_until == waits_until
-    if waits_until is None:
-        assert budget.per_source == (100 - used) // 2 and budget.shares(2) == [(100 - used) // 2] * 2
-
-
-def test_no_budget_means_no_cap():
-    assert XBudget.plan(Settings(), used=10_000, due=3, now=NOW, min_page=5).per_source is None
 
 
 def test_an_x_rate_limit_sets_the_next_check_and_the_pass_goes_on(x_api, make_runtime, add_sources, sessions, monkeypatch):
@@ -154,10 +139,3 @@ def test_networks_without_a_token_are_skipped_quietly(make_runtime, add_sources,
         source = row(sessions, source_id)
         assert source.last_status == "skipped" and source.error_count == 0
         assert "is not set" in source.last_error
-
-
-def test_a_scarce_budget_serves_the_first_sources_a_minimal_read_each():
-    settings = Settings(x_monthly_budget_usd=1.0, x_price_per_post_usd=0.01)  # 100 posts a month
-    budget = XBudget.plan(settings, used=88, due=3, now=datetime(2026, 11, 30, tzinfo=timezone.utc), min_page=5)
-    assert budget.shares(3) == [5, 5, 2]  # the last share is under X's minimum page: it waits
-    assert sum(budget.shares(3)) <= 100 - 88

@@ -9,6 +9,7 @@ from connectors.safety import UnsafeURLError, address_problem, check_url
 
 
 def no_dns(host, port):
+    """A resolver for tests where the check must not look any name up."""
     raise AssertionError(f"resolver must not be called for {host}")
 
 

@@ -17,16 +17,19 @@ FAST = HttpLimits(connect_timeout=2, read_timeout=0.5, total_timeout=5, max_body
 
 @pytest.fixture
 def server():
+    """A loopback feed server for the test."""
     with FeedServer() as running:
         yield running
 
 
 @pytest.fixture
 def connector():
+    """A feed connector allowed to read loopback, with short time limits."""
     return FeedConnector(HttpClient(allow_private=True, limits=FAST))
 
 
 def read(connector, url, cursor=None):
+    """Fetch the feed at ``url`` from ``cursor`` (a first read when None)."""
     return connector.fetch(SourceRef("rss", url, url), cursor or Cursor(url=url))
 
 
@@ -183,6 +186,7 @@ def public_name_resolver(host, port):
 
 
 def public_url(server, path):
+    """``path`` on the server, addressed by a public-looking name."""
     return f"http://feeds.example:{server.base_url.rsplit(':', 1)[1]}{path}"
 
 
@@ -193,6 +197,7 @@ def internet(monkeypatch, server):
 
 
 def public_connector():
+    """A feed connector that refuses private addresses, whose resolver answers for feeds.example."""
     return FeedConnector(HttpClient(allow_private=False, limits=FAST, resolver=public_name_resolver))
 
 

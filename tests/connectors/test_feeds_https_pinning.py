@@ -44,17 +44,19 @@ def tls_server(tmp_path, monkeypatch):
     names: list[str | None] = []
     context.sni_callback = lambda connection, name, ctx: names.append(name)
     server = FeedServer()
-    server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+    server.use_tls(context)
     VirtualNetwork({PUBLIC: "127.0.0.1"}).install(monkeypatch)
     with server:
         yield server, cert, names
 
 
 def https_url(server, name: str, path: str) -> str:
+    """``path`` on the TLS server, addressed as ``name``."""
     return f"https://{name}:{server.base_url.rsplit(':', 1)[1]}{path}"
 
 
 def read(ca_certs: str, url: str, resolves_to: str = PUBLIC):
+    """Fetch ``url`` trusting ``ca_certs``, its name resolving to ``resolves_to``."""
     client = HttpClient(allow_private=False, limits=LIMITS, resolver=lambda host, port: [resolves_to], ca_certs=ca_certs)
     return FeedConnector(client).fetch(SourceRef("rss", url, url), Cursor(url=url))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -62,6 +63,10 @@ class FeedServer(LoopbackServer):
         self.body_bytes: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.hosts: list[str] = []  # the Host header of every request, in order
+
+    def use_tls(self, context: ssl.SSLContext) -> None:
+        """Speak HTTPS with ``context`` (its certificate and SNI callback); call before starting."""
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
 
     def add(self, path: str, route: Route) -> str:
         """Serve ``route`` at ``path`` (replacing any route there); return its URL."""

@@ -4,13 +4,16 @@
 collection shape ``{"elements": [...], "paging": {"start", "count", "total", "links"}}`` with posts
 newest first, by ``lastModifiedAt`` (the default) or, with ``sortBy=CREATED``, ``createdAt``. It checks the Bearer token and the ``LinkedIn-Version`` / ``X-Restli-Protocol-Version``
 headers. Errors use LinkedIn's body shape ``{"status", "serviceErrorCode", "code", "message"}``:
-401 for a bad token, 403 ACCESS_DENIED (``deny_access()``), 429 (``rate_limit()``).
+401 for a bad token, 403 ACCESS_DENIED (``deny_access()``), 429 (``rate_limit()``), any status
+(``fail()``); ``hang(seconds)`` never answers.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
@@ -45,6 +48,10 @@ class FakeLinkedInAPI(LoopbackServer):
         self.requests: list[LinkedInRequest] = []
         self._denied = False
         self._throttled = 0
+        self._throttle_headers: dict[str, str] = {}
+        self._failing = 0
+        self._failure: tuple[int, dict[str, str], bool] = (500, {}, False)
+        self._hang = 0.0
         self._share = 7_000_000_000_000_000_000
 
     def publish(self, author: str, count: int = 1, *, start: datetime | None = None, at: datetime | None = None) -> None:
@@ -77,15 +84,31 @@ class FakeLinkedInAPI(LoopbackServer):
         """Answer 403 ACCESS_DENIED (the missing Community Management access)."""
         self._denied = deny
 
-    def rate_limit(self, times: int = 1) -> None:
-        """Answer the next ``times`` requests 429."""
+    def rate_limit(self, times: int = 1, *, retry_after: int | None = None) -> None:
+        """Answer the next ``times`` requests 429, with a ``Retry-After`` of ``retry_after`` seconds
+        when given."""
         self._throttled = times
+        self._throttle_headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+
+    def fail(self, times: int = 1, *, status: int = 500, headers: dict[str, str] | None = None, echo_authorization: bool = False) -> None:
+        """Answer the next ``times`` authenticated requests ``status`` with LinkedIn's error body and
+        ``headers``; ``echo_authorization`` quotes the request's Authorization header in the body."""
+        self._failing = times
+        self._failure = (status, dict(headers or {}), echo_authorization)
+
+    def hang(self, seconds: float) -> None:
+        """Hold each request ``seconds``, then close the connection without an answer (0: answer)."""
+        self._hang = seconds
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
         """Answer one request as LinkedIn would."""
         parts = urlsplit(handler.path)
         self.requests.append(LinkedInRequest(parts.path, parts.query, dict(handler.headers)))
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if self._hang:
+            time.sleep(self._hang)
+            handler.close_connection = True
+            return
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
             self.send_json(handler, 401, INVALID_TOKEN_BODY)
             return
@@ -94,7 +117,15 @@ class FakeLinkedInAPI(LoopbackServer):
             return
         if self._throttled:
             self._throttled -= 1
-            self.send_json(handler, 429, THROTTLED_BODY)
+            self.send_json(handler, 429, THROTTLED_BODY, self._throttle_headers)
+            return
+        if self._failing:
+            self._failing -= 1
+            status, headers, echo = self._failure
+            message = HTTPStatus(status).phrase
+            if echo:
+                message += f" (request had Authorization: {handler.headers.get('Authorization')})"
+            self.send_json(handler, status, {"status": status, "code": HTTPStatus(status).name, "message": message}, headers)
             return
         if self._denied:
             self.send_json(handler, 403, ACCESS_DENIED_BODY)

@@ -6,7 +6,8 @@ It answers with X's documented shapes: ``GET /2/users/by/username/:username`` gi
 name); ``GET /2/users/:id/tweets`` gives ``{"data": [...], "meta": {"newest_id", "oldest_id",
 "result_count", "next_token"}}``, honouring ``since_id`` (exclusive), ``max_results`` and
 ``pagination_token``. Errors: 401 problem bodies for a wrong token; ``rate_limit(n)`` answers 429
-with ``x-rate-limit-reset``; ``refuse_access_level()`` answers 403 with error code 453.
+with ``x-rate-limit-reset``; ``refuse_access_level()`` answers 403 with error code 453;
+``fail_timelines(n, status)`` answers timeline reads with any status; ``hang(seconds)`` never answers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
@@ -64,9 +66,11 @@ class FakeXAPI(LoopbackServer):
         self.posts_served = 0  # what X would bill
         self._next_id = 1_850_000_000_000_000_000
         self._rate_limited = 0
-        self._rate_reset_header = True
+        self._rate_reset_in: int | None = 900
         self._forbidden = False
         self._failing_timelines = 0
+        self._failure: tuple[int, dict[str, str], bool] = (503, {}, False)
+        self._hang = 0.0
 
     # test controls ---------------------------------------------------------------------------
     def add_user(self, username: str, tweets: int = 0, *, start: datetime | None = None) -> FakeUser:
@@ -87,14 +91,24 @@ class FakeXAPI(LoopbackServer):
                      "author_id": user.id, "edit_history_tweet_ids": [str(self._next_id)]}
             user.tweets.insert(0, tweet)
 
-    def rate_limit(self, times: int = 1, *, with_reset: bool = True) -> None:
-        """Answer the next ``times`` requests 429 (with or without ``x-rate-limit-reset``)."""
+    def rate_limit(self, times: int = 1, *, with_reset: bool = True, reset_in: int = 900) -> None:
+        """Answer the next ``times`` requests 429, with ``x-rate-limit-reset`` ``reset_in`` seconds
+        after the fake's clock (or without the header)."""
         self._rate_limited = times
-        self._rate_reset_header = with_reset
+        self._rate_reset_in = reset_in if with_reset else None
 
-    def fail_timelines(self, times: int = 1) -> None:
-        """The next ``times`` timeline reads answer 503 (user lookups still work)."""
+    def fail_timelines(
+        self, times: int = 1, *, status: int = 503, headers: dict[str, str] | None = None, echo_authorization: bool = False
+    ) -> None:
+        """The next ``times`` timeline reads answer ``status`` with an X problem body and ``headers``
+        (user lookups still work); ``echo_authorization`` quotes the request's Authorization header
+        in the body, as a careless gateway might."""
         self._failing_timelines = times
+        self._failure = (status, dict(headers or {}), echo_authorization)
+
+    def hang(self, seconds: float) -> None:
+        """Hold each request ``seconds``, then close the connection without an answer (0: answer)."""
+        self._hang = seconds
 
     def refuse_access_level(self, refuse: bool = True) -> None:
         """Answer every request 403 with error code 453 (the plan cannot read timelines)."""
@@ -111,14 +125,18 @@ class FakeXAPI(LoopbackServer):
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
         authorization = handler.headers.get("Authorization")
         self.requests.append(XRequest(parts.path, params, authorization))
+        if self._hang:
+            time.sleep(self._hang)
+            handler.close_connection = True
+            return
         if authorization != f"Bearer {self.token}":
             self.send_json(handler, 401, UNAUTHORIZED_BODY)
             return
         if self._rate_limited:
             self._rate_limited -= 1
             reset = {"x-rate-limit-limit": "1500", "x-rate-limit-remaining": "0"}
-            if self._rate_reset_header:
-                reset["x-rate-limit-reset"] = str(int(self.clock()) + 900)
+            if self._rate_reset_in is not None:
+                reset["x-rate-limit-reset"] = str(int(self.clock()) + self._rate_reset_in)
             self.send_json(handler, 429, TOO_MANY_BODY, reset)
             return
         if self._forbidden:
@@ -130,7 +148,10 @@ class FakeXAPI(LoopbackServer):
         elif segments[:2] == ["2", "users"] and len(segments) == 4 and segments[3] == "tweets":
             if self._failing_timelines:
                 self._failing_timelines -= 1
-                self.send_json(handler, 503, {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank", "status": 503})
+                status, headers, echo = self._failure
+                phrase = HTTPStatus(status).phrase
+                detail = f"{phrase} (request had Authorization: {authorization})" if echo else phrase
+                self.send_json(handler, status, {"title": phrase, "detail": detail, "type": "about:blank", "status": status}, headers)
                 return
             self._timeline(handler, segments[2], params)
         else:

@@ -13,13 +13,19 @@ from models.entities import Customer, Source, Team
 
 @pytest.fixture
 def make_runtime(engine, db_url):
-    """A Runtime on the test database; loopback feeds need allow_private_networks=True."""
+    """A Runtime on the test database (its own engine, as the command line has; disposed after the
+    test); loopback feeds need allow_private_networks=True."""
+    built: list[Runtime] = []
 
     def build(**overrides) -> Runtime:
+        """A Runtime with these settings over the defaults."""
         settings = replace(Settings(database_url=db_url), **{"allow_private_networks": True, "poll_concurrency": 8, **overrides})
-        return Runtime(settings=settings, _engine=engine)
+        built.append(Runtime(settings=settings))
+        return built[-1]
 
-    return build
+    yield build
+    for runtime in built:
+        runtime.engine.dispose()
 
 
 @pytest.fixture
@@ -27,6 +33,7 @@ def add_sources(sessions):
     """Create one team and customer with sources ``(kind, target, url)``; returns their ids."""
 
     def add(*specs: tuple[str, str, str | None], customer: str = "Jane Doe") -> list[int]:
+        """Add the customer and its sources; return the sources' ids."""
         with sessions.begin() as session:
             team = session.query(Team).filter_by(name="Enterprise").one_or_none()
             if team is None:

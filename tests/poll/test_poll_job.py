@@ -18,21 +18,25 @@ NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def server():
+    """A loopback feed server for the test."""
     with FeedServer() as running:
         yield running
 
 
 def source(sessions, source_id) -> Source:
+    """The source row as stored now."""
     with sessions() as session:
         return session.get(Source, source_id)
 
 
 def post_ids(sessions, source_id) -> list[str]:
+    """The external ids of the source's stored posts, sorted."""
     with sessions() as session:
         return sorted(session.scalars(select(Post.external_id).where(Post.source_id == source_id)))
 
 
 def total_posts(sessions) -> int:
+    """How many posts are stored, all sources together."""
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(Post))
 

@@ -1,5 +1,6 @@
 """Migrations create exactly the schema the models describe, idempotently, on both backends."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -7,6 +8,7 @@ from models.base import Base, make_engine
 from models.schema import head_revision, migrate
 
 
+@pytest.mark.empty_database
 def test_migrate_is_idempotent_and_matches_models(db_url):
     engine = make_engine(db_url)
     first = migrate(engine)
@@ -18,6 +20,7 @@ def test_migrate_is_idempotent_and_matches_models(db_url):
     engine.dispose()
 
 
+@pytest.mark.empty_database
 def test_init_reports_state(cli):
     first = cli("init")
     assert first.exit_code == 0 and "migrated from empty" in first.output
@@ -27,7 +30,6 @@ def test_init_reports_state(cli):
 def test_unique_constraints_forbid_duplicate_posts_and_digest_runs(session):
     from datetime import date, datetime, timezone
 
-    import pytest
     from sqlalchemy.exc import IntegrityError
 
     from models.entities import Customer, DigestRun, Post, Source, Team
@@ -68,3 +70,18 @@ def test_foreign_tables_are_not_ours_to_drop(engine):
         filtered = compare_metadata(MigrationContext.configure(connection, opts={"include_object": include_object}), Base.metadata)
     assert [diff[0] for diff in unfiltered] == ["remove_table"]
     assert filtered == []
+
+
+def test_each_test_gets_a_migrated_empty_store_of_its_own(db_url):
+    """What the suite's template copies hand every test: the newest revision, exactly the models'
+    schema, and no rows."""
+    from sqlalchemy import func, select
+
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        counts = {table.name: connection.scalar(select(func.count()).select_from(table))
+                  for table in Base.metadata.sorted_tables}
+    engine.dispose()
+    assert counts and set(counts.values()) == {0}

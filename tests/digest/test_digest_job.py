@@ -146,11 +146,12 @@ def test_a_refused_send_is_recorded_and_retried(db_url, world, fake):
     assert [r.status for r in digest_runs(wrong)] == ["sent"]
 
 
-def test_rate_limit_is_retried_not_duplicated(db_url, world, fake):
-    fake.fail_next("chat.postMessage", 1)
+def test_rate_limit_is_retried_not_duplicated(db_url, world, fake, slack_retry_waits):
+    fake.fail_next("chat.postMessage", 1)  # Retry-After: 0
     (outcome,) = digest_job(slack_runtime(db_url, fake), as_of=MONDAY)
     assert outcome.status == "sent"
     assert len(fake.calls_to("chat.postMessage")) == 2  # the 429, then the one that landed
+    assert len(slack_retry_waits.slept) == 1  # one wait, recorded rather than slept
 
 
 def test_missing_token_is_named(db_url, world):

@@ -1,5 +1,8 @@
 """The plumbing every loopback fake shares: a threaded HTTP server on 127.0.0.x, started and
-stopped as a context manager, counting requests in flight. Subclasses implement ``handle``."""
+stopped as a context manager, counting requests in flight. Subclasses implement ``handle``.
+
+The serving loop looks for a shutdown request every ``POLL_INTERVAL`` seconds, so that is at most
+how long stopping a fake takes (every test that uses one stops it)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+POLL_INTERVAL = 0.005  # seconds; http.server's default of 0.5 would add up to half a second per test
 
 
 class LoopbackServer:
@@ -36,7 +41,7 @@ class LoopbackServer:
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True)
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
         raise NotImplementedError

@@ -2,7 +2,9 @@
 
 It accepts calls the way slack-sdk sends them (form or JSON bodies, ``Authorization: Bearer``),
 records each one, and answers with Slack's documented response shapes. ``fail_next(method, n)``
-makes the next ``n`` calls of a method answer HTTP 429 with ``Retry-After: 1``.
+makes the next ``n`` calls of a method answer HTTP 429 with ``Retry-After: 0`` (or the
+``retry_after`` given), so a retry costs no wall-clock time; ``answer_with(hook)`` lets a test
+answer some calls itself (an error for one user, say) and leave the rest to the fake.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from fakes.loopback import LoopbackServer
@@ -32,7 +34,8 @@ class FakeSlackAPI(LoopbackServer):
         self.token = token
         self.calls: list[SlackCall] = []
         self.uploaded: list[bytes] = []  # raw file bodies sent to the upload URL (files_upload_v2)
-        self._rate_limited: dict[str, int] = {}
+        self._rate_limited: dict[str, tuple[int, int]] = {}  # method -> (calls left, Retry-After)
+        self._hook: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
         self._ts = itertools.count(1)
 
     @property
@@ -41,9 +44,15 @@ class FakeSlackAPI(LoopbackServer):
         return super().base_url + "/api/"
 
     # test controls ---------------------------------------------------------------------------
-    def fail_next(self, method: str, times: int = 1) -> None:
+    def fail_next(self, method: str, times: int = 1, *, retry_after: int = 0) -> None:
+        """The next ``times`` calls of ``method`` answer 429 with ``Retry-After: retry_after``."""
         with self._lock:
-            self._rate_limited[method] = times
+            self._rate_limited[method] = (times, retry_after)
+
+    def answer_with(self, hook: Callable[[str, dict[str, Any]], dict[str, Any] | None]) -> None:
+        """Answer calls with ``hook(method, args)`` first; where it returns None the fake answers."""
+        with self._lock:
+            self._hook = hook
 
     def calls_to(self, method: str) -> list[SlackCall]:
         with self._lock:
@@ -75,17 +84,19 @@ class FakeSlackAPI(LoopbackServer):
         auth = handler.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         with self._lock:
-            remaining = self._rate_limited.get(method, 0)
+            remaining, retry_after = self._rate_limited.get(method, (0, 0))
             if remaining:
-                self._rate_limited[method] = remaining - 1
+                self._rate_limited[method] = (remaining - 1, retry_after)
             self.calls.append(SlackCall(method, args, token))
+            hook = self._hook
         if remaining:
-            self.send_json(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            self.send_json(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
             return
         if token != self.token and method not in {"api.test"}:
             self.send_json(handler, 200, {"ok": False, "error": "invalid_auth"})
             return
-        self.send_json(handler, 200, self._answer(method, args))
+        answer = hook(method, args) if hook is not None else None
+        self.send_json(handler, 200, answer if answer is not None else self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"

@@ -3,16 +3,12 @@
 import json
 
 import pytest
+from helpers import customer, member, roster, team
 
-ROSTER = """
-teams:
-  - name: East
-    slack_channel: C0123456
-    members: [{slack_user: U012ABC, name: Dana}]
-    customers:
-      - {name: Jane Doe, company: Acme, owner: U012ABC, revenue: 10}
-      - {name: Janet Dough, company: Globex, owner: U012ABC, revenue: 5}
-"""
+EAST = team("East", slack_channel="C0123456", members=[member("U012ABC", "Dana")],
+            customers=[customer("Jane Doe", company="Acme", owner="U012ABC", revenue=10),
+                       customer("Janet Dough", company="Globex", owner="U012ABC", revenue=5)])
+ROSTER = roster(EAST)
 
 
 @pytest.fixture
@@ -130,13 +126,8 @@ def test_direction_is_case_insensitive(seeded):
     assert row["direction"] == "inbound"
 
 
-TWO_TEAMS_SAME_NAME = ROSTER + """
-  - name: West
-    slack_channel: C0999999
-    members: [{slack_user: U0WEST1, name: Wes}]
-    customers:
-      - {name: Jane Doe, company: Other Jane Inc, owner: U0WEST1, revenue: 1}
-"""
+TWO_TEAMS_SAME_NAME = roster(EAST, team("West", slack_channel="C0999999", members=[member("U0WEST1", "Wes")],
+                                        customers=[customer("Jane Doe", company="Other Jane Inc", owner="U0WEST1", revenue=1)]))
 
 
 def test_team_option_resolves_a_name_used_in_two_teams(cli, roster_file):

@@ -1,21 +1,21 @@
 import re
 
 import pytest
+from helpers import customer, member, roster, team
 
 from config.roster import RosterError, normalise_source, parse_roster
 
 
-def _team(**overrides):
-    team = {
-        "name": "East",
+def east(**overrides):
+    """A valid one-team roster document with ``overrides`` written over the team's fields as given."""
+    fields = {
         "slack_channel": "C0123456",
         "timezone": "America/New_York",
         "digest_time": "09:00",
-        "members": [{"slack_user": "U012ABC", "name": "Dana"}],
-        "customers": [{"name": "Jane Doe", "company": "Acme", "owner": "U012ABC", "revenue": 10}],
+        "members": [member("U012ABC", "Dana")],
+        "customers": [customer("Jane Doe", company="Acme", owner="U012ABC", revenue=10)],
     }
-    team.update(overrides)
-    return {"teams": [team]}
+    return roster(team("East", **{**fields, **overrides}))
 
 
 @pytest.mark.parametrize(
@@ -53,10 +53,9 @@ def test_bad_sources_say_why(kind, value, fragment):
 
 
 def test_valid_roster_parses_with_defaults():
-    roster = parse_roster(_team(timezone=None, digest_time=None))
-    team = roster.teams[0]
-    assert (team.timezone, team.digest_time, team.top_n) == ("UTC", "09:00", 20)
-    assert team.customers[0].owner == "U012ABC"
+    parsed = parse_roster(east(timezone=None, digest_time=None)).teams[0]
+    assert (parsed.timezone, parsed.digest_time, parsed.top_n) == ("UTC", "09:00", 20)
+    assert parsed.customers[0].owner == "U012ABC"
 
 
 @pytest.mark.parametrize(
@@ -87,19 +86,19 @@ def test_valid_roster_parses_with_defaults():
 )
 def test_problems_name_team_customer_and_field(overrides, expected):
     with pytest.raises(RosterError) as caught:
-        parse_roster(_team(**overrides))
+        parse_roster(east(**overrides))
     assert expected in str(caught.value)
     assert "nothing was imported" in str(caught.value)
 
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(RosterError) as caught:
-        parse_roster(_team(timezone="Nowhere", customers=[{"name": "Jane", "revenue": -5}]))
+        parse_roster(east(timezone="Nowhere", customers=[{"name": "Jane", "revenue": -5}]))
     assert len(caught.value.problems) == 2
 
 
 def test_unknown_top_level_field_is_refused():
-    document = _team()
+    document = east()
     document["team"] = []
     with pytest.raises(RosterError, match="'team': is not a known top-level field"):
         parse_roster(document)

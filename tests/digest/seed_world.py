@@ -7,36 +7,27 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-import yaml
+from helpers import customer, member, roster, store_roster, team
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from config.roster import parse_roster
 from config.settings import Secret, Settings
 from models.entities import Customer, Post, Source, StageChange
 from models.store.interactions import log_interaction
-from models.store.roster import apply_roster
 
 # Monday 23 Nov 2026, 09:00 in New York.
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 
-ROSTER = """
-teams:
-  - name: East
-    slack_channel: C0EAST
-    timezone: America/New_York
-    digest_time: "09:00"
-    members:
-      - {slack_user: U0DANA, name: Dana Reyes}
-      - {slack_user: U0SAM, name: Sam Lee}
-    customers:
-      - {name: Jane Doe, company: Acme, owner: U0DANA, revenue: 300,
-         sources: [{rss: "https://acme.example/feed.xml"}]}
-      - {name: Bob Roe, company: Globex, owner: U0DANA, revenue: 200,
-         sources: [{rss: "https://globex.example/feed.xml"}]}
-      - {name: "Ann <!channel> Lee", company: Initech, owner: U0SAM, revenue: 100,
-         sources: [{rss: "https://initech.example/feed.xml"}]}
-"""
+ROSTER = roster(team(
+    "East", slack_channel="C0EAST", timezone="America/New_York", digest_time="09:00",
+    members=[member("U0DANA", "Dana Reyes"), member("U0SAM", "Sam Lee")],
+    customers=[
+        customer("Jane Doe", company="Acme", owner="U0DANA", revenue=300, sources=[{"rss": "https://acme.example/feed.xml"}]),
+        customer("Bob Roe", company="Globex", owner="U0DANA", revenue=200, sources=[{"rss": "https://globex.example/feed.xml"}]),
+        customer("Ann <!channel> Lee", company="Initech", owner="U0SAM", revenue=100,
+                 sources=[{"rss": "https://initech.example/feed.xml"}]),
+    ],
+))
 
 
 def runtime_for(db_url: str, **settings) -> Runtime:
@@ -54,7 +45,7 @@ def seed(runtime: Runtime, *, now: datetime = MONDAY) -> dict[str, int]:
     The histories are clear-cut on purpose (weekly meetings up to two days ago; weekly calls, then
     40 days of silence; no contact at all) so the tests do not hang on the scorer's fine tuning."""
     with runtime.session() as session:
-        apply_roster(parse_roster(yaml.safe_load(ROSTER)), session=session)
+        store_roster(session, ROSTER)
         customers = {c.name: c for c in session.scalars(select(Customer))}
         jane, bob, ann = customers["Jane Doe"], customers["Bob Roe"], customers["Ann <!channel> Lee"]
         # Jane: met weekly for three months, up to two days ago: healthy.

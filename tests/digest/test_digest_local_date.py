@@ -48,7 +48,7 @@ def test_neither_given_means_now_in_the_team_zone():
     assert digest_moment(team("Asia/Tokyo"), as_of=None, local_date=None, now=now) == (now, date(2026, 11, 24))
 
 
-@pytest.fixture(params=["Asia/Tokyo", "America/Los_Angeles"])
+@pytest.fixture(params=[pytest.param("Asia/Tokyo", id="tokyo"), pytest.param("America/Los_Angeles", id="los-angeles")])
 def zoned_world(request, db_url):
     runtime = runtime_for(db_url)
     seed(runtime)

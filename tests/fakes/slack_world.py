@@ -6,32 +6,21 @@ from concurrent.futures import Executor, Future
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpers import customer, member, roster, team
 from sqlalchemy import func, select
 
-ROSTER = """
-teams:
-  - name: Enterprise East
-    slack_channel: C0EAST
-    timezone: America/New_York
-    digest_time: "09:00"
-    members:
-      - {slack_user: U0DANA, name: Dana Reyes}
-      - {slack_user: U0LEE, name: Lee Park}
-    customers:
-      - {name: Jane Doe, company: Acme Corp, owner: U0DANA, revenue: 120000}
-      - {name: Jane, company: Solo Ltd, owner: U0LEE, revenue: 50000}
-      - {name: Omar Haddad, company: Globex, owner: U0DANA, revenue: 90000}
-  - name: West
-    slack_channel: C0WEST
-    timezone: America/Los_Angeles
-    digest_time: "08:30"
-    members:
-      - {slack_user: U0WEST, name: Wes Tran}
-    customers:
-      - {name: Wanda West, company: Initech, owner: U0WEST, revenue: 70000}
-"""
-
 DANA, LEE, WES, STRANGER = "U0DANA", "U0LEE", "U0WEST", "U0NOBODY"
+
+ROSTER = roster(
+    team("Enterprise East", slack_channel="C0EAST", timezone="America/New_York", digest_time="09:00",
+         members=[member(DANA, "Dana Reyes"), member(LEE, "Lee Park")],
+         customers=[customer("Jane Doe", company="Acme Corp", owner=DANA, revenue=120000),
+                    customer("Jane", company="Solo Ltd", owner=LEE, revenue=50000),
+                    customer("Omar Haddad", company="Globex", owner=DANA, revenue=90000)]),
+    team("West", slack_channel="C0WEST", timezone="America/Los_Angeles", digest_time="08:30",
+         members=[member(WES, "Wes Tran")],
+         customers=[customer("Wanda West", company="Initech", owner=WES, revenue=70000)]),
+)
 
 
 class InlineExecutor(Executor):

@@ -2,33 +2,22 @@
 
 import json
 
-ROSTER = """
-teams:
-  - name: Enterprise East
-    slack_channel: C0123456
-    timezone: America/New_York
-    digest_time: "09:00"
-    top_n: 2
-    members:
-      - {slack_user: U012ABC, name: Dana Reyes}
-    customers:
-      - name: Jane Doe
-        company: Acme Corp
-        owner: U012ABC
-        revenue: 120000
-        sources:
-          - rss: https://acme.example/blog/feed.xml
-          - bluesky: jane.bsky.social
-      - name: Omar Haddad
-        company: Globex
-        owner: U012ABC
-        revenue: 90000
-        sources:
-          - twitter: omarh
-      - name: Lee Chen
-        company: Initech
-        revenue: 1000
-"""
+from helpers import customer, member, roster, team
+
+FEED = "https://acme.example/blog/feed.xml"
+JANE = customer("Jane Doe", company="Acme Corp", owner="U012ABC", revenue=120000,
+                sources=[{"rss": FEED}, {"bluesky": "jane.bsky.social"}])
+OMAR = customer("Omar Haddad", company="Globex", owner="U012ABC", revenue=90000, sources=[{"twitter": "omarh"}])
+LEE = customer("Lee Chen", company="Initech", revenue=1000)
+
+
+def east(*customers: dict) -> dict:
+    """Enterprise East with ``customers`` (by default Jane, Omar and Lee; only the top two tracked)."""
+    return team("Enterprise East", slack_channel="C0123456", timezone="America/New_York", digest_time="09:00", top_n=2,
+                members=[member("U012ABC", "Dana Reyes")], customers=customers or (JANE, OMAR, LEE))
+
+
+ROSTER = roster(east())
 
 
 def _sources(cli):
@@ -42,7 +31,7 @@ def test_import_creates_everything_and_tracks_top_n(cli, roster_file, session):
     assert "Untracked (beyond top_n by revenue): Lee Chen" in result.output
     sources = _sources(cli)
     assert {(s["customer"], s["kind"], s["target"]) for s in sources} == {
-        ("Jane Doe", "rss", "https://acme.example/blog/feed.xml"),
+        ("Jane Doe", "rss", FEED),
         ("Jane Doe", "bluesky", "jane.bsky.social"),
         ("Omar Haddad", "twitter", "omarh"),
     }
@@ -61,7 +50,7 @@ def test_reimport_changes_nothing(cli, roster_file):
 
 
 def test_bad_file_imports_nothing_and_names_the_field(cli, roster_file):
-    broken = ROSTER.replace("revenue: 90000", "revenue: ninety")
+    broken = roster(east(JANE, dict(OMAR, revenue="ninety"), LEE))
     result = cli("roster", "import", str(roster_file(broken)))
     assert result.exit_code == 1
     assert "team 'Enterprise East', customer 'Omar Haddad', field 'revenue'" in result.output
@@ -73,21 +62,14 @@ def test_edit_updates_in_place_and_removal_keeps_history(cli, roster_file):
     assert cli("log", "Omar Haddad", "call", "--note", "kickoff").exit_code == 0
     first_ids = {s["target"]: s["id"] for s in _sources(cli)}
 
-    edited = ROSTER.replace("company: Acme Corp", "company: Acme Holdings")
-    edited = edited.replace("""      - name: Omar Haddad
-        company: Globex
-        owner: U012ABC
-        revenue: 90000
-        sources:
-          - twitter: omarh
-""", "")
+    edited = roster(east(dict(JANE, company="Acme Holdings"), LEE))  # Acme renamed, Omar removed
     result = cli("roster", "import", str(roster_file(edited, "edited.yaml")))
     assert result.exit_code == 0, result.output
     assert "1 customer removed" in result.output
     assert "1 customer updated" in result.output or "2 customer updated" in result.output
 
     after = {s["target"]: s for s in _sources(cli)}
-    assert after["https://acme.example/blog/feed.xml"]["id"] == first_ids["https://acme.example/blog/feed.xml"]
+    assert after[FEED]["id"] == first_ids[FEED]
     assert after["omarh"]["enabled"] is False
     history = json.loads(cli("interactions", "--json").output)
     assert [(i["customer"], i["note"]) for i in history] == [("Omar Haddad", "kickoff")]
@@ -99,7 +81,7 @@ def test_tracking_follows_revenue_rank(cli, roster_file, sessions):
     from models.entities import Customer
 
     cli("roster", "import", str(roster_file(ROSTER)))
-    jane_shrinks = ROSTER.replace("revenue: 120000", "revenue: 500")
+    jane_shrinks = roster(east(dict(JANE, revenue=500), OMAR, LEE))
     cli("roster", "import", str(roster_file(jane_shrinks, "v2.yaml")))
     with sessions() as session:
         tracked = {c.name: c.tracked for c in session.scalars(select(Customer))}
@@ -107,18 +89,9 @@ def test_tracking_follows_revenue_rank(cli, roster_file, sessions):
     assert tracked["Jane Doe"] is False
 
 
-TWO_TEAMS = ROSTER + """
-  - name: West
-    slack_channel: C0999999
-    members:
-      - {slack_user: U0WEST1, name: Wes}
-    customers:
-      - name: Pat Lee
-        owner: U0WEST1
-        revenue: 500
-        sources:
-          - rss: https://west.example/feed.xml
-"""
+TWO_TEAMS = roster(east(), team("West", slack_channel="C0999999", members=[member("U0WEST1", "Wes")],
+                                customers=[customer("Pat Lee", owner="U0WEST1", revenue=500,
+                                                    sources=[{"rss": "https://west.example/feed.xml"}])]))
 
 
 def test_removing_a_team_retires_its_customers_sources_and_members(cli, roster_file, sessions):
@@ -150,7 +123,7 @@ def test_relisting_a_source_gives_a_disabled_one_another_chance(cli, roster_file
     with sessions() as session, session.begin():
         feed = session.scalar(select(Source).where(Source.kind == "rss"))
         feed.enabled, feed.error_count, feed.last_status = False, 3, "gone"
-    without_feed = ROSTER.replace("          - rss: https://acme.example/blog/feed.xml\n", "")
+    without_feed = roster(east(dict(JANE, sources=[{"bluesky": "jane.bsky.social"}]), OMAR, LEE))
     cli("roster", "import", str(roster_file(without_feed, "nofeed.yaml")))
     result = cli("roster", "import", path)
     assert "1 source restored" in result.output

@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 from fakes.slack_api import FakeSlackAPI
 from fakes.slack_requests import SIGNING_SECRET, SlackRequest
 from fakes.slack_world import ROSTER, InlineExecutor
+from helpers import store_roster
 from slack_bolt import BoltRequest, BoltResponse
 
-from config.roster import parse_roster
 from config.settings import load_settings
-from models.store.roster import apply_roster
 
 
 @pytest.fixture
@@ -47,7 +45,7 @@ def runtime(slack_env):
 
     rt = Runtime(settings=load_settings())
     with rt.session() as session:
-        apply_roster(parse_roster(yaml.safe_load(ROSTER)), session=session)
+        store_roster(session, ROSTER)
     yield rt
     rt.engine.dispose()
 

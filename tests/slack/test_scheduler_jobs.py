@@ -8,12 +8,12 @@ next run time a stopped process would have left behind, so nothing waits for wal
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_MISSED
+from helpers import eventually
 from sqlalchemy import delete, select, text
 
 from bot.scheduler import (
@@ -176,9 +176,7 @@ def test_a_scheduler_that_loses_its_lease_stops(runtime, schedulers):
     with runtime.session() as session:
         lease = session.get(SchedulerLease, "scheduler")
         lease.holder, lease.expires_at = "other:2", datetime.now(timezone.utc) + timedelta(minutes=5)
-    deadline = time.monotonic() + 10
-    while sched.scheduler.running and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert eventually(lambda: not sched.scheduler.running)
     assert not sched.scheduler.running
 
 
@@ -247,10 +245,14 @@ def test_the_poll_cycle_runs_the_cli_jobs_in_order_even_when_one_fails(runtime, 
 
 
 @pytest.mark.parametrize(("utc", "expected"), [
-    (datetime(2026, 11, 24, 1, 0), date(2026, 11, 23)),    # 20:00 New York: the run of that day
-    (datetime(2026, 11, 24, 0, 59), date(2026, 11, 22)),   # 19:59: the latest run was the day before
-    (datetime(2026, 11, 24, 5, 30), date(2026, 11, 23)),   # 00:30 the next day: still the 23rd's run
-    (datetime(2026, 3, 9, 0, 0), date(2026, 3, 8)),        # 20:00 EDT, the day clocks went forward
+    # 20:00 New York: the run of that day
+    pytest.param(datetime(2026, 11, 24, 1, 0), date(2026, 11, 23), id="at-the-run-that-day"),
+    # 19:59: the latest run was the day before
+    pytest.param(datetime(2026, 11, 24, 0, 59), date(2026, 11, 22), id="a-minute-before-is-the-day-before"),
+    # 00:30 the next day: still the 23rd's run
+    pytest.param(datetime(2026, 11, 24, 5, 30), date(2026, 11, 23), id="after-midnight-still-that-days-run"),
+    # 20:00 EDT, the day clocks went forward
+    pytest.param(datetime(2026, 3, 9, 0, 0), date(2026, 3, 8), id="the-day-clocks-went-forward"),
 ])
 def test_the_scheduled_digest_date_is_that_of_the_latest_due_run(utc, expected):
     now = utc.replace(tzinfo=timezone.utc)
@@ -283,9 +285,7 @@ def test_a_scheduler_whose_lease_renewals_keep_failing_stops_once_the_lease_has_
         assert attempts.acquire(timeout=10)
     assert sched.scheduler.running
     clock.now += timedelta(seconds=91)  # past the last renewal + TTL: another process may take over
-    deadline = time.monotonic() + 10
-    while sched.scheduler.running and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert eventually(lambda: not sched.scheduler.running)
     assert not sched.scheduler.running
 
 

@@ -38,7 +38,10 @@ def test_serve_without_signing_secret_names_it_and_prints_no_secret(cli, monkeyp
     _fails_naming(cli("serve", "--port", "0"), "SLACK_SIGNING_SECRET")
 
 
-@pytest.mark.parametrize("args", [("socket",), ("run", "--mode", "socket")])
+@pytest.mark.parametrize("args", [
+    pytest.param(("socket",), id="socket"),
+    pytest.param(("run", "--mode", "socket"), id="run-mode-socket"),
+])
 def test_socket_mode_without_app_token_names_it(cli, monkeypatch, args):
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)

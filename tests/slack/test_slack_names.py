@@ -16,10 +16,10 @@ def logged_customer_ids(runtime) -> list[int]:
 
 
 @pytest.mark.parametrize("text", [
-    "log \"Grace O'Connell\" call hi",
-    "log “Grace O'Connell” call hi",
-    "log 'Grace O'Connell' call hi",
-    "log ‘Grace O'Connell’ call hi",
+    pytest.param("log \"Grace O'Connell\" call hi", id="straight-double-quotes"),
+    pytest.param("log “Grace O'Connell” call hi", id="curly-double-quotes"),
+    pytest.param("log 'Grace O'Connell' call hi", id="straight-single-quotes"),
+    pytest.param("log ‘Grace O'Connell’ call hi", id="curly-single-quotes"),
 ])
 def test_a_quoted_name_with_an_apostrophe_is_found(send, fake_slack, runtime, replies, text):
     grace = add_customer(runtime, "Enterprise East", "Grace O'Connell")

@@ -4,12 +4,12 @@ result, and answered once."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, customer_id
+from helpers import eventually
 from sqlalchemy import func, select, text
 
 from models.entities import Customer, Rating
@@ -27,12 +27,25 @@ class Ticking:
         return self.now
 
 
+def lock_waits(runtime) -> int:
+    """How many sessions on the test's database wait for a lock (read afresh each time: the view is
+    a snapshot for as long as one transaction lasts)."""
+    with runtime.engine.connect() as watcher:
+        return watcher.execute(text("SELECT count(*) FROM pg_stat_activity "
+                                    "WHERE wait_event_type = 'Lock' AND datname = current_database()")).scalar()
+
+
 def snoozed_until(runtime, name: str) -> datetime | None:
     with runtime.session() as session:
         return session.get(Customer, customer_id(runtime, name)).snoozed_until
 
 
-@pytest.mark.parametrize("subcommand", ["snooze Omar Haddad 5", "status Jane Doe", "top", "rate Jane Doe 7"])
+@pytest.mark.parametrize("subcommand", [
+    pytest.param("snooze Omar Haddad 5", id="snooze"),
+    pytest.param("status Jane Doe", id="status"),
+    pytest.param("top", id="top"),
+    pytest.param("rate Jane Doe 7", id="rate"),
+])
 def test_a_retried_command_is_answered_once(send, fake_slack, runtime, replies, subcommand):
     request = slash_command(subcommand, user_id=DANA, response_base=fake_slack.base_url)
     send(request)
@@ -84,11 +97,7 @@ def test_two_copies_of_one_rating_racing_store_one(runtime, db_url):
         racer = threading.Thread(target=second_copy)
         racer.start()
         # Commit only once the second copy is blocked on the unique key this transaction holds.
-        deadline = time.monotonic() + 10
-        with runtime.engine.connect() as watcher:
-            while time.monotonic() < deadline and not watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar():
-                time.sleep(0.01)
+        assert eventually(lambda: lock_waits(runtime))
     racer.join(10)
     assert outcome["second"] == 8, outcome
     with runtime.session() as session:

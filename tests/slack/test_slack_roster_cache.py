@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 from fakes.slack_world import DANA, WES, add_member
+from helpers import eventually
 
 from bot.slack.middleware import RosterDirectory
 
@@ -17,6 +19,28 @@ class Ticks:
         return self.now
 
 
+class StoreGate:
+    """The runtime a directory reads the roster through, whose sessions a test can hold back (until
+    ``release`` is set) or break; ``entered`` is set when a held or broken session is asked for."""
+
+    def __init__(self, runtime) -> None:
+        self.runtime = runtime
+        self.hold = False
+        self.broken: Exception | None = None
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    @contextmanager
+    def session(self):
+        if self.hold or self.broken:
+            self.entered.set()
+        if self.broken:
+            raise self.broken
+        if self.hold:
+            self.release.wait(30)
+        with self.runtime.session() as session:
+            yield session
+
+
 def ask(directory: RosterDirectory, user: str):
     """scope_for on another thread; returns (finished, scope) after giving it a few seconds."""
     result: list = []
@@ -27,46 +51,30 @@ def ask(directory: RosterDirectory, user: str):
 
 
 def test_a_stale_roster_is_served_while_a_slow_refresh_runs(runtime):
-    ticks = Ticks()
-    directory = RosterDirectory(runtime, ttl_seconds=60, clock=ticks)
+    ticks, store = Ticks(), StoreGate(runtime)
+    directory = RosterDirectory(store, ttl_seconds=60, clock=ticks)
     assert directory.scope_for(WES).team_names == ("West",)  # the first load is waited for
     add_member(runtime, "Enterprise East", WES, "Wes Tran")
-    real_load, release, loading = directory._load, threading.Event(), threading.Event()
-
-    def slow_load():
-        loading.set()
-        release.wait(30)
-        return real_load()
-
-    directory._load = slow_load
+    store.hold = True  # the refresh's read of the store is slow
     ticks.now = 61.0
     finished, scope = ask(directory, WES)
     assert finished, "a request waited for the roster refresh"
     assert scope.team_names == ("West",)  # the previous copy, meanwhile
-    assert loading.wait(5)
+    assert store.entered.wait(5)
     finished, scope = ask(directory, DANA)  # still refreshing: served at once, no second refresh
     assert finished and scope.team_names == ("Enterprise East",)
-    release.set()
-    for _ in range(500):
-        if directory.scope_for(WES).team_names == ("Enterprise East", "West"):
-            break
-        threading.Event().wait(0.01)
+    store.release.set()
+    assert eventually(lambda: directory.scope_for(WES).team_names == ("Enterprise East", "West"), timeout=5)
     assert directory.scope_for(WES).team_names == ("Enterprise East", "West")
     assert directory.scope_for(WES).timezone.key == "America/New_York"
 
 
 def test_a_failed_refresh_keeps_the_previous_copy(runtime):
-    ticks = Ticks()
-    directory = RosterDirectory(runtime, ttl_seconds=60, clock=ticks)
+    ticks, store = Ticks(), StoreGate(runtime)
+    directory = RosterDirectory(store, ttl_seconds=60, clock=ticks)
     assert directory.scope_for(DANA) is not None
-    done = threading.Event()
-
-    def broken_load():
-        done.set()
-        raise RuntimeError("database unreachable")
-
-    directory._load = broken_load
+    store.broken = RuntimeError("database unreachable")
     ticks.now = 61.0
     assert directory.scope_for(DANA) is not None
-    assert done.wait(5)
+    assert store.entered.wait(5)
     assert directory.scope_for(DANA) is not None

@@ -10,19 +10,11 @@ import pytest
 import requests
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, count
+from helpers import eventually
 
 from bot.slack.app import build_app
 from bot.slack.server import SlackHTTPServer
 from models.entities import Interaction
-
-
-def eventually(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 @pytest.fixture
@@ -54,7 +46,7 @@ def test_a_signed_command_is_acked_then_done_once_and_answered_once_even_when_re
     request = slash_command("log Jane Doe call over http", user_id=DANA, response_base=fake_slack.base_url)
     response = post(server, request)
     assert response.status_code == 200 and response.text == ""
-    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1)
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1, timeout=30)
     assert post(server, request, retry_num=1).status_code == 200
     assert post(server, request, retry_num=2).status_code == 200
     listener_pool.shutdown(wait=True)  # the retries' lazy work has run
@@ -81,18 +73,18 @@ def test_the_ack_goes_out_before_slow_work_and_the_reply_after_it(server, runtim
     assert rescoring.wait(10)  # the work started after the ack...
     assert fake_slack.calls_to("respond") == []  # ...and has not answered yet
     release.set()
-    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1)
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 1, timeout=30)
     assert "Logged a call with *Jane Doe*" in fake_slack.calls_to("respond")[0].args["text"]
 
 
-@pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])
+@pytest.mark.parametrize("how", [pytest.param(how, id=how) for how in ("forged", "stale", "unsigned")])
 def test_unverified_requests_get_401_over_http(server, runtime, fake_slack, how):
     request = slash_command("log Jane Doe call", user_id=DANA, response_base=fake_slack.base_url)
     sign = {"forged": {"secret": "wrong"}, "stale": {"timestamp": int(time.time()) - 301}, "unsigned": {"unsigned": True}}[how]
     assert post(server, request, **sign).status_code == 401
     # A genuine request afterwards: once its reply is out, a wrongly accepted one would have been too.
     post(server, slash_command("log Jane Doe email", user_id=DANA, response_base=fake_slack.base_url))
-    assert eventually(lambda: len(fake_slack.calls_to("respond")) >= 1)
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) >= 1, timeout=30)
     assert count(runtime, Interaction) == 1 and len(fake_slack.calls_to("respond")) == 1
 
 
@@ -102,7 +94,7 @@ def test_concurrent_commands_are_each_stored_once(server, runtime, fake_slack):
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda r: post(server, r).status_code, requests_))
     assert statuses == [200] * 20
-    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 20)
+    assert eventually(lambda: len(fake_slack.calls_to("respond")) == 20, timeout=30)
     assert count(runtime, Interaction) == 20
 
 

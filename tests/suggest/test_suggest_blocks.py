@@ -28,7 +28,7 @@ def test_buttons_carry_the_action_ids_and_the_suggestion_id():
         (ACTION_DONE, "42", "Done"), (ACTION_SNOOZE, "42", "Snooze"), (ACTION_DISMISS, "42", "Not relevant")]
 
 
-@pytest.mark.parametrize("field", ["customer", "text", "reason"])
+@pytest.mark.parametrize("field", [pytest.param(field, id=field) for field in ("customer", "text", "reason")])
 def test_user_and_post_text_is_escaped(field):
     args = {"suggestion_id": 1, "kind": "share", "customer": "Jane", "text": "Share it", "reason": "why"}
     args[field] = HOSTILE

@@ -22,6 +22,9 @@ from models.schema import migrate
 
 @dataclass
 class Runtime:
+    """What a command, job or listener runs with: settings, the database and the scoring
+    parameters, each built on first use and then shared."""
+
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
     _factory: sessionmaker[Session] | None = field(default=None, repr=False)
@@ -30,6 +33,7 @@ class Runtime:
 
     @classmethod
     def from_environment(cls) -> "Runtime":
+        """A runtime configured from the environment (and the optional TOML file)."""
         return cls(settings=load_settings())
 
     @property
@@ -56,6 +60,7 @@ class Runtime:
 
     @property
     def sessions(self) -> sessionmaker[Session]:
+        """The session factory bound to :attr:`engine`."""
         if self._factory is None:
             self._factory = make_sessionmaker(self.engine)
         return self._factory

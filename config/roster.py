@@ -62,6 +62,8 @@ class RosterError(UserError, ValueError):
 
 @dataclass(frozen=True)
 class SourceSpec:
+    """One source of a customer: its kind, the canonical target and, for feeds, the URL to poll."""
+
     kind: str
     target: str
     url: str | None  # the feed URL to poll; None for API sources
@@ -69,12 +71,16 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class MemberSpec:
+    """An account manager of a team, by Slack user id."""
+
     slack_user: str
     name: str
 
 
 @dataclass(frozen=True)
 class CustomerSpec:
+    """A customer as the roster lists them, with the sources to read."""
+
     name: str
     company: str
     owner: str | None
@@ -84,6 +90,9 @@ class CustomerSpec:
 
 @dataclass(frozen=True)
 class TeamSpec:
+    """A team: its digest channel, time zone and time, how many customers it tracks, its members
+    and customers."""
+
     name: str
     slack_channel: str
     timezone: str
@@ -95,6 +104,8 @@ class TeamSpec:
 
 @dataclass(frozen=True)
 class Roster:
+    """A whole validated roster file."""
+
     teams: tuple[TeamSpec, ...] = field(default_factory=tuple)
 
 

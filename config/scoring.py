@@ -119,6 +119,7 @@ class ScoringParams:
     strong_cutoff: float = 0.5
 
     def weight(self, component: str) -> float:
+        """The most points ``component`` can give (its ``weight_<name>`` parameter)."""
         return float(getattr(self, f"weight_{component}"))
 
     def weights(self) -> dict[str, float]:

@@ -29,6 +29,7 @@ class Secret:
         self._value = value
 
     def get(self) -> str:
+        """The secret itself, for the one call that needs it (never for printing)."""
         return self._value
 
     def __bool__(self) -> bool:

@@ -24,6 +24,8 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every entity, with constraint names that migrations can rely on."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
@@ -34,6 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Store an aware datetime as naive UTC; refuse a naive one."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -41,6 +44,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Read a stored naive UTC datetime back as an aware one."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)

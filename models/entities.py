@@ -38,6 +38,9 @@ def _in(column: str, values: Iterable[str]) -> str:
 
 
 class Team(Base):
+    """A team of account managers: its digest channel, time zone and digest time, and how many
+    customers it tracks (``top_n``)."""
+
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from bot.timeutil import now_utc
 
 
 def register(cli: click.Group) -> None:
+    """Add ``strongtie demo`` to the command group."""
     cli.add_command(demo)
 
 

@@ -35,6 +35,7 @@ def _not_in_future(moment: datetime) -> datetime:
 
 
 def register(cli: click.Group) -> None:
+    """Add ``log``, ``interactions`` (and its ``import``) and ``rate`` to the command group."""
     cli.add_command(log)
     cli.add_command(interactions)
     cli.add_command(rate)

@@ -19,6 +19,7 @@ class StrongtieGroup(click.Group):
     """Turns the errors a user can fix into one clear line and exit status 1, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a :class:`UserError` becomes ``Error: …`` on stderr and exit status 1."""
         try:
             return super().invoke(ctx)
         except UserError as exc:

@@ -20,7 +20,7 @@ from models.scoring.calibration import (
     evaluate,
     fit_weights,
 )
-from models.scoring.model import assess
+from models.scoring.assess import assess
 from models.store.interactions import load_touches
 from models.store.teams import team_by_name
 
@@ -28,6 +28,7 @@ _FEW_FOR_A_FIT = 30  # below this many ratings, a fitted weight set is flagged a
 
 
 def register(cli: click.Group) -> None:
+    """Add ``status`` and ``calibrate`` to the command group."""
     cli.add_command(status)
     cli.add_command(calibrate)
 

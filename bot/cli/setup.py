@@ -10,6 +10,7 @@ from models.store.roster import apply_roster
 
 
 def register(cli: click.Group) -> None:
+    """Add ``init`` and ``roster`` to the command group."""
     cli.add_command(init)
     cli.add_command(roster)
 

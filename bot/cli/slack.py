@@ -27,6 +27,7 @@ GIL_SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def register(cli: click.Group) -> None:
+    """Add ``serve``, ``socket`` and ``run`` to the command group."""
     cli.add_command(serve)
     cli.add_command(socket)
     cli.add_command(run)

@@ -136,5 +136,6 @@ def rank_key(p: Proposed) -> tuple[float, int, str]:
 
 
 def team_zone(facts: SuggestionFacts, team_id: int | None) -> ZoneInfo | timezone:
+    """The team's time zone (UTC when the facts do not name one): gestures follow the team's calendar."""
     name = facts.team_timezones.get(team_id) if team_id is not None else None
     return ZoneInfo(name) if name else timezone.utc

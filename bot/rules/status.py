@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RelationshipStatus:
+    """One relationship as every surface shows it (status, board, Home, digest, suggestions):
+    the model's verdict joined with who the customer is and who owns the tie."""
+
     customer_id: int
     customer: str
     company: str

@@ -25,13 +25,16 @@ class RosterChanges:
     untracked: list[str] = field(default_factory=list)
 
     def note(self, entity: str, verb: str) -> None:
+        """Count one change, e.g. ``note("customer", "added")``."""
         self.counts[f"{entity} {verb}"] += 1
 
     @property
     def changed(self) -> bool:
+        """Whether the import changed anything at all."""
         return any(not key.endswith("unchanged") for key in self.counts)
 
     def summary(self) -> str:
+        """The changes in one line, e.g. ``2 customer added; 1 source removed``."""
         parts = [f"{n} {key}" for key, n in sorted(self.counts.items()) if not key.endswith("unchanged")]
         text = "; ".join(parts) if parts else "nothing changed"
         if self.untracked:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
+from bot.timeutil import iso
 
 
 @dataclass(frozen=True)
@@ -36,8 +35,6 @@ class RelationshipStatus:
 
     def as_json(self) -> dict[str, Any]:
         """The ``strongtie status --json`` record."""
-        from bot.timeutil import iso
-
         return {
             "customer": self.customer,
             "company": self.company,

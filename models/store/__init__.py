@@ -1,0 +1,3 @@
+"""Store functions, one module per entity or concern. Each takes the session as the keyword
+argument ``session`` and never commits: the job, command or listener that calls it owns the unit of
+work."""

@@ -1,6 +1,6 @@
 """Benchmark: score 20,000 relationships with 1,000,000 interactions on SQLite.
 
-Goal (issue 4): under 10 s and under 500 MB for the whole scoring pass, loading from the store
+Goals: under 10 s and under 500 MB for the whole scoring pass, loading from the store
 included; one incremental rescore after a new interaction in milliseconds.
 
 Run: ``.venv/bin/python bench/bench_score.py [--relationships N] [--interactions M]``.
@@ -70,6 +70,8 @@ def populate(url: str, relationships: int, interactions: int, seed: int = 7) -> 
 
 
 def main() -> None:
+    """Generate the data in a child process, score it ``--repeat`` times, print the figures and
+    record them in docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--relationships", type=int, default=20_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)

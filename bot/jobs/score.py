@@ -35,7 +35,7 @@ from config.scoring import ScoringParams
 from models.entities import (
     Customer,
 )
-from models.scoring.model import (
+from models.scoring.assess import (
     Assessment,
     assess,
 )

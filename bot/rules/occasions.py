@@ -10,7 +10,7 @@ from bot.rules.gestures import PostFact, Proposed, SuggestionFacts, team_zone
 from bot.rules.milestones import Milestone, find_milestones
 from bot.rules.status import RelationshipStatus
 from connectors.text import truncate
-from models.scoring.model import short_date
+from models.scoring.wording import short_date
 
 # How much the occasion itself matters, 0-1: a tie going quiet is the second most crucial moment
 # of a relationship, a milestone comes next; a routine post matters least.

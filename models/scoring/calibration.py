@@ -7,12 +7,13 @@ of about 0.10 and 85% accuracy telling strong from weak ties.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from config.scoring import COMPONENTS, ScoringParams
+from models.scoring.combine import SIGNS, combine, score_cap, weights_of
 
 MIN_RATINGS_TO_REPORT = 3
 MIN_RATINGS_TO_FIT = 8
@@ -27,22 +28,26 @@ class RatedRelationship:
 
     customer: str
     rating: int  # 0-10
-    features: Mapping[str, float]  # component -> 0-1 value (see models.tie_strength)
+    features: Mapping[str, float]  # component -> 0-1 value (see Assessment.features)
     two_way: bool
 
 
 @dataclass(frozen=True)
 class Evaluation:
+    """How far the model's scores are from ``count`` managers' ratings: the mean absolute error and
+    the strong-vs-weak agreement, both on a 0-1 scale, to set beside the research's 0.10 and 85%."""
+
     count: int
     mae: float  # mean |score/100 - rating/10|
     accuracy: float  # share where score and rating agree on strong vs weak
 
 
 def predict(point: RatedRelationship, params: ScoringParams) -> float:
-    """The 0-100 score ``params`` give to this relationship (same formula as the model)."""
-    raw = sum(params.weight(c) * point.features[c] * _sign(c) for c in COMPONENTS)
-    score = min(100.0, max(0.0, raw))
-    return score if point.two_way else min(score, params.one_way_score_cap)
+    """The 0-100 score ``params`` give to this relationship: the model's own
+    :func:`~models.scoring.combine.combine` of its features, so a fitted weight set is judged by
+    exactly the score the model would give."""
+    values = tuple(point.features[c] for c in COMPONENTS)
+    return combine(values, weights_of(params), score_cap(point.two_way, params))
 
 
 def mean_absolute_error(scores: Sequence[float], ratings: Sequence[int]) -> float:
@@ -62,6 +67,7 @@ def strong_weak_accuracy(scores: Sequence[float], ratings: Sequence[int], cutoff
 
 
 def evaluate(points: Sequence[RatedRelationship], params: ScoringParams) -> Evaluation:
+    """How well ``params`` score the rated relationships: error and strong-vs-weak agreement."""
     scores = [predict(p, params) for p in points]
     ratings = [p.rating for p in points]
     return Evaluation(len(points), mean_absolute_error(scores, ratings),
@@ -101,13 +107,11 @@ def fit_weights(points: Sequence[RatedRelationship], params: ScoringParams) -> d
     least-squares sense, starting from and defaulting to the current weights."""
     if len(points) < MIN_RATINGS_TO_FIT:
         raise ValueError(f"fitting needs at least {MIN_RATINGS_TO_FIT} rated relationships, got {len(points)}")
-    matrix = np.array([[p.features[c] * _sign(c) for c in COMPONENTS] for p in points], dtype=float)
+    matrix = np.array([[p.features[c] * sign for c, sign in zip(COMPONENTS, SIGNS, strict=True)] for p in points],
+                      dtype=float)
     target = np.array([p.rating * 10.0 for p in points], dtype=float)
     n = len(COMPONENTS)
     start = np.array([params.weight(c) for c in COMPONENTS], dtype=float)
     fitted = bounded_least_squares(matrix, target, np.zeros(n), np.full(n, MAX_WEIGHT), start)
     return {c: round(float(w), 1) for c, w in zip(COMPONENTS, fitted)}
 
-
-def _sign(component: str) -> float:
-    return -1.0 if component == "recency" else 1.0

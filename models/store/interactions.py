@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session
 
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
 from models.entities import Customer, Interaction
-from models.scoring.model import (
-    IGNORED,
-    MICROSECONDS_PER_DAY,
-    Replayable,
-)
+from models.scoring.assess import Replayable
+from models.scoring.kinds import IGNORED
+from models.scoring.timeline import MICROSECONDS_PER_DAY
 from models.store.errors import StoreError, UnknownNameError
 from models.store.sql import insert_once, per_chunk
 
@@ -49,6 +47,8 @@ def check_direction(direction: str) -> str:
 
 @dataclass(frozen=True)
 class Logged:
+    """The interaction a log call stored, or found already stored under its dedupe key."""
+
     interaction: Interaction
     created: bool  # False when the dedupe key had already been recorded
 

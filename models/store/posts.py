@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.entities import (
     Post,
 )
-from models.scoring.model import (
+from models.scoring.timeline import (
     to_days,
 )
 from models.store.sql import chunked, per_chunk

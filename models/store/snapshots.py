@@ -17,7 +17,7 @@ from models.entities import (
     ScoreSnapshot,
     StageChange,
 )
-from models.scoring.model import (
+from models.scoring.assess import (
     Assessment,
 )
 from models.store.sql import chunked, dialect_insert

@@ -14,7 +14,7 @@ from bot.runtime import Runtime
 from config.scoring import ScoringParams
 from config.settings import Settings
 from models.entities import Rating, ScoreSnapshot, StageChange
-from models.scoring.model import assess
+from models.scoring.assess import assess
 from models.store.customers import find_customer
 from models.store.interactions import load_touches, log_interaction
 from models.store.ratings import record_rating

@@ -20,6 +20,8 @@ INTERACTION_KINDS = (
     "meeting", "call", "email", "message", "comment", "share", "like", "mention",
     "gift", "event", "intro", "referral", "trial", "purchase", "note",
 )
+#: Kinds that are no contact with the customer (an internal note): stored, never scored.
+NOT_CONTACT = frozenset({"note"})
 #: Who took part: they reached out, we did, or both.
 DIRECTIONS = ("inbound", "outbound", "mutual")
 

@@ -1,49 +1,103 @@
-"""The one-direction data flow of design.md: bot -> (connectors, models, config); models and
-connectors never import bot nor each other; config imports none of the three."""
+"""The one-direction data flow: connectors -> store -> model -> rules -> Slack, and pure cores.
+
+- ``config`` imports none of the project's packages; ``connectors`` and ``models`` never import
+  ``bot``, nor each other.
+- Along the flow nothing imports what comes after it: the store does not import the model, and
+  the scheduler does not import the command line.
+- The pure packages (the tie-strength model in ``models/scoring`` and the rules in ``bot/rules``)
+  are functions of plain data and ``as_of``: they import only the standard library, numpy, the
+  project's ``config``, the shared time axis (``models/timeline.py``), plain-text helpers and each
+  other — no SQLAlchemy, no Slack, no store, no jobs, no clock of their own.
+"""
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "config", "connectors", "models")
+
+#: package (or module path prefix) -> modules it must not import (by prefix)
 FORBIDDEN = {
-    "config": {"bot", "models", "connectors"},
-    "models": {"bot", "connectors"},
-    "connectors": {"bot", "models"},
+    "config": ("bot", "models", "connectors"),
+    "models": ("bot", "connectors"),
+    "connectors": ("bot", "models"),
+    "models/store": ("models.scoring",),
+    "bot/scheduler.py": ("bot.cli",),
+    "bot/jobs": ("bot.cli", "bot.slack.listeners"),
 }
+PURE = ("models/scoring", "bot/rules")
+#: what a pure module may import besides the standard library
+PURE_MAY_IMPORT = ("numpy", "config", "connectors.text", "models.timeline", "models.scoring", "bot.rules", "bot.timeutil")
 
 
-def _imported_packages(path: Path) -> set[str]:
-    """Top-level packages a file imports; relative imports are resolved against its own package."""
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module a file imports, by absolute dotted name (relative imports resolved); for
+    ``from pkg import name`` both ``pkg`` and ``pkg.name`` (which may be a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    try:
-        own_package = path.resolve().relative_to(ROOT).parts[0]
-    except ValueError:
-        own_package = None
+    package = ".".join(path.resolve().relative_to(root).with_suffix("").parts[:-1])
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
-            elif node.level > 0 and own_package:
-                found.add(own_package)  # a relative import cannot leave its top-level package
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_respects_layering(package):
-    offenders = []
-    for path in sorted((ROOT / package).rglob("*.py")):
-        bad = _imported_packages(path) & FORBIDDEN[package]
-        if bad:
-            offenders.append(f"{path.relative_to(ROOT)} imports {', '.join(sorted(bad))}")
-    assert offenders == []
+def _matches(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
 
 
-def test_checker_sees_a_violation(tmp_path):
-    sample = tmp_path / "x.py"
-    sample.write_text("from bot.cli import main\nimport models.store\nfrom . import sibling\n")
-    assert _imported_packages(sample) == {"bot", "models"}
+def _within(place: str, key: str) -> bool:
+    return place == key or place.startswith(key + "/")
+
+
+def violations(path: Path, root: Path = ROOT) -> list[str]:
+    """The imports of ``path`` that break the flow or a pure package's purity."""
+    place = path.resolve().relative_to(root).as_posix()
+    imports = imported_modules(path, root)
+    bad = {m for key, prefixes in FORBIDDEN.items() if _within(place, key) for m in imports if _matches(m, prefixes)}
+    if any(_within(place, pure) for pure in PURE):
+        stdlib = sys.stdlib_module_names | {"__future__"}
+        bad |= {m for m in imports if m.split(".")[0] not in stdlib and not _matches(m, PURE_MAY_IMPORT)}
+    return sorted(bad)
+
+
+PRODUCTION = sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", PRODUCTION, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_imports_follow_the_flow(path):
+    assert violations(path) == []
+
+
+@pytest.mark.parametrize(
+    "place, source, expected",
+    [
+        pytest.param("models/x.py", "from bot.cli.main import main\n", ["bot.cli.main", "bot.cli.main.main"],
+                     id="models-importing-bot"),
+        pytest.param("bot/rules/x.py", "from sqlalchemy import select\n", ["sqlalchemy", "sqlalchemy.select"],
+                     id="rules-importing-sqlalchemy"),
+        pytest.param("models/scoring/x.py", "import models.store.customers\n", ["models.store.customers"],
+                     id="model-importing-the-store"),
+        pytest.param("models/store/x.py", "from ..scoring import assess\n", ["models.scoring", "models.scoring.assess"],
+                     id="store-importing-the-model-relatively"),
+        pytest.param("bot/scheduler.py", "from bot.cli.kit import runtime\n", ["bot.cli.kit", "bot.cli.kit.runtime"],
+                     id="scheduler-importing-the-cli"),
+        pytest.param("bot/rules/x.py", "from datetime import datetime\nfrom config.vocabulary import TIE_STAGES\n", [],
+                     id="rules-importing-stdlib-and-config"),
+        pytest.param("bot/jobs/x.py", "from models.store.customers import find_customer\n", [],
+                     id="jobs-importing-the-store"),
+    ],
+)
+def test_the_check_sees_a_violation(tmp_path, place, source, expected):
+    path = tmp_path / place
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source)
+    assert violations(path, tmp_path) == expected

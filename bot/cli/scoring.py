@@ -11,6 +11,7 @@ from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
 from bot.jobs.score import relationship_statuses
 from config.scoring import COMPONENTS, ScoringParams
 from models.entities import Customer, Rating
+from models.scoring.assess import assess
 from models.scoring.calibration import (
     MIN_RATINGS_TO_FIT,
     MIN_RATINGS_TO_REPORT,
@@ -20,7 +21,6 @@ from models.scoring.calibration import (
     evaluate,
     fit_weights,
 )
-from models.scoring.assess import assess
 from models.store.interactions import load_touches
 from models.store.teams import team_by_name
 

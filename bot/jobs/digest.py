@@ -39,11 +39,7 @@ from config.roster import parse_digest_time
 from config.scoring import ScoringParams
 from config.vocabulary import STAGE_ORDERS
 from models.entities import Member, Team
-from models.store.digest_runs import (
-    claim_digest_run,
-    finish_digest_run,
-    last_sent_digest,
-)
+from models.store.digest_runs import claim_digest_run, finish_digest_run, last_sent_digest
 from models.store.posts import posts_fetched_between
 from models.store.snapshots import stage_changes_between, stage_history
 from models.store.suggestions import actionable_suggestions

@@ -1,16 +1,15 @@
 """Scoring job: assess every tracked relationship as of a time, store snapshots and stage changes.
 
-INTERFACE (owned by the tie-strength issue; other parts code against it):
-- ``RelationshipStatus``: one relationship as ``strongtie status`` shows it.
-- ``relationship_statuses(*, session, as_of, team_id=None) -> list[RelationshipStatus]``: pure
-  read + compute, no writes; tracked customers only, sorted by team then revenue rank.
-- ``score_job(runtime, *, as_of=None) -> ScoreSummary``: computes, stores ScoreSnapshot rows and
-  StageChange rows (tie, hourglass and risk tracks, each with a reason), commits. Idempotent for
+- :func:`relationship_statuses` reads and computes, writing nothing: every tracked relationship
+  (of one team, or all) as :class:`~bot.rules.status.RelationshipStatus`, sorted by team then
+  revenue rank. Every surface that shows a score calls it.
+- :func:`score_job` computes and stores a ScoreSnapshot and the StageChange rows (tie, hourglass
+  and risk tracks, each with a reason) for every tracked relationship, and commits; idempotent for
   one ``as_of``.
-- ``rescore_customer(customer_id, *, session, as_of) -> RelationshipStatus``: rescoring of one
-  relationship right after a new interaction; writes with the caller's session (caller commits).
+- :func:`rescore_customer` does the same for one relationship right after a new interaction, with
+  the caller's session (the caller commits).
 
-The model itself is the pure :func:`models.tie_strength.assess`; the stored stage path is exactly
+The model itself is the pure :func:`models.scoring.assess.assess`; the stored stage path is exactly
 the path it replays, so re-running for the same ``as_of`` changes nothing, and a late-logged past
 interaction rewrites the derived history up to ``as_of`` to what the interactions now say.
 """
@@ -24,21 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.rules.status import RelationshipStatus
 from bot.timeutil import now_utc
 from config.scoring import ScoringParams
-from models.entities import (
-    Customer,
-)
-from models.scoring.assess import (
-    Assessment,
-    assess,
-)
+from models.entities import Customer
+from models.scoring.assess import Assessment, assess
 from models.store.customers import tracked_customers
 from models.store.interactions import load_touches
 from models.store.posts import load_activity

@@ -25,20 +25,14 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from config.scoring import COMPONENTS, ScoringParams
+from config.vocabulary import NOT_CONTACT
 from models.scoring.checkpoints import advance
 from models.scoring.combine import combine
-from models.scoring.kinds import IGNORED
 from models.scoring.replay import Replay
 from models.scoring.risk import risk_at
-from models.scoring.timeline import (
-    MICROSECONDS_PER_DAY,
-    SECONDS_PER_DAY,
-    Event,
-    Transition,
-    as_datetime,
-    to_days,
-)
+from models.scoring.transitions import Transition
 from models.scoring.wording import activity_words, explain_components, risk_words
+from models.timeline import MICROSECONDS_PER_DAY, SECONDS_PER_DAY, Event, Replayable, as_datetime, to_days
 
 _floor = math.floor
 _time = itemgetter(0)  # an event's time in days
@@ -54,13 +48,6 @@ class Touch(NamedTuple):
     at: datetime | int
     kind: str
     direction: str = "mutual"
-
-
-class Replayable(list):
-    """Interactions already in the replay's own form, as the store loader builds them: ``(t, kind,
-    direction, at)`` tuples, ``at`` an int of microseconds since the epoch (see :class:`Touch`) and
-    ``t = at / MICROSECONDS_PER_DAY``, notes left out, in any order. :func:`assess` takes them as
-    they are, which spares a second pass over a million interactions."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +83,7 @@ def replay_order(touches: Iterable[Sequence], until: float) -> list[Event]:
     append = events.append
     for at, kind, direction in touches:
         t = at / MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / SECONDS_PER_DAY
-        if t <= until and kind not in IGNORED:
+        if t <= until and kind not in NOT_CONTACT:
             append((t, kind, direction, at))
     events.sort()
     return events

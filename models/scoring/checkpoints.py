@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from models.scoring.risk import rhythm_broken_after, risk_at, set_risk
-from models.scoring.timeline import day_start
+from models.timeline import day_start
 
 if TYPE_CHECKING:
     from models.scoring.replay import Replay

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from config.vocabulary import HOURGLASS_STAGES
-from models.scoring.timeline import Event, Transition, as_datetime
+from models.scoring.transitions import Transition
+from models.timeline import Event, as_datetime
 
 if TYPE_CHECKING:
     from models.scoring.replay import Replay

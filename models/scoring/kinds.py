@@ -30,7 +30,6 @@ SERVICES_FROM_THEM = frozenset({"referral", "intro"})
 #: Steps on the commercial side of the hourglass (try, buy, repeat, refer).
 COMMERCIAL = frozenset({"trial", "purchase", "referral"})
 #: Not contact with the customer at all.
-IGNORED = frozenset({"note"})
 
 
 class KindFacts(NamedTuple):

@@ -30,8 +30,9 @@ from models.scoring.combine import MAX_SCORE, combine, score_cap, weights_of
 from models.scoring.hourglass import apply_commerce, update_hourglass
 from models.scoring.kinds import kind_facts
 from models.scoring.risk import Risk, risk_at, set_risk
-from models.scoring.timeline import Event, Transition, as_datetime
+from models.scoring.transitions import Transition
 from models.scoring.wording import describe, figure
+from models.timeline import Event, as_datetime
 
 _exp, _floor = math.exp, math.floor
 _LN2 = math.log(2)

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from config.vocabulary import TIE_STAGES
-from models.scoring.timeline import Transition, as_datetime
+from models.scoring.transitions import Transition
 from models.scoring.wording import risk_words
+from models.timeline import as_datetime
 
 if TYPE_CHECKING:
     from models.scoring.replay import Replay

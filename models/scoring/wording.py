@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from models.scoring.combine import component_points
 from models.scoring.kinds import CONVERSATIONAL, GESTURES
-from models.scoring.timeline import Event, as_datetime
+from models.timeline import Event, as_datetime
 
 if TYPE_CHECKING:
     from models.scoring.replay import Replay

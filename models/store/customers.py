@@ -6,10 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from config.roster import name_key
-from models.entities import (
-    Customer,
-    Team,
-)
+from models.entities import Customer, Team
 from models.store.errors import StoreError, UnknownNameError
 
 

@@ -8,9 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.entities import (
-    DigestRun,
-)
+from models.entities import DigestRun
 from models.store.sql import insert_once
 
 

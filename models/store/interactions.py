@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from sqlalchemy import (
     BigInteger,
@@ -17,16 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
 from models.entities import Customer, Interaction
-from models.scoring.assess import Replayable
-from models.scoring.kinds import IGNORED
-from models.scoring.timeline import MICROSECONDS_PER_DAY
 from models.store.errors import StoreError, UnknownNameError
 from models.store.sql import insert_once, per_chunk
-
-if TYPE_CHECKING:
-    pass
+from models.timeline import MICROSECONDS_PER_DAY, Replayable
 
 
 def check_kind(kind: str) -> str:
@@ -130,7 +125,7 @@ _SHARED_STRINGS = {name: name for name in (*INTERACTION_KINDS, *DIRECTIONS)}
 
 def load_touches(customer_ids: Iterable[int], *, session: Session, until: datetime) -> dict[int, Replayable]:
     """Customer id -> its interactions up to ``until`` (notes left out), in the form
-    :func:`models.tie_strength.assess` replays: ``(t, kind, direction, at)`` with ``at`` in
+    :func:`models.scoring.assess.assess` replays: ``(t, kind, direction, at)`` with ``at`` in
     microseconds since the epoch and ``t`` the same in days (see :class:`Replayable`).
 
     Built for a million rows in a couple of seconds and a small footprint: a streamed Core query
@@ -154,7 +149,7 @@ def load_touches(customer_ids: Iterable[int], *, session: Session, until: dateti
         for rows in connection.execute(query).partitions(_FETCH_ROWS):
             for customer_id, at, kind, direction in rows:
                 events = ours(customer_id)
-                if events is None or kind in IGNORED:
+                if events is None or kind in NOT_CONTACT:
                     continue
                 if sqlite_text:
                     # SQLite keeps SQLAlchemy datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text;

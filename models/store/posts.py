@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import Iterable, Protocol
 
 from sqlalchemy import (
     bindparam,
@@ -14,17 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from models.entities import (
-    Post,
-)
-from models.scoring.timeline import (
-    to_days,
-)
+from models.entities import Post
 from models.store.sql import chunked, per_chunk
-
-if TYPE_CHECKING:
-    pass
-
+from models.timeline import to_days
 
 # Table-level (Core) statements, built once: the ORM's bulk-statement machinery (session
 # synchronisation, per-call statement building) cost more than the database work itself, and a

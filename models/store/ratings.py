@@ -7,10 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.entities import (
-    Customer,
-    Rating,
-)
+from models.entities import Customer, Rating
 from models.store.errors import StoreError
 from models.store.sql import insert_once
 

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, Sequence
 
-from sqlalchemy import (
-    delete,
-    select,
-)
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.entities import (
-    Customer,
-    ScoreSnapshot,
-    StageChange,
-)
-from models.scoring.assess import (
-    Assessment,
-)
+from models.entities import Customer, ScoreSnapshot, StageChange
 from models.store.sql import chunked, dialect_insert
-
-if TYPE_CHECKING:
-    pass
 
 
 def stage_history(
@@ -47,7 +34,29 @@ def stage_changes_between(
     return [c for c in stage_history(customer_ids, session=session, tracks=tracks, until=until) if c.changed_at > since]
 
 
-def save_assessments(results: list[tuple[Customer, Assessment]], *, session: Session, as_of: datetime) -> tuple[int, int]:
+class StageMove(Protocol):
+    """A recorded move on one track, as the model reports it (see models.scoring.transitions)."""
+
+    track: str
+    at: datetime
+    from_stage: str | None
+    to_stage: str
+    score: float
+    reason: str
+
+
+class Scored(Protocol):
+    """What storing needs of one relationship's assessment: its figures now and its stage path."""
+
+    score: float
+    stage: str
+    hourglass: str
+    at_risk: bool
+    components: dict[str, float]
+    transitions: Sequence[StageMove]
+
+
+def save_assessments(results: list[tuple[Customer, Scored]], *, session: Session, as_of: datetime) -> tuple[int, int]:
     """Upsert the snapshots at ``as_of`` and make the stored stage changes up to ``as_of`` equal the
     replayed path. Returns (changes added, changes removed).
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.entities import (
-    Member,
-    Team,
-)
+from models.entities import Member, Team
 from models.store.errors import UnknownNameError
 
 

@@ -9,13 +9,12 @@ import pytest
 from scoring.histories import START, weekly
 
 from config.scoring import DEFAULT_INTIMACY, ScoringParams
-from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
 from models.scoring.assess import Touch, assess
 from models.scoring.kinds import (
     COMMERCIAL,
     CONVERSATIONAL,
     GESTURES,
-    IGNORED,
     INHERENTLY_TWO_WAY,
     SERVICES,
     SERVICES_FROM_THEM,
@@ -75,7 +74,7 @@ def test_a_recent_buyer_in_regular_contact_is_not_at_risk():
 
 def test_every_kind_the_model_reads_is_in_the_vocabulary():
     named = (INHERENTLY_TWO_WAY | CONVERSATIONAL | GESTURES | SERVICES | THEIR_ACTS | SERVICES_FROM_THEM | COMMERCIAL
-             | IGNORED)
+             | NOT_CONTACT)
     assert named <= set(INTERACTION_KINDS)
 
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scoring.histories import AS_OF, PARAMS, START, histories, property_settings, touch_strategy
 
 from config.vocabulary import TIE_STAGES
-from models.scoring.assess import Replayable, Touch, assess
-from models.scoring.timeline import MICROSECONDS_PER_DAY
+from models.scoring.assess import Touch, assess
+from models.timeline import MICROSECONDS_PER_DAY, Replayable
 
 
 @property_settings

@@ -99,8 +99,11 @@ def digest_job(
     outcomes = []
     for each in teams:
         moment, day = digest_moment(each, as_of=as_of, local_date=local_date, now=now)
-        outcomes.append(_digest_for_team(runtime, each, as_of=moment, local_date=day, dry_run=dry_run, force=force,
-                                         client=client))
+        digest, covered_from = _team_digest(runtime, each, as_of=moment, local_date=day)
+        if dry_run:
+            outcomes.append(DigestOutcome(each.name, day, "dry_run", digest_text(digest)))
+        else:
+            outcomes.append(_send_digest(runtime, client, each, digest, covered_from=covered_from, force=force))
     return outcomes
 
 
@@ -118,20 +121,22 @@ def digest_moment(team: Team, *, as_of: datetime | None, local_date: date | None
     return moment, moment.astimezone(ZoneInfo(team.timezone)).date()
 
 
-def _digest_for_team(
-    runtime: Runtime, team: Team, *, as_of: datetime, local_date: date, dry_run: bool, force: bool,
-    client: WebClient | None,
-) -> DigestOutcome:
-    """One team's digest; ``client`` is only ``None`` on a dry run."""
+def _team_digest(runtime: Runtime, team: Team, *, as_of: datetime, local_date: date) -> tuple[Digest, datetime]:
+    """One team's digest content over what happened since its last digest sent (or the past week),
+    and the moment that span starts."""
     with runtime.session() as session:
         previous = last_sent_digest(team.id, session=session, before=local_date)
         covered_from = previous.covered_to if previous and previous.covered_to else as_of - FIRST_DIGEST_LOOKBACK
         digest = build_digest(session=session, team=team, as_of=as_of, covered_from=covered_from,
                               local_date=local_date, params=runtime.scoring)
-    terminal = digest_text(digest)
-    if dry_run:
-        return DigestOutcome(team.name, local_date, "dry_run", terminal)
+    return digest, covered_from
 
+
+def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest, *, covered_from: datetime,
+                 force: bool) -> DigestOutcome:
+    """Claim the team's local day, post the digest, and record how it went (see the module docstring)."""
+    as_of, local_date = digest.covered_to, digest.local_date
+    terminal = digest_text(digest)
     with runtime.session() as session:
         run = claim_digest_run(team.id, local_date, session=session, covered_from=covered_from, covered_to=as_of, force=force)
         run_id = run.id if run is not None else None
@@ -139,7 +144,6 @@ def _digest_for_team(
         return DigestOutcome(team.name, local_date, "skipped", terminal, detail="already sent (or being sent) for this local day")
 
     text, blocks = digest_blocks(digest)
-    assert client is not None, "digest_job builds the client for any run that sends"
     try:
         response = client.chat_postMessage(channel=team.slack_channel, text=text, blocks=blocks,
                                           unfurl_links=False, unfurl_media=False)

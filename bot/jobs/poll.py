@@ -94,6 +94,8 @@ class _Task:
 
 @dataclass(frozen=True)
 class _Outcome:
+    """What reading one source gave: its records and cursor, or the error that stopped it."""
+
     task: _Task
     result: FetchResult | None = None
     error: ConnectorError | None = None
@@ -258,11 +260,10 @@ class _Pass:
     def _store(self, outcome: _Outcome) -> None:
         task = outcome.task
         try:
-            if outcome.result is not None:
-                self._store_success(task, outcome.result)
-            else:
-                assert outcome.error is not None
+            if outcome.error is not None:
                 self._store_failure(task, outcome.error)
+            else:
+                self._store_success(task, outcome.result)
         except Exception as exc:  # the store refused this source; the others go on
             log.exception("could not store the read of %s", task.label)
             error = RetriableError(f"could not store what was read ({type(exc).__name__}); it will be read again")

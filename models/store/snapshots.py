@@ -34,17 +34,6 @@ def stage_changes_between(
     return [c for c in stage_history(customer_ids, session=session, tracks=tracks, until=until) if c.changed_at > since]
 
 
-class StageMove(Protocol):
-    """A recorded move on one track, as the model reports it (see models.scoring.transitions)."""
-
-    track: str
-    at: datetime
-    from_stage: str | None
-    to_stage: str
-    score: float
-    reason: str
-
-
 class Scored(Protocol):
     """What storing needs of one relationship's assessment: its figures now and its stage path."""
 
@@ -53,7 +42,8 @@ class Scored(Protocol):
     hourglass: str
     at_risk: bool
     components: dict[str, float]
-    transitions: Sequence[StageMove]
+    #: the stage path: moves with ``track``, ``at``, ``from_stage``, ``to_stage``, ``score``, ``reason``
+    transitions: Sequence[Any]
 
 
 def save_assessments(results: list[tuple[Customer, Scored]], *, session: Session, as_of: datetime) -> tuple[int, int]:

@@ -26,3 +26,8 @@ def member_teams(slack_user: str, *, session: Session) -> list[Team]:
     """The teams the roster puts a Slack user in."""
     query = select(Team).join(Member).where(Member.slack_user == slack_user, Member.active.is_(True))
     return list(session.scalars(query))
+
+
+def all_teams(*, session: Session) -> list[Team]:
+    """Every team, in the order they were first imported (id order)."""
+    return list(session.scalars(select(Team).order_by(Team.id)))

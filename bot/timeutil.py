@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from config.errors import InputError
+
 
 def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
     """An ISO 8601 date or date-time as an aware UTC datetime.
@@ -24,9 +26,9 @@ def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
     except OverflowError:
-        raise ValueError(f"{text!r} is outside the range of dates strongtie can store") from None
+        raise InputError(f"{text!r} is outside the range of dates strongtie can store") from None
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-03 or 2026-11-03T14:30)") from None
+        raise InputError(f"{text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-03 or 2026-11-03T14:30)") from None
 
 
 def parse_date_or_instant(text: str) -> date | datetime:

@@ -9,3 +9,8 @@ line, never a traceback. Anything else is a bug or an outage and is allowed to s
 class UserError(Exception):
     """Something the person running strongtie asked for cannot be done as asked; the message says
     what to change."""
+
+
+class InputError(UserError, ValueError):
+    """A value a person typed cannot be read (a time, a number, a word of a command); the message
+    quotes it and says what form was expected."""

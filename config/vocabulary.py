@@ -12,7 +12,11 @@ from __future__ import annotations
 TIE_STAGES = ("unaware", "awareness", "weak_tie", "building", "strong_tie")
 #: Marketing Hourglass stages, in order: every person in one is a lead for the next.
 HOURGLASS_STAGES = ("know", "like", "trust", "try", "buy", "repeat", "refer")
-#: Each track of stored stage changes and its stages in order (``risk`` has no order).
+#: Whether a relationship's usual rhythm of contact has broken.
+RISK_STATES = ("ok", "at_risk")
+#: The tracks a relationship moves on, each a stage change of its own kind.
+TRACKS = ("tie", "hourglass", "risk")
+#: Each track with an order of stages (being at risk is a state, not a stage to climb).
 STAGE_ORDERS: dict[str, tuple[str, ...]] = {"tie": TIE_STAGES, "hourglass": HOURGLASS_STAGES}
 
 #: Every kind of interaction a touch can be.

@@ -24,12 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from config.vocabulary import (
-    DIRECTIONS,
-    INTERACTION_KINDS,
-    SOURCE_KINDS,
-    SUGGESTION_STATUSES,
-)
+from config.roster import MAX_CHANNEL, MAX_NAME, MAX_TARGET
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, SOURCE_KINDS, SUGGESTION_STATUSES, TRACKS
 from models.base import Base, UTCDateTime, utcnow
 
 
@@ -44,8 +40,8 @@ class Team(Base):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    slack_channel: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
+    slack_channel: Mapped[str] = mapped_column(String(MAX_CHANNEL))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     top_n: Mapped[int] = mapped_column(Integer, default=20)
@@ -63,8 +59,8 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    slack_user: Mapped[str] = mapped_column(String(40), index=True)
-    name: Mapped[str] = mapped_column(String(200))
+    slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL), index=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     team: Mapped[Team] = relationship(back_populates="members")
@@ -82,9 +78,9 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))  # casefolded name, for matching
-    company: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    name_key: Mapped[str] = mapped_column(String(MAX_NAME))  # casefolded name, for matching
+    company: Mapped[str] = mapped_column(String(MAX_NAME), default="")
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     revenue: Mapped[float] = mapped_column(Float, default=0.0)
     revenue_rank: Mapped[Optional[int]] = mapped_column(Integer)
@@ -111,7 +107,7 @@ class Source(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    target: Mapped[str] = mapped_column(String(500))  # handle, URN or URL as given (normalised)
+    target: Mapped[str] = mapped_column(String(MAX_TARGET))  # handle, URN or URL as given (normalised)
     url: Mapped[Optional[str]] = mapped_column(Text)  # feed URL to poll (updated on 301/308)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -207,7 +203,7 @@ class StageChange(Base):
     __tablename__ = "stage_changes"
     __table_args__ = (
         UniqueConstraint("customer_id", "track", "changed_at", "to_stage"),
-        CheckConstraint(_in("track", ("tie", "hourglass", "risk")), name="track"),
+        CheckConstraint(_in("track", TRACKS), name="track"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,8 +3,7 @@
 No token and no network: a fresh SQLite database, the bundled roster, the bundled feeds served to
 the real feed connector by a loopback HTTP server, and about 90 days of generated interaction
 history whose shapes (weekly partners, ties gone quiet, one-way followers, buyers, referrers)
-exercise every part of the model. Parts of the pipeline that are not built yet are reported as
-such instead of being faked.
+exercise every part of the model.
 """
 
 from __future__ import annotations

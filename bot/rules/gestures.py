@@ -18,14 +18,14 @@ from config.vocabulary import HOURGLASS_STAGES
 ANY_STAGE = frozenset(HOURGLASS_STAGES)
 
 
+#: The gesture each hourglass stage calls for by itself, and the only stage it may go to.
+STAGE_GESTURES: dict[str, str] = {"trust": "invite_trial", "buy": "results_review", "repeat": "referral_ask"}
 STAGE_GATES: dict[str, frozenset[str]] = {
     "share": ANY_STAGE,
     "congratulate": ANY_STAGE,
     "follow_friday": ANY_STAGE,
     "check_in": ANY_STAGE,
-    "invite_trial": frozenset({"trust"}),
-    "results_review": frozenset({"buy"}),
-    "referral_ask": frozenset({"repeat"}),
+    **{kind: frozenset({stage}) for stage, kind in STAGE_GESTURES.items()},
 }
 
 
@@ -46,7 +46,7 @@ INTERACTION_KIND_FOR: dict[str, str] = {
 
 @dataclass(frozen=True)
 class SuggestionPolicy:
-    """The guards' limits; the defaults follow the issue."""
+    """The guards' limits: the cap and cool-down default to the settings' defaults."""
 
     daily_cap: int = DEFAULTS.suggest_daily_cap  # new suggestions per manager per (team-local) day
     cooldown_days: float = DEFAULTS.suggest_cooldown_days  # no two gestures to one customer within this many days

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from bot.rules.gestures import (
+    STAGE_GESTURES,
     PostFact,
     Proposed,
     SuggestionFacts,
@@ -120,7 +121,7 @@ def _candidates(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
             found.append(occasion.follow_friday(facts.shared_this_week[status.customer_id]))
         if status.at_risk:
             found.append(occasion.check_in())
-        stage_kind = {"trust": "invite_trial", "buy": "results_review", "repeat": "referral_ask"}.get(status.hourglass)
+        stage_kind = STAGE_GESTURES.get(status.hourglass)
         if stage_kind is not None:
             found.append(occasion.for_stage(stage_kind))
     return found

@@ -29,7 +29,6 @@ THEIR_ACTS = frozenset({"purchase", "trial"})
 SERVICES_FROM_THEM = frozenset({"referral", "intro"})
 #: Steps on the commercial side of the hourglass (try, buy, repeat, refer).
 COMMERCIAL = frozenset({"trial", "purchase", "referral"})
-#: Not contact with the customer at all.
 
 
 class KindFacts(NamedTuple):

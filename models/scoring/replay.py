@@ -6,7 +6,7 @@ interaction and decay it exponentially from there, with a half-life that grows w
 span (first contact to latest two-way contact), so it is fixed between two-way contacts and frozen
 by silence. It also keeps the path: the tie stage (with hysteresis and a minimum dwell), the
 hourglass stage and the at-risk flag, each change recorded as a
-:class:`~models.scoring.timeline.Transition` with its reason.
+:class:`~models.scoring.transitions.Transition` with its reason.
 
 At an interaction the stage, hourglass and risk react at once (here); between interactions the
 score can only fall, and the daily checkpoints that find demotions and at-risk flags live in

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from config.vocabulary import TIE_STAGES
+from config.vocabulary import RISK_STATES, TIE_STAGES
 from models.scoring.transitions import Transition
 from models.scoring.wording import risk_words
 from models.timeline import as_datetime
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from models.scoring.replay import Replay
 
 _WEAK_TIE = TIE_STAGES.index("weak_tie")
+
+
+OK, AT_RISK = RISK_STATES
 
 
 class Risk(NamedTuple):
@@ -91,9 +94,9 @@ def set_risk(replay: Replay, at: datetime | int, reason: Risk | None, score: flo
         return
     if replay.record:
         if reason:
-            replay.transitions.append(Transition("risk", as_datetime(at), "ok", "at_risk", score, risk_words(reason)))
+            replay.transitions.append(Transition("risk", as_datetime(at), OK, AT_RISK, score, risk_words(reason)))
         else:
-            replay.transitions.append(Transition("risk", as_datetime(at), "at_risk", "ok", score, off_reason()))
+            replay.transitions.append(Transition("risk", as_datetime(at), AT_RISK, OK, score, off_reason()))
     replay.at_risk, replay.risk_reason = bool(reason), reason
 
 

@@ -62,6 +62,12 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+def one_line(text: str | None, limit: int) -> str:
+    """``text`` on one line (every run of whitespace one space) and cut to ``limit`` as
+    :func:`truncate` cuts: how people's text is quoted inside a sentence or a list."""
+    return truncate(" ".join((text or "").split()), limit)
+
+
 def plain_text(markup: str | None, *, limit: int = TEXT_LIMIT) -> str:
     """Visible text of an HTML fragment: tags stripped, entities decoded, no script or style
     content, whitespace collapsed, truncated at a word boundary."""

@@ -9,8 +9,10 @@ from datetime import datetime
 from bot.rules.gestures import PostFact, Proposed, SuggestionFacts, team_zone
 from bot.rules.milestones import Milestone, find_milestones
 from bot.rules.status import RelationshipStatus
-from connectors.text import truncate
+from connectors.text import one_line
+from models.scoring.assess import TREND_DAYS
 from models.scoring.wording import short_date
+from models.timeline import SECONDS_PER_DAY
 
 # How much the occasion itself matters, 0-1: a tie going quiet is the second most crucial moment
 # of a relationship, a milestone comes next; a routine post matters least.
@@ -29,7 +31,7 @@ _OCCASION_WEIGHT: dict[str, float] = {
 _W_REVENUE, _W_MOMENTUM, _W_FRESHNESS, _W_OCCASION = 0.40, 0.20, 0.20, 0.20
 
 
-_MOMENTUM_FULL_SCALE = 20.0  # score points of change over 14 days that count as full momentum
+_MOMENTUM_FULL_SCALE = 20.0  # score points of change over the trend window that count as full momentum
 
 
 @dataclass(frozen=True)
@@ -140,14 +142,14 @@ class Occasion:
         if occasion_at is None:
             freshness = 0.5
         else:
-            age_days = max(0.0, (self.as_of - occasion_at).total_seconds() / 86400)
+            age_days = max(0.0, (self.as_of - occasion_at).total_seconds() / SECONDS_PER_DAY)
             freshness = 0.5 ** (age_days / self.facts.policy.freshness_half_life_days)
         score = 100 * (
             _W_REVENUE * revenue + _W_MOMENTUM * momentum + _W_FRESHNESS * freshness + _W_OCCASION * _OCCASION_WEIGHT[kind]
         )
         parts = [f"revenue rank #{rank}" if rank else "revenue rank unknown"]
         if momentum >= 0.25:
-            parts.append(f"score {'rising' if self.status.trend > 0 else 'falling'} ({self.status.trend:+.0f} in 14 days)")
+            parts.append(f"score {'rising' if self.status.trend > 0 else 'falling'} ({self.status.trend:+.0f} in {TREND_DAYS:g} days)")
         return round(score, 1), ", ".join(parts)
 
 
@@ -169,5 +171,5 @@ def _congratulation(milestone: Milestone, first_name: str) -> str:
 
 def _quote(text: str, limit: int = 80) -> str:
     """A post's title (or text) in quotation marks, on one line and shortened."""
-    words = " ".join(text.split())
-    return f"\u201c{truncate(words, limit)}\u201d" if words else "(untitled)"
+    quoted = one_line(text, limit)
+    return f"\u201c{quoted}\u201d" if quoted else "(untitled)"

@@ -27,7 +27,7 @@ class RelationshipStatus:
     hourglass: str  # know, like, trust, try, buy, repeat, refer
     at_risk: bool
     last_interaction_at: datetime | None
-    trend: float = 0.0  # score change over the last 14 days
+    trend: float = 0.0  # score change over the model's trend window (TREND_DAYS)
     stage_since: datetime | None = None
     components: dict[str, float] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)

@@ -71,6 +71,10 @@ class Assessment:
     recent_posts: int = 0  # the customer's posts in the activity window before as_of
 
 
+#: Days over which a relationship's trend (its score change) is measured.
+TREND_DAYS = 14.0
+
+
 def replay_order(touches: Iterable[Sequence], until: float) -> list[Event]:
     """The interactions up to ``until`` (days since the epoch; notes left out) in the replay's form
     and order: by time, then kind, then direction, so insertion order never matters."""
@@ -90,7 +94,7 @@ def replay_order(touches: Iterable[Sequence], until: float) -> list[Event]:
 
 
 def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams | None = None,
-           *, trend_days: float = 14.0, explain: bool = True, history: bool = True,
+           *, trend_days: float = TREND_DAYS, explain: bool = True, history: bool = True,
            activity: Iterable[datetime | float] = ()) -> Assessment:
     """Score one relationship as of ``as_of`` from its interactions ``(at, kind, direction)``.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +23,7 @@ import yaml
 
 from bot.runtime import Runtime
 from config.roster import parse_roster
-from config.settings import load_settings
+from config.settings import Settings
 from models.store.customers import find_customer
 from models.store.interactions import log_interaction
 from models.store.roster import apply_roster
@@ -92,7 +92,8 @@ def serve_bundled_feeds(now: datetime) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{server.server_address[1]}"
     for slug, feed in feeds.items():
         rendered[slug] = None if feed.get("broken") else _render_feed(slug, feed, now, base_url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll interval lets the demo end as soon as its last feed is read
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield base_url
@@ -185,8 +186,7 @@ def load_demo_roster(runtime: Runtime, feeds_url: str) -> str:
 
 def demo_runtime(database: Path) -> Runtime:
     """Settings for the demo: its own SQLite file, loopback feeds allowed, no tokens at all."""
-    settings = replace(load_settings({}), database_url=f"sqlite:///{database}", allow_private_networks=True)
-    return Runtime(settings=settings)
+    return Runtime(settings=Settings(database_url=f"sqlite:///{database}", allow_private_networks=True))
 
 
 # --- the run ------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
 - The pure packages (the tie-strength model in ``models/scoring`` and the rules in ``bot/rules``)
   are functions of plain data and ``as_of``: they import only the standard library, numpy, the
   project's ``config``, the shared time axis (``models/timeline.py``), plain-text helpers and each
-  other — no SQLAlchemy, no Slack, no store, no jobs, no clock of their own.
+  other — no SQLAlchemy, no Slack, no store, no jobs — and never read the clock: ``as_of`` is
+  passed in.
 """
 
 import ast
@@ -69,12 +70,49 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
     return sorted(bad)
 
 
+#: Calls that read the clock: a pure function takes ``as_of`` instead.
+CLOCK_CALLS = frozenset({"now", "utcnow", "today", "time", "monotonic", "perf_counter", "now_utc"})
+
+
+def clock_reads(path: Path) -> list[str]:
+    """Where a file calls the clock (``datetime.now()``, ``time.time()``, ``now_utc()``…), by line."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in CLOCK_CALLS:
+                found.append(f"line {node.lineno}: {name}()")
+    return found
+
+
 PRODUCTION = sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", PRODUCTION, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_imports_follow_the_flow(path):
     assert violations(path) == []
+
+
+@pytest.mark.parametrize("path", [p for p in PRODUCTION if any(_within(p.relative_to(ROOT).as_posix(), pure)
+                                                              for pure in PURE)],
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_pure_packages_never_read_the_clock(path):
+    assert clock_reads(path) == []
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        pytest.param("from datetime import datetime\nx = datetime.now()\n", ["line 2: now()"], id="datetime-now"),
+        pytest.param("import time\nx = time.monotonic()\n", ["line 2: monotonic()"], id="monotonic"),
+        pytest.param("from bot.timeutil import now_utc\nx = now_utc()\n", ["line 2: now_utc()"], id="the-jobs-clock"),
+        pytest.param("def f(as_of):\n    return as_of.date()\n", [], id="as-of-passed-in"),
+    ],
+)
+def test_the_clock_check_sees_a_clock(tmp_path, source, expected):
+    path = tmp_path / "sample.py"
+    path.write_text(source)
+    assert clock_reads(path) == expected
 
 
 @pytest.mark.parametrize(

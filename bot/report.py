@@ -1,20 +1,24 @@
 """The hourglass picture: how many relationships sit in each hourglass stage and how long they
 dwell there, so a manager sees where the system jams.
 
-:func:`hourglass_counts` computes the figures (pure, from stage-change history); the digest states
-them in words and :func:`render_hourglass_png` draws them (matplotlib, Agg backend, no display).
+:func:`bot.rules.hourglass.hourglass_counts` computes the figures (pure, from stage-change history);
+:func:`team_hourglass` and :func:`hourglass_of` feed it from the store, for the report and the
+digest alike. The digest states them in words and :func:`render_hourglass_png` draws them
+(matplotlib, Agg backend, no display).
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs.score import relationship_statuses
 from bot.rules.hourglass import StageCount, hourglass_counts, stall_stage
+from bot.rules.status import RelationshipStatus
 from bot.timeutil import local_date
 from config.scoring import ScoringParams
 from models.entities import Team
@@ -25,6 +29,12 @@ def team_hourglass(*, session: Session, as_of: datetime, params: ScoringParams,
                    team_id: int | None = None) -> list[StageCount]:
     """The hourglass figures of one team (or every team) at ``as_of``, from the store."""
     statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
+    return hourglass_of(statuses, session=session, as_of=as_of)
+
+
+def hourglass_of(statuses: Iterable[RelationshipStatus], *, session: Session, as_of: datetime) -> list[StageCount]:
+    """The hourglass figures of relationships already assessed at ``as_of``: their stages now and
+    the stage history stored up to then (for a caller that has the statuses, such as the digest)."""
     current = {s.customer_id: s.hourglass for s in statuses}
     history = stage_history(list(current), session=session, tracks=("hourglass",), until=as_of)
     return hourglass_counts(history, current, as_of)

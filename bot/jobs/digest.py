@@ -8,52 +8,38 @@ outcome. Whoever fails to claim stays quiet. ``force`` sends again; ``dry_run`` 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs.score import relationship_statuses
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
-from bot.report import hourglass_title, render_hourglass_png
-from bot.rules.digest import (
-    Digest,
-    DigestSuggestion,
-    NotablePost,
-    RiskItem,
-    StageMove,
-)
-from bot.rules.hourglass import StageCount, hourglass_counts, stall_stage
-from bot.rules.milestones import find_milestones
-from bot.rules.status import RelationshipStatus
+from bot.report import hourglass_of, hourglass_title, render_hourglass_png
+from bot.rules.digest import NOTABLE_POST_MAX_AGE, Digest, DigestSuggestion, OpenSuggestion, compose_digest
+from bot.rules.gestures import PostFact
+from bot.rules.hourglass import StageCount
 from bot.runtime import Runtime
 from bot.slack.blocks import digest_blocks, digest_text
 from bot.slack.client import make_web_client
 from bot.timeutil import local_moment, now_utc
 from config.roster import parse_digest_time
 from config.scoring import ScoringParams
-from config.vocabulary import STAGE_ORDERS
-from models.entities import Member, Team
+from models.entities import Post, Suggestion, Team
 from models.store.digest_runs import claim_digest_run, finish_digest_run, last_sent_digest
 from models.store.posts import posts_fetched_between
-from models.store.snapshots import stage_changes_between, stage_history
+from models.store.snapshots import stage_changes_between
 from models.store.suggestions import actionable_suggestions
-from models.store.teams import team_by_name
+from models.store.teams import all_teams, team_by_name
 
 log = logging.getLogger(__name__)
 
-NOTABLE_POSTS = 5
-SUGGESTIONS_PER_OWNER = 3
 FIRST_DIGEST_LOOKBACK = timedelta(days=7)  # a team's first digest catches up on the past week
-NOTABLE_POST_MAX_AGE = timedelta(days=7)  # a post published longer ago is no longer news
 CHART_WEEKDAY = 0  # Monday: the digest carries the hourglass picture
-# to_stage values of the scorer's ``risk`` track that mean the relationship is now at risk.
-AT_RISK_STAGES = frozenset({"at_risk"})
+DIGEST_TRACKS = ("tie", "hourglass", "risk")  # the stage changes a digest reports
 
 
 @dataclass(frozen=True)
@@ -94,7 +80,7 @@ def digest_job(
         runtime.settings.require("slack_bot_token")
         client = make_web_client(runtime.settings)
     with runtime.session() as session:
-        teams = [team_by_name(team, session=session)] if team else list(session.scalars(select(Team).order_by(Team.id)))
+        teams = [team_by_name(team, session=session)] if team else all_teams(session=session)
     now = now_utc()
     outcomes = []
     for each in teams:
@@ -194,80 +180,40 @@ def build_digest(
     """The digest's content for one team over ``(covered_from, as_of]``, titled with ``local_date``
     (default: the team-local date at ``as_of``).
 
-    Moves and risk flags come from the stage changes the scorer stored; the current stages, owners
-    and at-risk flags from a fresh assessment at ``as_of``, so a flag that has since cleared is not
-    reported as new."""
+    Reads the facts from the store (a fresh assessment at ``as_of``, the stage changes the scorer
+    stored, the posts first seen in the span, the actionable suggestions, the hourglass figures) and
+    leaves the choosing to :func:`bot.rules.digest.compose_digest`."""
     statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team.id)
-    by_id = {s.customer_id: s for s in statuses}
-    ids = list(by_id)
-    owner_names = _owner_names(session, team.id)
-
-    def owner_of(status: RelationshipStatus) -> str | None:
-        return status.owner_name or owner_names.get(status.owner or "") or status.owner
-
-    changes = stage_changes_between(ids, session=session, tracks=("tie", "hourglass", "risk"), since=covered_from, until=as_of)
-    moves = [
-        StageMove(by_id[c.customer_id].customer, owner_of(by_id[c.customer_id]), c.track, c.from_stage, c.to_stage,
-                  c.changed_at, c.reason or "")
-        for c in changes
-        if c.track in STAGE_ORDERS and c.from_stage in STAGE_ORDERS[c.track] and c.to_stage in STAGE_ORDERS[c.track]
-        and c.from_stage != c.to_stage
-    ]
-    risk_since: dict[int, tuple[datetime, str]] = {}
-    for change in changes:
-        if change.track == "risk" and change.to_stage in AT_RISK_STAGES and by_id[change.customer_id].at_risk:
-            risk_since[change.customer_id] = (change.changed_at, change.reason or "")
-    newly_at_risk = [
-        RiskItem(by_id[cid].customer, owner_of(by_id[cid]), since, reason)
-        for cid, (since, reason) in sorted(risk_since.items(), key=lambda item: _heavy_first(by_id[item[0]]))
-    ]
-
-    history = stage_history(ids, session=session, tracks=("hourglass",), until=as_of)
-    counts = hourglass_counts(history, {s.customer_id: s.hourglass for s in statuses}, as_of)
-    return Digest(
+    ids = [s.customer_id for s in statuses]
+    changes = stage_changes_between(ids, session=session, tracks=DIGEST_TRACKS, since=covered_from, until=as_of)
+    posts = posts_fetched_between(ids, session=session, since=covered_from, until=as_of,
+                                  published_after=as_of - NOTABLE_POST_MAX_AGE)
+    suggestions = actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team.id)
+    return compose_digest(
         team=team.name,
+        timezone=team.timezone,
         local_date=local_date or as_of.astimezone(ZoneInfo(team.timezone)).date(),
         covered_from=covered_from,
-        covered_to=as_of,
-        moves=moves,
-        newly_at_risk=newly_at_risk,
-        notable_posts=_notable_posts(session, by_id, covered_from, as_of),
-        suggestions_by_owner=_top_suggestions(session, team.id, as_of, owner_names),
-        hourglass=counts,
-        stall=stall_stage(counts),
-        timezone=team.timezone,
+        as_of=as_of,
+        statuses=statuses,
+        changes=changes,
+        posts=[_post_fact(post) for post in posts],
+        suggestions=[_open_suggestion(row) for row in suggestions],
+        owner_names=_owner_names(session, team.id),
+        hourglass=hourglass_of(statuses, session=session, as_of=as_of),
     )
 
 
-def _heavy_first(status: RelationshipStatus) -> tuple[int, str]:
-    return (status.revenue_rank or 10**6, status.customer)
-
-
 def _owner_names(session: Session, team_id: int) -> dict[str, str]:
-    return {m.slack_user: m.name for m in session.scalars(select(Member).where(Member.team_id == team_id))}
+    """Slack user -> display name, for every member the roster gives the team."""
+    team = session.get(Team, team_id)
+    return {member.slack_user: member.name for member in team.members} if team is not None else {}
 
 
-def _notable_posts(session: Session, by_id: dict[int, RelationshipStatus], since: datetime, until: datetime) -> list[NotablePost]:
-    """Posts first fetched in the window (and published within the last week: older ones are not
-    news), milestones first, then the heaviest users, then the newest."""
-    found = []
-    posts = posts_fetched_between(list(by_id), session=session, since=since, until=until,
-                                  published_after=until - NOTABLE_POST_MAX_AGE)
-    for post in posts:
-        milestones = find_milestones(f"{post.title}\n{post.text}")
-        status = by_id[post.customer_id]
-        title = post.title or " ".join((post.text or "").split())[:80]
-        published = post.published_at or post.fetched_at
-        found.append((not milestones, _heavy_first(status), -published.timestamp(),
-                      NotablePost(status.customer, title, post.url, published, milestones[0].label if milestones else None)))
-    found.sort(key=lambda item: item[:3])
-    return [item[3] for item in found[:NOTABLE_POSTS]]
+def _post_fact(post: Post) -> PostFact:
+    return PostFact(post_id=post.id, customer_id=post.customer_id, url=post.url, title=post.title or "",
+                    text=post.text or "", published_at=post.published_at or post.fetched_at)
 
 
-def _top_suggestions(session: Session, team_id: int, as_of: datetime, owner_names: dict[str, str]) -> list[tuple[str, list[DigestSuggestion]]]:
-    by_owner: dict[str, list[DigestSuggestion]] = defaultdict(list)
-    for row in actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id):
-        owner = owner_names.get(row.owner_user or "", row.owner_user or "Unassigned")
-        if len(by_owner[owner]) < SUGGESTIONS_PER_OWNER:
-            by_owner[owner].append(DigestSuggestion(row.kind, row.customer.name, row.text, row.post_url, row.priority))
-    return sorted(by_owner.items(), key=lambda item: (-item[1][0].priority, item[0]))
+def _open_suggestion(row: Suggestion) -> OpenSuggestion:
+    return OpenSuggestion(row.owner_user, DigestSuggestion(row.kind, row.customer.name, row.text, row.post_url, row.priority))

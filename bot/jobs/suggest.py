@@ -25,6 +25,7 @@ from bot.rules.gestures import (
     rank_key,
     suggestion_record,
 )
+from bot.rules.hourglass import stage_stays
 from bot.rules.status import RelationshipStatus
 from bot.rules.suggestions import suggest
 from bot.runtime import Runtime
@@ -40,6 +41,7 @@ from models.store.suggestions import (
     add_suggestion,
     suggestions_for,
 )
+from models.store.teams import all_teams
 
 # An open suggestion older than this is stale news and no longer listed.
 OPEN_SUGGESTION_MAX_AGE = timedelta(days=7)
@@ -73,7 +75,7 @@ def preview_suggestions(
         if isinstance(as_of, datetime):
             return propose(session=session, as_of=as_of, policy=policy, params=runtime.scoring)
         found: list[Proposed] = []
-        for team in session.scalars(select(Team).order_by(Team.id)):
+        for team in all_teams(session=session):
             moment = end_of_local_day(as_of, team.timezone)
             found.extend(propose(session=session, as_of=moment, policy=policy, params=runtime.scoring, team_id=team.id))
     return sorted(found, key=rank_key)
@@ -152,15 +154,12 @@ def _shares_this_week(session: Session, statuses: list[RelationshipStatus], team
 
 
 def _hourglass_since(session: Session, statuses: list[RelationshipStatus], as_of: datetime) -> dict[int, datetime]:
-    """When each relationship entered the hourglass stage it is in now (from stored stage changes)."""
+    """When each relationship entered the hourglass stage it is in now: the start of its ongoing
+    stay in the stored stage changes, when that stay is in its current stage (none otherwise)."""
     current = {s.customer_id: s.hourglass for s in statuses}
-    since: dict[int, datetime] = {}
-    for change in stage_history(list(current), session=session, tracks=("hourglass",), until=as_of):
-        if change.to_stage == current[change.customer_id]:
-            since[change.customer_id] = change.changed_at
-        else:
-            since.pop(change.customer_id, None)
-    return since
+    history = stage_history(list(current), session=session, tracks=("hourglass",), until=as_of)
+    return {stay.customer_id: stay.entered_at for stay in stage_stays(history, as_of)
+            if stay.left_at is None and stay.stage == current[stay.customer_id]}
 
 
 def open_suggestions(*, session: Session, as_of: datetime, team_id: int | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from statistics import median
 from typing import Iterable, Mapping, Protocol
 
 from config.vocabulary import HOURGLASS_STAGES
+from models.timeline import SECONDS_PER_DAY
 
 
 class StageChangeLike(Protocol):
@@ -30,7 +31,7 @@ class Stay:
 
     def days(self, as_of: datetime) -> float:
         """How many days the stay lasted, or has lasted so far at ``as_of``."""
-        return max(0.0, ((self.left_at or as_of) - self.entered_at).total_seconds() / _DAY)
+        return max(0.0, ((self.left_at or as_of) - self.entered_at).total_seconds() / SECONDS_PER_DAY)
 
 
 def stage_stays(changes: Iterable[StageChangeLike], as_of: datetime) -> list[Stay]:
@@ -83,8 +84,6 @@ def hourglass_counts(
         for stage in stages
     ]
 
-
-_DAY = 86400.0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import ref_to_obj
-from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.timeutil import now_utc
@@ -40,6 +39,7 @@ from config.errors import UserError
 from config.roster import parse_digest_time
 from models.entities import Team
 from models.store.leases import acquire_lease, release_lease
+from models.store.teams import all_teams, team_by_id
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def run_digest(team_id: int) -> None:
     scheduler = active_scheduler()
     runtime = scheduler.runtime
     with runtime.session() as session:
-        team = session.get(Team, team_id)
+        team = team_by_id(team_id, session=session)
         found = (team.name, team.timezone, team.digest_time) if team is not None else None
     if found is None:
         log.warning("digest job for team %s skipped: the team no longer exists", team_id)
@@ -168,7 +168,7 @@ def desired_jobs(runtime: Runtime) -> list[JobSpec]:
                 misfire_grace=timedelta(minutes=ROSTER_SYNC_MINUTES), name="pick up roster changes"),
     ]
     with runtime.session() as session:
-        for team in session.scalars(select(Team).order_by(Team.id)):
+        for team in all_teams(session=session):
             specs.append(JobSpec(f"{DIGEST_JOB_PREFIX}{team.id}", "bot.scheduler:run_digest", digest_trigger(team),
                                  misfire_grace=DIGEST_GRACE, args=(team.id,), name=f"digest for {team.name}"))
     return specs

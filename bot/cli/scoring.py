@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cli.board import board_text
 from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
 from bot.jobs.score import relationship_statuses
 from config.scoring import COMPONENTS, ScoringParams
-from models.entities import Customer, Rating
 from models.scoring.assess import assess
 from models.scoring.calibration import (
     MIN_RATINGS_TO_FIT,
@@ -22,6 +20,7 @@ from models.scoring.calibration import (
     fit_weights,
 )
 from models.store.interactions import load_touches
+from models.store.ratings import latest_ratings
 from models.store.teams import team_by_name
 
 _FEW_FOR_A_FIT = 30  # below this many ratings, a fitted weight set is flagged as tentative
@@ -53,22 +52,11 @@ def status(as_json: bool, as_of: str | None, team: str | None) -> None:
 
 def rated_relationships(*, session: Session, params: ScoringParams) -> list[RatedRelationship]:
     """The latest rating of each rated customer, with the model's view as of that rating."""
-    latest = (select(Rating.customer_id, func.max(Rating.rated_at).label("rated_at"))
-              .group_by(Rating.customer_id).subquery())
-    rows = session.execute(
-        select(Rating, Customer.name)
-        .join(latest, (Rating.customer_id == latest.c.customer_id) & (Rating.rated_at == latest.c.rated_at))
-        .join(Customer, Customer.id == Rating.customer_id)
-        .order_by(Customer.name, Rating.id)
-    ).all()
-    chosen: dict[int, tuple[Rating, str]] = {}
-    for rating, name in rows:
-        chosen[rating.customer_id] = (rating, name)  # same-instant ties: the later row wins
     points = []
-    for rating, name in chosen.values():
+    for rating in latest_ratings(session=session):
         touches = load_touches([rating.customer_id], session=session, until=rating.rated_at)
         result = assess(touches.get(rating.customer_id, ()), rating.rated_at, params, explain=False)
-        points.append(RatedRelationship(name, rating.rating, result.features, result.two_way))
+        points.append(RatedRelationship(rating.customer.name, rating.rating, result.features, result.two_way))
     return points
 
 

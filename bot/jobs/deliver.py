@@ -126,8 +126,7 @@ def deliver_suggestions_job(
 def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item: _Pending, channel: str) -> bool:
     """Claim, post, record: False when another delivery claimed the suggestion first."""
     with runtime.session() as session:
-        suggestion = session.get(Suggestion, item.id)
-        claim = claim_delivery(suggestion, session=session, channel=channel) if suggestion is not None else None
+        claim = claim_delivery(item.id, session=session, channel=channel)
     if claim is None:
         return False
     pacer.wait_turn(channel)

@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.rules.status import RelationshipStatus
 from bot.timeutil import now_utc
 from config.scoring import ScoringParams
 from models.entities import Customer
 from models.scoring.assess import Assessment, assess
-from models.store.customers import tracked_customers
+from models.store.customers import customer_with_owner, tracked_customers
 from models.store.interactions import load_touches
 from models.store.posts import load_activity
 from models.store.snapshots import save_assessments
@@ -135,8 +134,7 @@ def rescore_customer(customer_id: int, *, session: Session, as_of: datetime,
                      params: ScoringParams) -> RelationshipStatus:
     """Rescore one relationship (e.g. right after ``/tie log``): store its snapshot and stage
     changes with the caller's session, which the caller commits. Takes milliseconds."""
-    customer = session.scalar(select(Customer).where(Customer.id == customer_id)
-                              .options(selectinload(Customer.owner), selectinload(Customer.team)))
+    customer = customer_with_owner(customer_id, session=session)
     if customer is None:
         raise LookupError(f"no customer with id {customer_id}")
     results = assess_customers([customer], session=session, as_of=as_of, params=params)

@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
-from sqlalchemy import select
 
 from bot.runtime import Runtime
-from bot.slack.blocks import escape_mrkdwn
-from models.entities import Member, Team
+from bot.slack.blocks import escape_mrkdwn, section_block
+from models.store.teams import teams_by_member
 
 log = logging.getLogger(__name__)
 
@@ -105,20 +104,12 @@ class RosterDirectory:
             self._loaded_at = self._clock()
 
     def _load(self) -> dict[str, MemberScope]:
-        query = (
-            select(Member.slack_user, Team.id, Team.name, Team.timezone)
-            .join(Team, Team.id == Member.team_id)
-            .where(Member.active.is_(True))
-            .order_by(Team.id)
-        )
-        teams: dict[str, list[tuple[int, str, str]]] = {}
         with self._runtime.session() as session:
-            for slack_user, team_id, team_name, zone in session.execute(query):
-                teams.setdefault(slack_user, []).append((team_id, team_name, zone))
-        return {
-            user: MemberScope(user, *(tuple(column) for column in zip(*rows)))
-            for user, rows in teams.items()
-        }
+            return {
+                user: MemberScope(user, tuple(t.id for t in teams), tuple(t.name for t in teams),
+                                  tuple(t.timezone for t in teams))
+                for user, teams in teams_by_member(session=session).items()
+            }
 
 
 def stranger_text(slack_user: str | None) -> str:
@@ -128,10 +119,7 @@ def stranger_text(slack_user: str | None) -> str:
 
 def stranger_home_view(slack_user: str | None) -> dict:
     """The App Home a stranger sees instead of a board."""
-    return {
-        "type": "home",
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": stranger_text(slack_user)}}],
-    }
+    return {"type": "home", "blocks": [section_block(stranger_text(slack_user))]}
 
 
 def team_membership(directory: RosterDirectory) -> Callable[..., BoltResponse | None]:

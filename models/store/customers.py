@@ -1,6 +1,9 @@
-"""Customers: look-ups by name (whole or as the start of a command's text) and the tracked ones."""
+"""Customers: look-ups by name (whole or as the start of a command's text) or id, the tracked ones,
+and snoozing one."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -13,17 +16,33 @@ from models.store.errors import StoreError, UnknownNameError
 def find_customer(name: str, *, session: Session, team_id: int | None = None) -> Customer:
     """The customer called ``name`` (quotes and case ignored), optionally within one team."""
     query = select(Customer).where(Customer.name_key == name_key(name))
-    known = select(Customer.name)
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
-        known = known.where(Customer.team_id == team_id)
     matches = list(session.scalars(query))
     if len(matches) > 1:
         teams = ", ".join(sorted(session.get(Team, c.team_id).name for c in matches))
         raise StoreError(f"{name!r} names customers in several teams ({teams}); pass --team")
     if not matches:
-        raise UnknownNameError("customer", name, list(session.scalars(known)))
+        raise UnknownNameError("customer", name, customer_names(session=session, team_id=team_id))
     return matches[0]
+
+
+def customer_names(*, session: Session, team_id: int | None = None) -> list[str]:
+    """The names of every customer (of one team, or all): what an unknown name is compared with."""
+    query = select(Customer.name).order_by(Customer.id)
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    return list(session.scalars(query))
+
+
+def customer_with_owner(customer_id: int, *, session: Session) -> Customer | None:
+    """The customer with this id, its owner and team loaded (``None`` when there is none)."""
+    query = (
+        select(Customer)
+        .where(Customer.id == customer_id)
+        .options(selectinload(Customer.owner), selectinload(Customer.team))
+    )
+    return session.scalar(query)
 
 
 def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple[Customer, str]:
@@ -53,3 +72,11 @@ def tracked_customers(*, session: Session, team_id: int | None = None) -> list[C
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
     return list(session.scalars(query))
+
+
+def snooze_customer(customer: Customer, *, session: Session, now: datetime, days: int) -> datetime:
+    """Hold back suggestions about ``customer`` for ``days`` days from ``now``; returns when the
+    snooze ends (a later snooze replaces an earlier one)."""
+    customer.snoozed_until = now + timedelta(days=days)
+    session.flush()
+    return customer.snoozed_until

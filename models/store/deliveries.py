@@ -36,14 +36,17 @@ class DeliveryClaim:
     snoozed_until: datetime | None
 
 
-def claim_delivery(suggestion: Suggestion, *, session: Session, channel: str) -> DeliveryClaim | None:
+def claim_delivery(suggestion_id: int, *, session: Session, channel: str) -> DeliveryClaim | None:
     """Mark a due suggestion as being sent to ``channel``: ``sent`` with no ``slack_ts`` yet.
 
     Conditional on the suggestion still being in the state it was read in, so two deliveries never
     both claim it. Commit the claim before posting: a claimed row is never selected for delivery
     again, which is what keeps a crash between the post and :func:`mark_delivered` from sending the
-    DM twice. ``None`` when someone else changed the suggestion first.
+    DM twice. ``None`` when someone else changed the suggestion first, or it is gone.
     """
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        return None
     before = DeliveryClaim(suggestion.id, suggestion.status, suggestion.slack_channel, suggestion.slack_ts,
                            suggestion.snoozed_until)
     claimed = session.execute(

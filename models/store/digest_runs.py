@@ -37,6 +37,7 @@ def claim_digest_run(
     covered_from: datetime,
     covered_to: datetime,
     force: bool = False,
+    now: datetime | None = None,
 ) -> DigestRun | None:
     """Claim the right to send a team's digest for one local date; ``None`` when it is not ours.
 
@@ -45,8 +46,9 @@ def claim_digest_run(
     stays quiet. A ``failed`` run may be claimed again (atomically, by a conditional update);
     ``force`` takes over any run. A run stuck in ``sending`` (a crash mid-send) is left alone
     unless forced, because the message may already have gone out: at most once, never twice.
+    ``now`` is when the claim is made (the clock's time when not given).
     """
-    fields = {"status": "sending", "started_at": utcnow(), "sent_at": None, "error": None,
+    fields = {"status": "sending", "started_at": now or utcnow(), "sent_at": None, "error": None,
               "covered_from": covered_from, "covered_to": covered_to}
     existing = digest_run_for(team_id, local_date, session=session)
     if existing is not None:
@@ -66,9 +68,10 @@ def claim_digest_run(
 
 def finish_digest_run(
     run_id: int, *, session: Session, status: str, text: str = "", slack_ts: str | None = None,
-    error: str | None = None,
+    error: str | None = None, now: datetime | None = None,
 ) -> None:
-    """Record how a claimed digest run ended (``sent`` or ``failed``)."""
+    """Record how a claimed digest run ended (``sent`` or ``failed``); ``now`` is when it ended (the
+    clock's time when not given), kept as ``sent_at`` for a sent one."""
     run = session.get(DigestRun, run_id)
     if run is None:
         raise LookupError(f"digest run {run_id} vanished")
@@ -77,4 +80,4 @@ def finish_digest_run(
     run.slack_ts = slack_ts
     run.error = error
     if status == "sent":
-        run.sent_at = utcnow()
+        run.sent_at = now or utcnow()

@@ -1,4 +1,5 @@
-"""Interactions: recording one (once per dedupe key), listing them, and loading them for the model."""
+"""Interactions: recording one (once per dedupe key), listing them (all, a team's, a customer's latest),
+and loading them for the model."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
 from models.entities import Customer, Interaction
@@ -84,13 +85,30 @@ def log_interaction(
     return Logged(row, created=created)
 
 
-def interactions_for(customer_ids: list[int] | None = None, *, session: Session, until: datetime | None = None) -> list[Interaction]:
-    """Interactions in time order, optionally of some customers only and up to ``until``."""
-    query = select(Interaction).order_by(Interaction.occurred_at, Interaction.id)
+def interactions_for(
+    customer_ids: list[int] | None = None, *, session: Session, team_id: int | None = None,
+    until: datetime | None = None,
+) -> list[Interaction]:
+    """Interactions in time order, each with its customer loaded; optionally of some customers or
+    one team's customers only, and up to ``until``."""
+    query = select(Interaction).options(selectinload(Interaction.customer)).order_by(Interaction.occurred_at, Interaction.id)
     if customer_ids is not None:
         query = query.where(Interaction.customer_id.in_(customer_ids))
+    if team_id is not None:
+        query = query.join(Customer, Customer.id == Interaction.customer_id).where(Customer.team_id == team_id)
     if until is not None:
         query = query.where(Interaction.occurred_at <= until)
+    return list(session.scalars(query))
+
+
+def latest_interactions(customer_id: int, *, session: Session, limit: int) -> list[Interaction]:
+    """A customer's ``limit`` most recent interactions, newest first."""
+    query = (
+        select(Interaction)
+        .where(Interaction.customer_id == customer_id)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 

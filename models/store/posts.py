@@ -1,4 +1,4 @@
-"""Posts: storing what a read brought in, and reading them back by time."""
+"""Posts: storing what a read brought in, and reading them back by time or newest first."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.entities import Post
+from models.entities import Customer, Post
 from models.store.sql import chunked, per_chunk
 from models.timeline import to_days
 
@@ -82,6 +82,25 @@ def post_counts(*, session: Session) -> dict[int, int]:
     """Source id -> number of stored posts."""
     rows = session.execute(select(Post.source_id, func.count()).group_by(Post.source_id))
     return {source_id: count for source_id, count in rows}
+
+
+def newest_posts(
+    *, session: Session, customer_id: int | None = None, team_id: int | None = None, limit: int | None = None
+) -> list[Post]:
+    """Posts newest first (undated ones last), each with its customer and source loaded; optionally
+    of one customer or of one team's customers only, and at most ``limit`` of them."""
+    query = (
+        select(Post)
+        .options(selectinload(Post.customer), selectinload(Post.source))
+        .order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
+    )
+    if customer_id is not None:
+        query = query.where(Post.customer_id == customer_id)
+    if team_id is not None:
+        query = query.join(Customer, Customer.id == Post.customer_id).where(Customer.team_id == team_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
 
 
 def posts_between(customer_ids: list[int], *, session: Session, since: datetime, until: datetime) -> list[Post]:

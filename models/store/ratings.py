@@ -1,11 +1,11 @@
-"""Managers' own 0-10 judgments of a tie."""
+"""Managers' own 0-10 judgments of a tie: recording one, and the latest of each customer."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager
 
 from models.entities import Customer, Rating
 from models.store.errors import StoreError
@@ -33,3 +33,21 @@ def record_rating(
     row, _ = insert_once(entry, session=session, existing=lambda: session.scalar(
         select(Rating).where(Rating.dedupe_key == dedupe_key)))
     return row
+
+
+def latest_ratings(*, session: Session) -> list[Rating]:
+    """Each rated customer's latest rating (of two given at the same instant, the later stored one),
+    its customer loaded, in customer-name order."""
+    latest = (select(Rating.customer_id, func.max(Rating.rated_at).label("rated_at"))
+              .group_by(Rating.customer_id).subquery())
+    query = (
+        select(Rating)
+        .join(latest, (Rating.customer_id == latest.c.customer_id) & (Rating.rated_at == latest.c.rated_at))
+        .join(Rating.customer)
+        .options(contains_eager(Rating.customer))
+        .order_by(Customer.name, Rating.id)
+    )
+    chosen: dict[int, Rating] = {}
+    for rating in session.scalars(query):
+        chosen[rating.customer_id] = rating  # same-instant ties: the later row wins
+    return list(chosen.values())

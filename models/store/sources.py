@@ -1,4 +1,5 @@
-"""Store functions of the poll job: which sources are due, saving a read, metered API usage.
+"""Sources: which are due for the poll job, saving a read's outcome on the source row (its cursor
+and health), and listing them all for a health report.
 
 Each takes ``session=`` and never commits; the poll job commits one source per transaction so a
 crash mid-pass re-fetches (the cursor did not move) rather than losing or duplicating posts.

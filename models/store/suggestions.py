@@ -1,19 +1,24 @@
-"""Store functions for suggestions, the facts the suggestion rules and the digest read, and digest
-runs. Each takes ``session=`` and never commits: the job that calls it owns the unit of work."""
+"""Suggestions: storing what the rules proposed, the ones a manager can act on, and what a manager
+did with one (done, snoozed, not relevant). Each takes ``session=`` and never commits: the job or
+listener that calls it owns the unit of work."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import Customer, Suggestion
+from models.store.interactions import log_interaction
 from models.store.sql import insert_once
 
 # Suggestions a manager can still act on (``sent`` = delivered by DM, not yet answered).
 ACTIONABLE_STATUSES = ("open", "sent", "snoozed")
+# Suggestions a manager has answered for good: no click changes them any more.
+CLOSED_STATUSES = frozenset({"done", "dismissed"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,54 @@ def actionable_suggestions(
     return list(session.scalars(query))
 
 
-# --- digest runs --------------------------------------------------------------------------------
+def suggestion_in_teams(suggestion_id: int, *, session: Session, team_ids: Iterable[int]) -> Suggestion | None:
+    """The suggestion with this id if it concerns a customer of one of ``team_ids`` (else ``None``),
+    locked for the rest of the transaction so two clicks on it are applied one after the other."""
+    query = (
+        select(Suggestion)
+        .join(Customer, Customer.id == Suggestion.customer_id)
+        .where(Suggestion.id == suggestion_id, Customer.team_id.in_(list(team_ids)))
+        .with_for_update()
+    )
+    return session.scalar(query)
 
 
+def complete_suggestion(
+    suggestion: Suggestion, *, session: Session, by_user: str, now: datetime, interaction_kind: str
+) -> bool:
+    """Done: log the gesture as an outbound ``interaction_kind`` interaction at ``now`` (once, however
+    often it is clicked) and close the suggestion. False when it was already closed."""
+    if suggestion.status in CLOSED_STATUSES:
+        return False
+    log_interaction(
+        suggestion.customer, interaction_kind, session=session, occurred_at=now, direction="outbound",
+        note=suggestion.text, by_user=by_user, origin="suggestion", dedupe_key=f"suggestion:{suggestion.id}:done",
+    )
+    _answer(suggestion, "done", by_user=by_user, now=now)
+    return True
+
+
+def snooze_suggestion(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime, until: datetime) -> bool:
+    """Hide the suggestion until ``until``; it is actionable (and delivered) again afterwards.
+    False when it is closed, or already snoozed and the snooze has not run out."""
+    if suggestion.status in CLOSED_STATUSES or (
+            suggestion.status == "snoozed" and (suggestion.snoozed_until or now) > now):
+        return False
+    _answer(suggestion, "snoozed", by_user=by_user, now=now)
+    suggestion.snoozed_until = until
+    return True
+
+
+def dismiss_suggestion(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
+    """Not relevant: closed for good (its dedupe key keeps the rules from proposing it again).
+    False when it was already closed."""
+    if suggestion.status in CLOSED_STATUSES:
+        return False
+    _answer(suggestion, "dismissed", by_user=by_user, now=now)
+    return True
+
+
+def _answer(suggestion: Suggestion, status: str, *, by_user: str, now: datetime) -> None:
+    suggestion.status = status
+    suggestion.acted_at = now
+    suggestion.acted_by = by_user

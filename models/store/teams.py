@@ -1,4 +1,4 @@
-"""Teams and their members: look-ups by name and by Slack user."""
+"""Teams and their members: look-ups by name or id, every team, and the teams of each member."""
 
 from __future__ import annotations
 
@@ -22,10 +22,24 @@ def team_id_for(name: str | None, *, session: Session) -> int | None:
     return team_by_name(name, session=session).id if name else None
 
 
-def member_teams(slack_user: str, *, session: Session) -> list[Team]:
-    """The teams the roster puts a Slack user in."""
-    query = select(Team).join(Member).where(Member.slack_user == slack_user, Member.active.is_(True))
-    return list(session.scalars(query))
+def team_by_id(team_id: int, *, session: Session) -> Team | None:
+    """The team with this id, or ``None`` when there is none (any more)."""
+    return session.get(Team, team_id)
+
+
+def teams_by_member(*, session: Session) -> dict[str, list[Team]]:
+    """Every active member's Slack user id -> the teams the roster puts them in, in id order: the
+    whole roster in one read, for the membership check's cache."""
+    query = (
+        select(Member.slack_user, Team)
+        .join(Team, Team.id == Member.team_id)
+        .where(Member.active.is_(True))
+        .order_by(Team.id)
+    )
+    found: dict[str, list[Team]] = {}
+    for slack_user, team in session.execute(query):
+        found.setdefault(slack_user, []).append(team)
+    return found
 
 
 def all_teams(*, session: Session) -> list[Team]:

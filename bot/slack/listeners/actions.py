@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Protocol
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -26,54 +26,32 @@ from bot.slack.blocks import (
 from bot.slack.listeners.common import acknowledge, member_of, scoped_suggestion
 from bot.timeutil import now_utc
 from models.entities import Suggestion
-from models.store.interactions import log_interaction
+from models.store.suggestions import complete_suggestion, dismiss_suggestion, snooze_suggestion
 
 SNOOZE_FOR = timedelta(days=7)
-CLOSED = frozenset({"done", "dismissed"})
 NOT_YOURS_TEXT = "That suggestion is not about one of your team's customers, so nothing was changed."
 SUGGESTION_ACTIONS = re.compile(f"^({ACTION_DONE}|{ACTION_SNOOZE}|{ACTION_DISMISS})$")
 
-# (suggestion, session, acting user, now) -> whether anything changed
-Outcome = Callable[[Suggestion, Session, str, datetime], bool]
+
+class Outcome(Protocol):
+    """What a button does to its suggestion; returns whether anything changed."""
+
+    def __call__(self, suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
+        """Apply the click of ``by_user`` at ``now``."""
 
 
-def mark_done(suggestion: Suggestion, session: Session, user: str, now: datetime) -> bool:
+def mark_done(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
     """Log the gesture the suggestion proposed (a share for a share…) and close it."""
-    if suggestion.status in CLOSED:
-        return False
-    log_interaction(
-        suggestion.customer, INTERACTION_KIND_FOR.get(suggestion.kind, "message"), session=session,
-        occurred_at=now, direction="outbound", note=suggestion.text, by_user=user, origin="suggestion",
-        dedupe_key=f"suggestion:{suggestion.id}:done",
-    )
-    _close(suggestion, "done", user, now)
-    return True
+    kind = INTERACTION_KIND_FOR.get(suggestion.kind, "message")
+    return complete_suggestion(suggestion, session=session, by_user=by_user, now=now, interaction_kind=kind)
 
 
-def snooze(suggestion: Suggestion, session: Session, user: str, now: datetime) -> bool:
+def snooze(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
     """Hide the suggestion for a week; it is delivered again when the week is over."""
-    if suggestion.status in CLOSED or (suggestion.status == "snoozed" and (suggestion.snoozed_until or now) > now):
-        return False
-    _close(suggestion, "snoozed", user, now)
-    suggestion.snoozed_until = now + SNOOZE_FOR
-    return True
+    return snooze_suggestion(suggestion, session=session, by_user=by_user, now=now, until=now + SNOOZE_FOR)
 
 
-def dismiss(suggestion: Suggestion, session: Session, user: str, now: datetime) -> bool:
-    """Not relevant: closed for good (its dedupe key keeps the rules from proposing it again)."""
-    if suggestion.status in CLOSED:
-        return False
-    _close(suggestion, "dismissed", user, now)
-    return True
-
-
-def _close(suggestion: Suggestion, status: str, user: str, now: datetime) -> None:
-    suggestion.status = status
-    suggestion.acted_at = now
-    suggestion.acted_by = user
-
-
-OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss}
+OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss_suggestion}
 
 
 def closed_message(suggestion: Suggestion) -> tuple[str, list[dict]]:
@@ -98,7 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
             if suggestion is None:
                 changed, message = False, None
             else:
-                changed = outcome(suggestion, session, member.slack_user, now_utc())
+                changed = outcome(suggestion, session=session, by_user=member.slack_user, now=now_utc())
                 message = closed_message(suggestion)
                 channel = (body.get("container") or {}).get("channel_id") or suggestion.slack_channel
                 ts = (body.get("container") or {}).get("message_ts") or suggestion.slack_ts

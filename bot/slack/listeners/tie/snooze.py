@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -11,6 +10,7 @@ from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import parse_whole_number, resolve_customer
 from bot.slack.listeners.formatting import day
 from bot.slack.listeners.tie.request import TieRequest
+from models.store.customers import snooze_customer
 
 MAX_DAYS = 365
 
@@ -20,6 +20,6 @@ def handle(request: TieRequest, session: Session) -> str:
     customer's team's time zone). Runs once per invocation: Slack's retries never reach it."""
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     days = parse_whole_number(rest, what="the number of days", low=1, high=MAX_DAYS)
-    customer.snoozed_until = request.now + timedelta(days=days)
-    until = day(customer.snoozed_until, ZoneInfo(customer.team.timezone))
+    snoozed_until = snooze_customer(customer, session=session, now=request.now, days=days)
+    until = day(snoozed_until, ZoneInfo(customer.team.timezone))
     return f"Snoozed *{escape_mrkdwn(customer.name)}* until {until}: no suggestions about them until then."

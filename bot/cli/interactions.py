@@ -9,17 +9,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from bot.cli.kit import emit_listing, parse_time_option, runtime
 from bot.timeutil import iso, now_utc, parse_instant
-from config.errors import UserError
-from config.vocabulary import DIRECTIONS
-from models.entities import Customer, Interaction
+from config.errors import InputError, UserError
+from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
+from models.entities import Customer
 from models.store.customers import find_customer
-from models.store.errors import StoreError
-from models.store.interactions import check_direction, check_kind, log_interaction
+from models.store.interactions import check_direction, check_kind, interactions_for, log_interaction
 from models.store.ratings import record_rating
 from models.store.teams import team_id_for
 
@@ -30,7 +27,7 @@ FUTURE_GRACE = timedelta(days=1)  # time-zone slips, not interactions that have 
 def _not_in_future(moment: datetime) -> datetime:
     """Refuse an interaction time that has not happened yet (a typo in the year, usually)."""
     if moment > now_utc() + FUTURE_GRACE:
-        raise StoreError(f"{iso(moment)} is in the future; an interaction is logged once it has happened")
+        raise InputError(f"{iso(moment)} is in the future; an interaction is logged once it has happened")
     return moment
 
 
@@ -41,7 +38,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(rate)
 
 
-@click.command()
+@click.command(epilog=f"KIND is one of: {', '.join(INTERACTION_KINDS)}.")
 @click.argument("customer")
 @click.argument("kind")
 @click.option("--note", default="", help="What happened, in a few words.")
@@ -51,10 +48,7 @@ def register(cli: click.Group) -> None:
               help="inbound: they reached out; outbound: we did; mutual: both took part.")
 @click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
 def log(customer: str, kind: str, note: str, at: str | None, by: str | None, direction: str, team: str | None) -> None:
-    """Record an interaction with CUSTOMER of KIND.
-
-    KIND is one of: meeting, call, email, message, comment, share, like, mention, gift, event,
-    intro, referral, trial, purchase, note."""
+    """Record an interaction with CUSTOMER of KIND (the kinds are listed below)."""
     occurred_at = _not_in_future(parse_time_option("--at", at)) if at else now_utc()
     rt = runtime()
     with rt.session() as session:
@@ -67,7 +61,8 @@ def log(customer: str, kind: str, note: str, at: str | None, by: str | None, dir
 @click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--customer", metavar="NAME", help="Only this customer's interactions.")
-@click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
+@click.option("--team", metavar="NAME", help="Only this team's interactions (and its customer, when a --customer "
+                                             "name is used in several teams).")
 @click.pass_context
 def interactions(ctx: click.Context, as_json: bool, customer: str | None, team: str | None) -> None:
     """List logged interactions (or load history with `interactions import CSV`)."""
@@ -75,9 +70,8 @@ def interactions(ctx: click.Context, as_json: bool, customer: str | None, team: 
         return
     rt = runtime()
     with rt.session() as session:
-        query = select(Interaction).options(selectinload(Interaction.customer)).order_by(Interaction.occurred_at, Interaction.id)
-        if customer:
-            query = query.where(Interaction.customer_id == find_customer(customer, session=session, team_id=team_id_for(team, session=session)).id)
+        team_id = team_id_for(team, session=session)
+        customer_ids = [find_customer(customer, session=session, team_id=team_id).id] if customer else None
         rows = [
             {
                 "id": i.id,
@@ -89,7 +83,7 @@ def interactions(ctx: click.Context, as_json: bool, customer: str | None, team: 
                 "by": i.by_user,
                 "origin": i.origin,
             }
-            for i in session.scalars(query)
+            for i in interactions_for(customer_ids, session=session, team_id=team_id)
         ]
     emit_listing(rows, as_json=as_json, noun="interaction",
                  line=lambda r: f"{r['occurred_at']}  {r['customer']:<24} {r['kind']:<9} {r['direction']:<8} {r['note']}")
@@ -129,7 +123,7 @@ def _read_csv(path: str) -> list[dict[str, str]]:
 
 def _check_row(line: int, row: dict[str, str], *, session, team_id: int | None) -> _CsvRow:
     if not row.get("customer"):
-        raise StoreError("the customer column is empty")
+        raise InputError("the customer column is empty")
     return _CsvRow(
         line=line,
         customer=find_customer(row["customer"], session=session, team_id=team_id),
@@ -158,7 +152,7 @@ def interactions_import(path: str, team: str | None) -> None:
         for line, row in enumerate(rows, start=2):
             try:
                 checked.append(_check_row(line, row, session=session, team_id=team_id))
-            except (StoreError, ValueError) as exc:
+            except UserError as exc:
                 problems.append(f"line {line}: {exc}")
         if problems:
             listing = "\n".join(f"  - {p}" for p in problems)

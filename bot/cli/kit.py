@@ -10,6 +10,7 @@ import click
 
 from bot.runtime import Runtime
 from bot.timeutil import now_utc, parse_date_or_instant, parse_instant
+from config.errors import InputError
 
 
 def runtime(ctx: click.Context | None = None) -> Runtime:
@@ -63,13 +64,19 @@ def resolve_local_as_of(value: str | None) -> date | datetime | None:
         return None
     try:
         return parse_date_or_instant(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    except InputError as exc:
+        raise _usage_error("--as-of", exc) from None
 
 
 def parse_time_option(option: str, value: str, *, end_of_day: bool = False) -> datetime:
     """Parse a time given on the command line, or fail naming the option."""
     try:
         return parse_instant(value, end_of_day=end_of_day)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+    except InputError as exc:
+        raise _usage_error(option, exc) from None
+
+
+def _usage_error(option: str, problem: InputError) -> click.BadParameter:
+    """An unreadable value of ``option`` is a usage error of that option, as Click reports its own:
+    the option named in the message, exit status 2 (any other :class:`UserError` exits with 1)."""
+    return click.BadParameter(str(problem), param_hint=option)

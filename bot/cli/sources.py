@@ -5,17 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from bot.cli.kit import emit_listing, runtime
 from bot.jobs.poll import poll_job
 from bot.timeutil import iso, now_utc
 from connectors.metering import month_period
 from connectors.registry import build_connectors, metered_connectors
-from models.entities import Post, Source
+from models.entities import Source
 from models.store.customers import find_customer
-from models.store.posts import post_counts
+from models.store.posts import newest_posts, post_counts
 from models.store.sources import all_sources
 from models.store.teams import team_id_for
 from models.store.usage import api_units
@@ -106,21 +104,15 @@ def sources(as_json: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--customer", metavar="NAME", help="Only this customer's posts.")
-@click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
+@click.option("--team", metavar="NAME", help="Only this team's posts (and its customer, when a --customer name "
+                                             "is used in several teams).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many, newest first.")
 def posts(as_json: bool, customer: str | None, team: str | None, limit: int | None) -> None:
     """Posts brought in from customers' sources, newest first (text is plain text)."""
     rt = runtime()
     with rt.session() as session:
-        query = (
-            select(Post)
-            .options(selectinload(Post.customer), selectinload(Post.source))
-            .order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
-        )
-        if customer:
-            query = query.where(Post.customer_id == find_customer(customer, session=session, team_id=team_id_for(team, session=session)).id)
-        if limit:
-            query = query.limit(limit)
+        team_id = team_id_for(team, session=session)
+        customer_id = find_customer(customer, session=session, team_id=team_id).id if customer else None
         rows = [
             {
                 "id": p.id,
@@ -131,7 +123,7 @@ def posts(as_json: bool, customer: str | None, team: str | None, limit: int | No
                 "text": p.text,
                 "published_at": iso(p.published_at),
             }
-            for p in session.scalars(query)
+            for p in newest_posts(session=session, customer_id=customer_id, team_id=team_id, limit=limit)
         ]
     emit_listing(rows, as_json=as_json, noun="post",
                  line=lambda r: f"{r['published_at'] or '?':<21} {r['customer']:<24} {r['title'][:60]}  {r['url'] or ''}")

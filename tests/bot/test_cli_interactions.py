@@ -154,3 +154,23 @@ def test_log_time_that_cannot_be_right_is_refused(seeded, value, exit_code, frag
     assert result.exit_code == exit_code, result.output
     assert fragment in result.output and "Traceback" not in result.output
     assert json.loads(seeded("interactions", "--json").output) == []
+
+
+def test_team_option_without_a_customer_lists_only_that_teams_interactions(cli, roster_file):
+    cli("roster", "import", str(roster_file(TWO_TEAMS_SAME_NAME)))
+    assert cli("log", "Janet Dough", "call").exit_code == 0
+    assert cli("log", "Jane Doe", "email", "--team", "West").exit_code == 0
+    west = json.loads(cli("interactions", "--json", "--team", "west").output)
+    assert [(r["customer"], r["kind"]) for r in west] == [("Jane Doe", "email")]
+    east = json.loads(cli("interactions", "--json", "--team", "East").output)
+    assert [(r["customer"], r["kind"]) for r in east] == [("Janet Dough", "call")]
+    assert len(json.loads(cli("interactions", "--json").output)) == 2
+    unknown = cli("interactions", "--team", "Nowhere")
+    assert unknown.exit_code == 1 and "unknown team 'Nowhere'" in unknown.output
+
+
+def test_log_help_lists_every_interaction_kind(cli):
+    from config.vocabulary import INTERACTION_KINDS
+
+    shown = " ".join(cli("log", "--help").output.split())
+    assert f"KIND is one of: {', '.join(INTERACTION_KINDS)}." in shown

@@ -179,3 +179,40 @@ def test_a_rescore_that_keeps_failing_does_not_lose_the_touch(send, fake_slack, 
     send(tie(fake_slack, "log Jane Doe call"))
     assert len(interactions(runtime)) == 1
     assert "Logged a call with *Jane Doe*" in replies()[0] and "next scoring run" in replies()[0]
+
+
+def test_a_mistake_in_the_settings_is_reported_as_such_not_as_a_problem_on_our_side(runtime, fake_slack):
+    from dataclasses import replace
+
+    from fakes.slack_world import InlineExecutor
+    from slack_bolt import BoltRequest
+
+    from bot.runtime import Runtime
+    from bot.slack.app import build_app
+    from bot.slack.listeners.tie import FAILURE_TEXT
+
+    misconfigured = Runtime(settings=replace(runtime.settings, scoring={"weight_bogus": 10}))
+    app = build_app(misconfigured, listener_executor=InlineExecutor())
+    try:
+        request = tie(fake_slack, "top")
+        assert app.dispatch(BoltRequest(body=request.body, headers=request.signed())).status == 200
+    finally:
+        misconfigured.engine.dispose()
+    [reply] = fake_slack.calls_to("respond")
+    assert "Unknown key scoring.weight_bogus in the config file" in reply.args["text"]
+    assert reply.args["text"] != FAILURE_TEXT and reply.args["response_type"] == "ephemeral"
+
+
+def test_a_word_that_is_not_a_number_is_answered_with_what_was_expected(send, fake_slack, runtime, replies):
+    send(tie(fake_slack, "rate Jane Doe eight"))
+    send(tie(fake_slack, "status Jane Doe please"))
+    assert "the rating must be a whole number from 0 to 10, got “eight”" in replies()[0].lower()
+    assert "takes only a customer" in replies()[1]
+    assert count(runtime, Rating) == 0
+
+
+def test_help_lists_every_interaction_kind():
+    from bot.slack.listeners.tie.help import help_text
+    from config.vocabulary import INTERACTION_KINDS
+
+    assert f"(kinds: {', '.join(INTERACTION_KINDS)})" in help_text()

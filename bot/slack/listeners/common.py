@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from slack_bolt import Ack, BoltContext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.slack.middleware import MEMBER_KEY, MemberScope
+from config.errors import InputError
 from models.entities import Customer, Suggestion
-from models.store.customers import find_customer, match_customer_prefix
-from models.store.errors import StoreError, UnknownNameError
-from models.store.suggestions import actionable_suggestions
+from models.store.customers import customer_names, find_customer, match_customer_prefix
+from models.store.errors import UnknownNameError
+from models.store.suggestions import actionable_suggestions, suggestion_in_teams
 
 # Opening quote -> the quotes that may close it. A name ends only at its own closing quote followed by
 # a space or the end, so an apostrophe inside it ("Grace O'Connell", 'Grace O'Connell') is kept.
@@ -56,7 +56,7 @@ def request_key(action: str, body: Mapping[str, Any]) -> str:
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
     invocation = body.get("trigger_id") or body.get("response_url") or ""
     if not invocation:
-        raise StoreError("this Slack request carries no trigger id, so it cannot be recorded safely")
+        raise InputError("this Slack request carries no trigger id, so it cannot be recorded safely")
     digest = hashlib.sha256("\x1f".join((action, team, user, invocation)).encode()).hexdigest()[:40]
     return f"slack:{action}:{digest}"
 
@@ -70,7 +70,7 @@ def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tup
     shadow team 2's "Jane Doe"); on equal lengths the first team in roster order wins.
     """
     if not text.strip():
-        raise StoreError("which customer? Give their name first (quote it if it has spaces).")
+        raise InputError("which customer? Give their name first (quote it if it has spaces).")
     quoted = quoted_name(text)
     known: list[str] = []
     guess = ""
@@ -82,7 +82,7 @@ def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tup
             found = match_customer_prefix(text, session=session, team_id=team_id)
         except UnknownNameError as exc:
             guess = guess or exc.name
-            known.extend(_team_customer_names(session, team_id))
+            known.extend(customer_names(session=session, team_id=team_id))
             continue
         if best is None or len(found[1].split()) < len(best[1].split()):
             best = found
@@ -103,23 +103,13 @@ def quoted_name(text: str) -> tuple[str, str] | None:
     return name, match["rest"].strip()
 
 
-def _team_customer_names(session: Session, team_id: int) -> list[str]:
-    return list(session.scalars(select(Customer.name).where(Customer.team_id == team_id)))
-
-
 def scoped_suggestion(suggestion_id: str | int, *, session: Session, member: MemberScope) -> Suggestion | None:
     """The suggestion with this id if it concerns one of the member's teams' customers."""
     try:
         wanted = int(suggestion_id)
     except (TypeError, ValueError):
         return None
-    query = (
-        select(Suggestion)
-        .join(Customer, Customer.id == Suggestion.customer_id)
-        .where(Suggestion.id == wanted, Customer.team_id.in_(member.team_ids))
-        .with_for_update()
-    )
-    return session.scalar(query)
+    return suggestion_in_teams(wanted, session=session, team_ids=member.team_ids)
 
 
 def pending_suggestions(*, session: Session, as_of: datetime, team_ids: Iterable[int]) -> list[Suggestion]:
@@ -133,11 +123,11 @@ def pending_suggestions(*, session: Session, as_of: datetime, team_ids: Iterable
 
 
 def parse_whole_number(text: str, *, what: str, low: int, high: int) -> int:
-    """A whole number in ``[low, high]`` typed by a user, or a StoreError saying what was expected."""
+    """A whole number in ``[low, high]`` typed by a user, or an InputError saying what was expected."""
     try:
         value = int(text.strip())
     except ValueError:
-        raise StoreError(f"{what} must be a whole number from {low} to {high}, got “{text.strip()}”") from None
+        raise InputError(f"{what} must be a whole number from {low} to {high}, got “{text.strip()}”") from None
     if not low <= value <= high:
-        raise StoreError(f"{what} must be from {low} to {high}, got {value}")
+        raise InputError(f"{what} must be from {low} to {high}, got {value}")
     return value

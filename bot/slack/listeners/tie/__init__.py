@@ -18,7 +18,7 @@ from bot.slack.listeners.tie import log, rate, snooze, status, top
 from bot.slack.listeners.tie.help import help_text
 from bot.slack.listeners.tie.request import Handler, TieRequest, split_subcommand
 from bot.timeutil import now_utc
-from models.store.errors import StoreError
+from config.errors import UserError
 from models.store.handled_requests import first_handling
 
 COMMAND = "/tie"
@@ -49,6 +49,8 @@ def register(app: App, runtime: Runtime) -> None:
     Each invocation is handled once: its retry-stable key is recorded in the same transaction as
     its work, and a Slack retry (or a concurrent copy) of a handled invocation does nothing and
     posts no second reply. An invocation whose work failed left no key, so its retry runs again.
+    A mistake the user (or whoever runs strongtie: a setting, the roster) can fix is answered with
+    its own message; anything else as a problem on our side.
     """
 
     def run_subcommand(command: dict, context: BoltContext, respond: Respond, request: BoltRequest) -> None:
@@ -56,14 +58,14 @@ def register(app: App, runtime: Runtime) -> None:
         handler = HANDLERS.get(subcommand)
         if handler is None:
             return
-        tie = TieRequest(member=member_of(context), subcommand=subcommand, args=args, body=command, now=now_utc(),
-                         params=runtime.scoring)
         text: str | None
         try:
+            tie = TieRequest(member=member_of(context), subcommand=subcommand, args=args, body=command,
+                             now=now_utc(), params=runtime.scoring)
             with runtime.session() as session:
                 first = first_handling(tie.dedupe_key(), session=session, now=tie.now)
                 text = handler(tie, session) if first else None
-        except StoreError as exc:
+        except UserError as exc:
             text = escape_mrkdwn(_sentence(str(exc)))
         except Exception:
             logger.exception("/tie %s failed", subcommand)

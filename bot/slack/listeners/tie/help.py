@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.slack.blocks import escape_mrkdwn
+from config.vocabulary import INTERACTION_KINDS
 
 USAGE = {
-    "log": "`/tie log <customer> <kind> [note]`: record a touch (kinds: meeting, call, email, message, "
-           "comment, share, like, mention, gift, event, intro, referral, trial, purchase, note)",
+    "log": f"`/tie log <customer> <kind> [note]`: record a touch (kinds: {', '.join(INTERACTION_KINDS)})",
     "status": "`/tie status <customer>`: score, stage, trend, why, last touches and open suggestions",
     "top": "`/tie top`: your team's board, strongest relationship first",
     "rate": "`/tie rate <customer> <0-10>`: your own judgment of the tie (it calibrates the model)",

@@ -14,7 +14,7 @@ from bot.slack.listeners.common import resolve_customer
 from bot.slack.listeners.formatting import preview, score_summary
 from bot.slack.listeners.tie.help import USAGE
 from bot.slack.listeners.tie.request import TieRequest
-from models.store.errors import StoreError
+from config.errors import InputError
 from models.store.interactions import check_kind, log_interaction
 
 RESCORE_ATTEMPTS = 3
@@ -27,7 +27,7 @@ def handle(request: TieRequest, session: Session) -> str:
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     words = rest.split(maxsplit=1)
     if not words:
-        raise StoreError(f"what kind of touch was it? Usage: {USAGE['log']}")
+        raise InputError(f"what kind of touch was it? Usage: {USAGE['log']}")
     kind = check_kind(words[0])
     note = words[1] if len(words) > 1 else ""
     logged = log_interaction(

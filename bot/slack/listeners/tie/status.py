@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import score
@@ -19,8 +18,8 @@ from bot.slack.listeners.formatting import (
     suggestion_line,
 )
 from bot.slack.listeners.tie.request import TieRequest
-from models.entities import Interaction
-from models.store.errors import StoreError
+from config.errors import InputError
+from models.store.interactions import latest_interactions
 
 LAST_TOUCHES = 5
 
@@ -32,7 +31,7 @@ def handle(request: TieRequest, session: Session) -> str:
     """
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     if rest:
-        raise StoreError(f"`/tie status` takes only a customer; I found {customer.name} and then “{rest}”.")
+        raise InputError(f"`/tie status` takes only a customer; I found {customer.name} and then “{rest}”.")
     statuses = score.relationship_statuses(session=session, as_of=request.now, params=request.params,
                                           team_id=customer.team_id)
     status = next((s for s in statuses if s.customer_id == customer.id), None)
@@ -43,7 +42,7 @@ def handle(request: TieRequest, session: Session) -> str:
     zone = ZoneInfo(customer.team.timezone)
     if customer.snoozed_until and customer.snoozed_until > request.now:
         lines.append(f"Snoozed until {day(customer.snoozed_until, zone)}.")
-    touches = _last_touches(session, customer.id)
+    touches = latest_interactions(customer.id, session=session, limit=LAST_TOUCHES)
     lines.append("*Last touches*" if touches else "*Last touches:* none logged yet")
     lines += [interaction_line(i, zone) for i in touches]
     suggestions = [s for s in pending_suggestions(session=session, as_of=request.now, team_ids=[customer.team_id])
@@ -52,14 +51,3 @@ def handle(request: TieRequest, session: Session) -> str:
         lines.append("*Open suggestions*")
         lines += [suggestion_line(s) for s in suggestions]
     return "\n".join(lines)
-
-
-def _last_touches(session: Session, customer_id: int) -> list[Interaction]:
-    query = (
-        select(Interaction)
-        .where(Interaction.customer_id == customer_id)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(LAST_TOUCHES)
-    )
-    return list(session.scalars(query))
-

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 import click
 
 from bot.cli.board import board_text, hourglass_bars
+from bot.cli.suggestions import format_suggestions
 from bot.demo import sample
 from bot.jobs.digest import digest_job
 from bot.jobs.poll import poll_job
@@ -75,11 +77,7 @@ def _run(path: Path) -> None:
     suggest_job(runtime, as_of=now)
     with runtime.session() as session:
         suggestions = open_suggestions(session=session, as_of=now)
-    for item in suggestions:
-        click.echo(f"  [{item['priority']:.0f}] {item['kind']:<14} {item['customer']:<18} {item['text']}")
-        click.echo(f"       why: {item['reason']}" + (f"  ({item['post_url']})" if item.get("post_url") else ""))
-    if not suggestions:
-        click.echo("  nothing to suggest today")
+    click.echo(textwrap.indent(format_suggestions(suggestions), "  "))
 
     _section("5. Daily digest (dry run: printed, not sent)")
     for outcome in digest_job(runtime, as_of=now, dry_run=True):

@@ -30,8 +30,10 @@ KIND_LABELS: dict[str, str] = {
     "referral_ask": "Referral ask",
 }
 _OUTCOME_LABELS = {"done": "Done", "snoozed": "Snoozed", "dismissed": "Not relevant"}
-_SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters; the rest is headroom
+MAX_SECTION_TEXT = 2900  # Slack refuses section text over 3000 characters; the rest is headroom
+MAX_HEADER_TEXT = 150  # Slack refuses a header whose plain text is longer
 MAX_BLOCKS = 50  # Slack refuses a message with more blocks
+MAX_VIEW_BLOCKS = 100  # Slack refuses a Home tab view with more blocks
 _FALLBACK_LIMIT = 3900  # the notification text; Slack truncates ``text`` beyond 4000 characters
 _MORE = "\u2026and more than one Slack message holds"
 _LIST_LIMIT = 10
@@ -48,7 +50,7 @@ def escape_mrkdwn(text: str | None) -> str:
 _MRKDWN_UNIT = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);|.", re.DOTALL)
 
 
-def truncate_mrkdwn(text: str, limit: int = _SECTION_LIMIT) -> str:
+def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     """``text`` (already escaped mrkdwn) cut to at most ``limit`` characters, ending in ``…`` when
     cut, never inside an entity like ``&amp;`` or a ``<url|label>`` link: half of either would show
     as garbage or, worse, as a broken link. A link that does not fit is left out whole."""
@@ -100,7 +102,19 @@ def section_block(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _context(text: str) -> dict[str, Any]:
+def fitted_section_block(text: str) -> dict[str, Any]:
+    """A Block Kit section of mrkdwn ``text`` (already escaped), cut to Slack's size limit by
+    :func:`truncate_mrkdwn` if it is longer."""
+    return section_block(truncate_mrkdwn(text))
+
+
+def header_block(text: str) -> dict[str, Any]:
+    """A Block Kit header of plain ``text``, cut to Slack's size limit. Plain text is never parsed for
+    mentions or links, so names in it need no escaping."""
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:MAX_HEADER_TEXT]}}
+
+
+def context_block(text: str) -> dict[str, Any]:
     """A Block Kit context line of mrkdwn ``text`` (already escaped)."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
@@ -129,9 +143,9 @@ def suggestion_message(
     Each button's value is the suggestion id, so the click handler needs nothing else.
     """
     lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
-    blocks: list[dict[str, Any]] = [section_block(truncate_mrkdwn("\n".join(lines)))]
+    blocks: list[dict[str, Any]] = [fitted_section_block("\n".join(lines))]
     if reason:
-        blocks.append(_context(truncate_mrkdwn(f"Why: {escape_mrkdwn(reason)}")))
+        blocks.append(context_block(truncate_mrkdwn(f"Why: {escape_mrkdwn(reason)}")))
     value = str(suggestion_id)
     blocks.append({
         "type": "actions",
@@ -172,7 +186,7 @@ def suggestion_done_message(
         status += f" until {until.astimezone(ZoneInfo(tz)).date().isoformat()}"
     if by and by.isalnum():
         status += f" by <@{by}>"
-    blocks = [section_block(truncate_mrkdwn("\n".join(lines))), _context(f"\u2714 {status}")]
+    blocks = [fitted_section_block("\n".join(lines)), context_block(f"\u2714 {status}")]
     return f"{status}: {' '.join(lines[:2])}", blocks
 
 
@@ -273,8 +287,8 @@ def digest_blocks(digest: Digest) -> tuple[str, list[dict[str, Any]]]:
     """The digest as Slack sends it: an escaped mrkdwn fallback text and Block Kit blocks."""
     sections = _digest_sections(digest, SLACK)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _digest_title(digest)[:150]}},
-        _context(escape_mrkdwn(_digest_covers(digest))),
+        header_block(_digest_title(digest)),
+        context_block(escape_mrkdwn(_digest_covers(digest))),
     ]
     chunked = _within_block_limit([_chunked_sections(f"*{title}*", lines) for title, lines in sections],
                                   room=MAX_BLOCKS - len(blocks) - len(sections))
@@ -314,8 +328,8 @@ def _chunked_sections(heading: str, lines: list[str]) -> list[str]:
     chunks: list[str] = []
     current = heading
     for line in lines:
-        line = truncate_mrkdwn(line, _SECTION_LIMIT - len(heading) - 1)
-        if len(current) + 1 + len(line) > _SECTION_LIMIT:
+        line = truncate_mrkdwn(line, MAX_SECTION_TEXT - len(heading) - 1)
+        if len(current) + 1 + len(line) > MAX_SECTION_TEXT:
             chunks.append(current)
             current = line
         else:

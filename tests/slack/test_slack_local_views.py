@@ -11,8 +11,8 @@ import pytest
 from fakes.slack_requests import slash_command
 from fakes.slack_world import DANA, add_suggestion, team_id
 
-from bot.slack.blocks import section_block, truncate_mrkdwn
-from bot.slack.listeners.home import MAX_SECTION_TEXT, home_view
+from bot.slack.blocks import MAX_SECTION_TEXT, fitted_section_block
+from bot.slack.listeners.home import home_view
 from bot.slack.middleware import MemberScope
 from config.scoring import ScoringParams
 
@@ -87,9 +87,9 @@ def test_home_says_when_it_was_updated_in_the_members_zone(runtime):
     pytest.param("<@U123>", id="user-mention"),
 ])
 def test_home_cuts_a_long_section_without_splitting_an_escape_or_a_link(tail):
-    for pad in range(3000 - len(tail) - 2, 3001):  # the cut falls before, inside and after ``tail``
+    for pad in range(MAX_SECTION_TEXT - len(tail) - 2, MAX_SECTION_TEXT + 1):  # the cut falls before, inside and after ``tail``
         # a Home section, built as home_view builds each: cut to Slack's limit, then wrapped
-        shown = section_block(truncate_mrkdwn("x" * pad + tail + " and more", MAX_SECTION_TEXT))["text"]["text"]
+        shown = fitted_section_block("x" * pad + tail + " and more")["text"]["text"]
         leftover = re.sub(r"&[a-z]+;|<[^<>]*>", "", shown)  # whole entities and links removed
         assert len(shown) <= 3000 and not set("&<>") & set(leftover), (pad, shown[-20:])
 

@@ -1,4 +1,6 @@
-"""Slack listeners, one small module each; every module exposes ``register(app, runtime)``."""
+"""Slack listeners, one small module per surface; each module of ``LISTENER_MODULES`` exposes
+``register(app, runtime)``. ``common`` (the acting member, scoped look-ups, request keys) and
+``formatting`` (the text the listeners show) are helpers they share, and register nothing."""
 
 from bot.slack.listeners import actions, home, tie
 

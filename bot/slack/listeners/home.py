@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.jobs import score
 from bot.rules.status import RelationshipStatus
 from bot.runtime import Runtime
-from bot.slack.blocks import section_block, truncate_mrkdwn
+from bot.slack.blocks import MAX_VIEW_BLOCKS, context_block, fitted_section_block, header_block
 from bot.slack.listeners.common import acknowledge, member_of, pending_suggestions
 from bot.slack.listeners.formatting import (
     customer_title,
@@ -24,10 +24,6 @@ from bot.slack.middleware import MemberScope
 from bot.timeutil import now_utc
 from config.scoring import ScoringParams
 from models.entities import Suggestion
-
-MAX_BLOCKS = 100  # Slack's limit for a Home tab view
-MAX_SECTION_TEXT = 3000  # Slack's limit for a section's text
-MAX_HEADER_TEXT = 150  # Slack's limit for a header's plain text
 
 
 def next_actions(session: Session, member: MemberScope, customer_ids: list[int], as_of: datetime) -> dict[int, Suggestion]:
@@ -50,16 +46,16 @@ def home_view(member: MemberScope, *, session: Session, as_of: datetime, params:
     mine = [s for statuses in team_statuses.values() for s in statuses if s.owner == member.slack_user]
     mine.sort(key=lambda s: (not s.at_risk, -s.score))
     upcoming = next_actions(session, member, [s.customer_id for s in mine], as_of)
-    blocks: list[dict[str, Any]] = [_header("Your customers")]
+    blocks: list[dict[str, Any]] = [header_block("Your customers")]
     if not mine:
-        blocks.append(_section("You own no tracked customers yet."))
-    blocks += [_section(_customer_text(s, upcoming.get(s.customer_id))) for s in mine]
+        blocks.append(fitted_section_block("You own no tracked customers yet."))
+    blocks += [fitted_section_block(_customer_text(s, upcoming.get(s.customer_id))) for s in mine]
     for team_id, team_name in zip(member.team_ids, member.team_names):
-        blocks += [{"type": "divider"}, _header(f"Team hourglass: {team_name}"),
-                   _section(hourglass_summary(team_statuses[team_id]))]
-    blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"}]})
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+        blocks += [{"type": "divider"}, header_block(f"Team hourglass: {team_name}"),
+                   fitted_section_block(hourglass_summary(team_statuses[team_id]))]
+    blocks.append(context_block(
+        f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"))
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
 def _customer_text(status: RelationshipStatus, suggestion: Suggestion | None) -> str:
@@ -67,15 +63,6 @@ def _customer_text(status: RelationshipStatus, suggestion: Suggestion | None) ->
     if suggestion is not None:
         lines.append(f"Next: {preview(suggestion.text, 200)}")
     return "\n".join(lines)
-
-
-def _header(text: str) -> dict[str, Any]:
-    # plain_text is never parsed for mentions or links, so roster names need no escaping here.
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:MAX_HEADER_TEXT]}}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return section_block(truncate_mrkdwn(text, MAX_SECTION_TEXT))
 
 
 def register(app: App, runtime: Runtime) -> None:

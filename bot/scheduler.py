@@ -34,12 +34,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import ref_to_obj
 
 from bot.runtime import Runtime
-from bot.timeutil import now_utc
 from config.errors import UserError
 from config.roster import parse_digest_time
 from models.entities import Team
 from models.store.leases import acquire_lease, release_lease
 from models.store.teams import all_teams, team_by_id
+from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class StrongtieScheduler:
         runtime: Runtime,
         *,
         holder: str | None = None,
-        clock: Callable[[], datetime] = now_utc,
+        clock: Callable[[], datetime] = utcnow,
         lease_ttl: timedelta = LEASE_TTL,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
         max_workers: int = 4,

@@ -72,7 +72,3 @@ def iso(moment: datetime | date | None) -> str | None:
         return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     return moment.isoformat()
 
-
-def now_utc() -> datetime:
-    """The current time as an aware UTC datetime (the one clock every job reads)."""
-    return datetime.now(timezone.utc)

@@ -50,10 +50,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc)
 
 
-def utcnow() -> datetime:
-    """Now, as an aware UTC datetime (the default for created/recorded columns)."""
-    return datetime.now(timezone.utc)
-
 
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so threads can share it."""

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from config.roster import MAX_CHANNEL, MAX_NAME, MAX_TARGET
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, SOURCE_KINDS, SUGGESTION_STATUSES, TRACKS
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
+from models.timeline import utcnow
 
 
 def _in(column: str, values: Iterable[str]) -> str:

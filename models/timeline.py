@@ -3,7 +3,8 @@
 Time is a float of days since the Unix epoch (UTC), so that daily checkpoints fall on whole numbers
 and decays are plain exponentials of a difference. An interaction's own time is kept as it was
 given (an aware datetime, or an int of exact microseconds since the epoch, the store loader's cheap
-form) and turned into a datetime only when a reader needs one.
+form) and turned into a datetime only when a reader needs one. The one clock, :func:`utcnow`, lives
+here too.
 
 It sits beside the store and the model rather than in either, so that the store can hand the model
 a million interactions already in its form (:class:`Replayable`) without either importing the
@@ -28,6 +29,12 @@ class Replayable(list):
     direction, at)`` events, ``at`` an int of microseconds since the epoch and
     ``t = at / MICROSECONDS_PER_DAY``, notes left out, in any order. The model takes them as they
     are, which spares a second pass over a million interactions."""
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime: the one clock that jobs, commands, listeners and
+    column defaults read. The pure model and rules never call it; they are given ``as_of``."""
+    return datetime.now(timezone.utc)
 
 
 def to_days(moment: datetime) -> float:

@@ -16,7 +16,7 @@ from bot.jobs.digest import digest_job
 from bot.jobs.poll import poll_job
 from bot.jobs.score import relationship_statuses, score_job
 from bot.jobs.suggest import open_suggestions, suggest_job
-from bot.timeutil import now_utc
+from models.timeline import utcnow
 
 
 def register(cli: click.Group) -> None:
@@ -48,7 +48,7 @@ def demo(database: str | None) -> None:
 
 def _run(path: Path) -> None:
     started = time.monotonic()
-    now = now_utc()
+    now = utcnow()
     runtime = sample.demo_runtime(path)
 
     click.secho("strongtie demo: bundled sample data, no token, no network", bold=True)

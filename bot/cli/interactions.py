@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot.cli.kit import emit_listing, parse_time_option, runtime
-from bot.timeutil import iso, now_utc, parse_instant
+from bot.timeutil import iso, parse_instant
 from config.errors import InputError, UserError
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
 from models.entities import Customer
@@ -19,6 +19,7 @@ from models.store.customers import find_customer
 from models.store.interactions import check_direction, check_kind, interactions_for, log_interaction
 from models.store.ratings import record_rating
 from models.store.teams import team_id_for
+from models.timeline import utcnow
 
 CSV_COLUMNS = ("customer", "kind", "occurred_at", "direction", "note", "by")
 FUTURE_GRACE = timedelta(days=1)  # time-zone slips, not interactions that have not happened
@@ -26,7 +27,7 @@ FUTURE_GRACE = timedelta(days=1)  # time-zone slips, not interactions that have 
 
 def _not_in_future(moment: datetime) -> datetime:
     """Refuse an interaction time that has not happened yet (a typo in the year, usually)."""
-    if moment > now_utc() + FUTURE_GRACE:
+    if moment > utcnow() + FUTURE_GRACE:
         raise InputError(f"{iso(moment)} is in the future; an interaction is logged once it has happened")
     return moment
 
@@ -49,7 +50,7 @@ def register(cli: click.Group) -> None:
 @click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
 def log(customer: str, kind: str, note: str, at: str | None, by: str | None, direction: str, team: str | None) -> None:
     """Record an interaction with CUSTOMER of KIND (the kinds are listed below)."""
-    occurred_at = _not_in_future(parse_time_option("--at", at)) if at else now_utc()
+    occurred_at = _not_in_future(parse_time_option("--at", at)) if at else utcnow()
     rt = runtime()
     with rt.session() as session:
         found = find_customer(customer, session=session, team_id=team_id_for(team, session=session))
@@ -177,6 +178,6 @@ def rate(customer: str, rating: int, by: str | None, team: str | None) -> None:
     rt = runtime()
     with rt.session() as session:
         found = find_customer(customer, session=session, team_id=team_id_for(team, session=session))
-        record_rating(found, rating, session=session, rated_at=now_utc(), by_user=by)
+        record_rating(found, rating, session=session, rated_at=utcnow(), by_user=by)
         click.echo(f"Recorded your rating of {rating}/10 for {found.name}.")
 

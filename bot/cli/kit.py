@@ -9,8 +9,9 @@ from typing import Any, Callable
 import click
 
 from bot.runtime import Runtime
-from bot.timeutil import now_utc, parse_date_or_instant, parse_instant
+from bot.timeutil import parse_date_or_instant, parse_instant
 from config.errors import InputError
+from models.timeline import utcnow
 
 
 def runtime(ctx: click.Context | None = None) -> Runtime:
@@ -53,7 +54,7 @@ def as_of_option(func: Any = None, *, help: str = AS_OF_UTC_HELP) -> Any:
 def resolve_as_of(value: str | None) -> datetime:
     """``--as-of`` as one instant: now when not given, a bare date as the end of that UTC day."""
     if not value:
-        return now_utc()
+        return utcnow()
     return parse_time_option("--as-of", value, end_of_day=True)
 
 

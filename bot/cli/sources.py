@@ -8,7 +8,7 @@ import click
 
 from bot.cli.kit import emit_listing, runtime
 from bot.jobs.poll import poll_job
-from bot.timeutil import iso, now_utc
+from bot.timeutil import iso
 from connectors.metering import month_period
 from connectors.registry import build_connectors, metered_connectors
 from models.entities import Source
@@ -17,6 +17,7 @@ from models.store.posts import newest_posts, post_counts
 from models.store.sources import all_sources
 from models.store.teams import team_id_for
 from models.store.usage import api_units
+from models.timeline import utcnow
 
 
 def register(cli: click.Group) -> None:
@@ -87,7 +88,7 @@ def sources(as_json: bool) -> None:
     metered = metered_connectors(connectors)
     with rt.session() as session:
         counts = post_counts(session=session)
-        period = month_period(now_utc())
+        period = month_period(utcnow())
         spend = {p: c.metering.spend_usd(api_units(p, period, session=session)) for p, c in metered.items()}
         listed = all_sources(session=session)
         rows = [source_row(s, counts.get(s.id, 0), spend.get(connectors[s.kind].metered_provider or "")) for s in listed]

@@ -16,8 +16,8 @@ from bot.cli.kit import (
     runtime,
 )
 from bot.slack.blocks import kind_label
-from bot.timeutil import now_utc
 from config.errors import UserError
+from models.timeline import utcnow
 
 
 def register(cli: click.Group) -> None:
@@ -45,7 +45,7 @@ def suggest(as_json: bool, as_of: str | None) -> None:
     if when is not None:
         records = [p.as_json() for p in preview_suggestions(app, as_of=when)]
     else:
-        moment = now_utc()
+        moment = utcnow()
         suggest_job(app, as_of=moment)
         with app.session() as session:
             records = open_suggestions(session=session, as_of=moment)
@@ -107,7 +107,7 @@ def report(png: str, team: str | None) -> None:
     from bot.report import render_hourglass_png, report_title, team_hourglass
     from models.store.teams import team_by_name
 
-    moment = now_utc()
+    moment = utcnow()
     rt = runtime()
     with rt.session() as session:
         team_row = team_by_name(team, session=session) if team else None

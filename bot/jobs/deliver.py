@@ -32,7 +32,6 @@ from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.runtime import Runtime
 from bot.slack.blocks import suggestion_message
 from bot.slack.client import make_web_client
-from bot.timeutil import now_utc
 from models.entities import Suggestion
 from models.store.deliveries import (
     claim_delivery,
@@ -40,6 +39,7 @@ from models.store.deliveries import (
     release_delivery,
     suggestions_to_deliver,
 )
+from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def deliver_suggestions_job(
     client = client or make_web_client(runtime.settings)
     pacer = pacer or ChannelPacer()
     with runtime.session() as session:
-        due = suggestions_to_deliver(session=session, now=now_utc(), max_age=OPEN_SUGGESTION_MAX_AGE)
+        due = suggestions_to_deliver(session=session, now=utcnow(), max_age=OPEN_SUGGESTION_MAX_AGE)
         pending = [_pending(s) for s in due]
     dm_channels: dict[str, str] = {}
     sent = failed = 0

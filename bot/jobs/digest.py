@@ -25,7 +25,7 @@ from bot.rules.hourglass import StageCount
 from bot.runtime import Runtime
 from bot.slack.blocks import digest_blocks, digest_text
 from bot.slack.client import make_web_client
-from bot.timeutil import local_moment, now_utc
+from bot.timeutil import local_moment
 from config.roster import parse_digest_time
 from config.scoring import ScoringParams
 from models.entities import Post, Suggestion, Team
@@ -33,7 +33,8 @@ from models.store.digest_runs import claim_digest_run, finish_digest_run, last_s
 from models.store.posts import posts_fetched_between
 from models.store.snapshots import stage_changes_between
 from models.store.suggestions import actionable_suggestions
-from models.store.teams import all_teams, team_by_name
+from models.store.teams import all_teams, member_names, team_by_name
+from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def digest_job(
         client = make_web_client(runtime.settings)
     with runtime.session() as session:
         teams = [team_by_name(team, session=session)] if team else all_teams(session=session)
-    now = now_utc()
+    now = utcnow()
     outcomes = []
     for each in teams:
         moment, day = digest_moment(each, as_of=as_of, local_date=local_date, now=now)
@@ -124,7 +125,8 @@ def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest
     as_of, local_date = digest.covered_to, digest.local_date
     terminal = digest_text(digest)
     with runtime.session() as session:
-        run = claim_digest_run(team.id, local_date, session=session, covered_from=covered_from, covered_to=as_of, force=force)
+        run = claim_digest_run(team.id, local_date, session=session, covered_from=covered_from, covered_to=as_of, force=force,
+                               now=utcnow())
         run_id = run.id if run is not None else None
     if run_id is None:
         return DigestOutcome(team.name, local_date, "skipped", terminal, detail="already sent (or being sent) for this local day")
@@ -136,7 +138,7 @@ def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest
     except (SlackApiError, SlackClientError, OSError) as exc:
         error = _describe(exc)
         with runtime.session() as session:
-            finish_digest_run(run_id, session=session, status="failed", text=terminal, error=error)
+            finish_digest_run(run_id, session=session, status="failed", text=terminal, error=error, now=utcnow())
         log.warning("digest for %s not sent: %s", team.name, error)
         return DigestOutcome(team.name, local_date, "failed", terminal, detail=error)
 
@@ -145,7 +147,8 @@ def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest
     if local_date.weekday() == CHART_WEEKDAY:
         chart_attached, chart_error = _attach_chart(client, team, local_date, digest.hourglass, slack_ts)
     with runtime.session() as session:
-        finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=slack_ts, error=chart_error)
+        finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=slack_ts, error=chart_error,
+                          now=utcnow())
     return DigestOutcome(team.name, local_date, "sent", terminal, detail=chart_error or "", slack_ts=slack_ts,
                          chart_attached=chart_attached)
 
@@ -199,15 +202,9 @@ def build_digest(
         changes=changes,
         posts=[_post_fact(post) for post in posts],
         suggestions=[_open_suggestion(row) for row in suggestions],
-        owner_names=_owner_names(session, team.id),
+        owner_names=member_names(team.id, session=session),
         hourglass=hourglass_of(statuses, session=session, as_of=as_of),
     )
-
-
-def _owner_names(session: Session, team_id: int) -> dict[str, str]:
-    """Slack user -> display name, for every member the roster gives the team."""
-    team = session.get(Team, team_id)
-    return {member.slack_user: member.name for member in team.members} if team is not None else {}
 
 
 def _post_fact(post: Post) -> PostFact:

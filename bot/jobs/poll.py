@@ -16,7 +16,7 @@ from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Iterator, Mapping
 
 from bot.runtime import Runtime
@@ -45,6 +45,7 @@ from models.store.sources import (
     save_success,
 )
 from models.store.usage import add_api_units, api_units
+from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -333,5 +334,5 @@ def poll_job(runtime: Runtime, *, force: bool = False, now: datetime | None = No
 
     ``progress(done, total)`` is called after each source is stored (for a terminal display).
     """
-    moment = now or datetime.now(timezone.utc)
+    moment = now or utcnow()
     return _Pass(runtime, force=force, now=moment, progress=progress).run()

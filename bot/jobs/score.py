@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Iterator
 from sqlalchemy.orm import Session
 
 from bot.rules.status import RelationshipStatus
-from bot.timeutil import now_utc
 from config.scoring import ScoringParams
 from models.entities import Customer
 from models.scoring.assess import Assessment, assess
@@ -34,6 +33,7 @@ from models.store.customers import customer_with_owner, tracked_customers
 from models.store.interactions import load_touches
 from models.store.posts import load_activity
 from models.store.snapshots import save_assessments
+from models.timeline import utcnow
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -118,7 +118,7 @@ def relationship_statuses(*, session: Session, as_of: datetime, params: ScoringP
 def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummary:
     """Score every tracked relationship as of ``as_of`` (default now), store a snapshot for each and
     the stage changes that led there, and commit. Running it twice for one ``as_of`` changes nothing."""
-    as_of = as_of or now_utc()
+    as_of = as_of or utcnow()
     with runtime.session() as session:
         customers = tracked_customers(session=session)
         results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring)

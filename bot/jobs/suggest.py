@@ -29,7 +29,7 @@ from bot.rules.hourglass import stage_stays
 from bot.rules.status import RelationshipStatus
 from bot.rules.suggestions import suggest
 from bot.runtime import Runtime
-from bot.timeutil import end_of_local_day, now_utc
+from bot.timeutil import end_of_local_day
 from config.scoring import ScoringParams
 from models.entities import Customer, Team
 from models.store.interactions import share_counts
@@ -42,6 +42,7 @@ from models.store.suggestions import (
     suggestions_for,
 )
 from models.store.teams import all_teams
+from models.timeline import utcnow
 
 # An open suggestion older than this is stale news and no longer listed.
 OPEN_SUGGESTION_MAX_AGE = timedelta(days=7)
@@ -53,7 +54,7 @@ def suggest_job(runtime: Runtime, *, as_of: datetime | None = None, policy: Sugg
     ``policy`` sets the daily cap per manager and the cool-down; by default they come from the
     settings (STRONGTIE_SUGGEST_DAILY_CAP, default 5; STRONGTIE_SUGGEST_COOLDOWN_DAYS, default 3).
     """
-    as_of = as_of or now_utc()
+    as_of = as_of or utcnow()
     policy = policy or _policy(runtime)
     with runtime.session() as session:
         proposals = propose(session=session, as_of=as_of, policy=policy, params=runtime.scoring)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
 from models.entities import DigestRun
 from models.store.sql import insert_once
 
@@ -37,7 +36,7 @@ def claim_digest_run(
     covered_from: datetime,
     covered_to: datetime,
     force: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DigestRun | None:
     """Claim the right to send a team's digest for one local date; ``None`` when it is not ours.
 
@@ -46,9 +45,9 @@ def claim_digest_run(
     stays quiet. A ``failed`` run may be claimed again (atomically, by a conditional update);
     ``force`` takes over any run. A run stuck in ``sending`` (a crash mid-send) is left alone
     unless forced, because the message may already have gone out: at most once, never twice.
-    ``now`` is when the claim is made (the clock's time when not given).
+    ``now`` is when the claim is made.
     """
-    fields = {"status": "sending", "started_at": now or utcnow(), "sent_at": None, "error": None,
+    fields = {"status": "sending", "started_at": now, "sent_at": None, "error": None,
               "covered_from": covered_from, "covered_to": covered_to}
     existing = digest_run_for(team_id, local_date, session=session)
     if existing is not None:
@@ -68,10 +67,10 @@ def claim_digest_run(
 
 def finish_digest_run(
     run_id: int, *, session: Session, status: str, text: str = "", slack_ts: str | None = None,
-    error: str | None = None, now: datetime | None = None,
+    error: str | None = None, now: datetime,
 ) -> None:
-    """Record how a claimed digest run ended (``sent`` or ``failed``); ``now`` is when it ended (the
-    clock's time when not given), kept as ``sent_at`` for a sent one."""
+    """Record how a claimed digest run ended (``sent`` or ``failed``); ``now`` is when it ended,
+    kept as ``sent_at`` for a sent one."""
     run = session.get(DigestRun, run_id)
     if run is None:
         raise LookupError(f"digest run {run_id} vanished")
@@ -80,4 +79,4 @@ def finish_digest_run(
     run.slack_ts = slack_ts
     run.error = error
     if status == "sent":
-        run.sent_at = now or utcnow()
+        run.sent_at = now

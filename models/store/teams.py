@@ -45,3 +45,9 @@ def teams_by_member(*, session: Session) -> dict[str, list[Team]]:
 def all_teams(*, session: Session) -> list[Team]:
     """Every team, in the order they were first imported (id order)."""
     return list(session.scalars(select(Team).order_by(Team.id)))
+
+
+def member_names(team_id: int, *, session: Session) -> dict[str, str]:
+    """Slack user -> display name, for every member the roster gives a team (left ones included,
+    so an old suggestion still names its owner)."""
+    return dict(session.execute(select(Member.slack_user, Member.name).where(Member.team_id == team_id)).all())

@@ -38,14 +38,15 @@ def team_id(sessions) -> int:
 
 def claim(sessions, team_id, *, force=False, day=DAY):
     with session_scope(sessions) as session:
-        run = claim_digest_run(team_id, day, session=session, covered_from=NOW - timedelta(days=1), covered_to=NOW, force=force)
+        run = claim_digest_run(team_id, day, session=session, covered_from=NOW - timedelta(days=1), covered_to=NOW, force=force,
+                               now=NOW)
         return run.id if run else None
 
 
 def finish(sessions, run_id, status):
     with session_scope(sessions) as session:
         finish_digest_run(run_id, session=session, status=status, text="t", slack_ts="1.1" if status == "sent" else None,
-                          error=None if status == "sent" else "boom")
+                          error=None if status == "sent" else "boom", now=NOW)
 
 
 def test_a_day_is_claimed_once(sessions, team_id):

@@ -22,7 +22,7 @@ EVENING = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def evening(monkeypatch):
-    monkeypatch.setattr("bot.slack.listeners.tie.now_utc", lambda: EVENING)
+    monkeypatch.setattr("bot.slack.listeners.tie.utcnow", lambda: EVENING)
     return EVENING
 
 
@@ -99,7 +99,7 @@ def test_a_snoozed_dm_says_until_when_in_the_teams_zone(send, fake_slack, runtim
 
     from bot.slack.blocks import ACTION_SNOOZE
 
-    monkeypatch.setattr("bot.slack.listeners.actions.now_utc", lambda: EVENING)  # +7 days: 22:00 on the 30th in New York
+    monkeypatch.setattr("bot.slack.listeners.actions.utcnow", lambda: EVENING)  # +7 days: 22:00 on the 30th in New York
     sid = add_suggestion(runtime, "Jane Doe")
     send(block_action(ACTION_SNOOZE, str(sid), user_id=DANA, response_base=fake_slack.base_url))
     [update] = fake_slack.calls_to("chat.update")

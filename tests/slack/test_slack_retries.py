@@ -55,7 +55,7 @@ def test_a_retried_command_is_answered_once(send, fake_slack, runtime, replies, 
 
 
 def test_a_retried_snooze_keeps_the_end_the_first_attempt_set(send, fake_slack, runtime, replies, monkeypatch):
-    monkeypatch.setattr("bot.slack.listeners.tie.now_utc", Ticking())
+    monkeypatch.setattr("bot.slack.listeners.tie.utcnow", Ticking())
     request = slash_command("snooze Omar Haddad 5", user_id=DANA, response_base=fake_slack.base_url)
     send(request)
     first = snoozed_until(runtime, "Omar Haddad")

@@ -24,9 +24,9 @@ from bot.slack.blocks import (
     suggestion_done_message,
 )
 from bot.slack.listeners.common import acknowledge, member_of, scoped_suggestion
-from bot.timeutil import now_utc
 from models.entities import Suggestion
 from models.store.suggestions import complete_suggestion, dismiss_suggestion, snooze_suggestion
+from models.timeline import utcnow
 
 SNOOZE_FOR = timedelta(days=7)
 NOT_YOURS_TEXT = "That suggestion is not about one of your team's customers, so nothing was changed."
@@ -76,7 +76,7 @@ def register(app: App, runtime: Runtime) -> None:
             if suggestion is None:
                 changed, message = False, None
             else:
-                changed = outcome(suggestion, session=session, by_user=member.slack_user, now=now_utc())
+                changed = outcome(suggestion, session=session, by_user=member.slack_user, now=utcnow())
                 message = closed_message(suggestion)
                 channel = (body.get("container") or {}).get("channel_id") or suggestion.slack_channel
                 ts = (body.get("container") or {}).get("message_ts") or suggestion.slack_ts

@@ -21,9 +21,9 @@ from bot.slack.listeners.formatting import (
     score_summary,
 )
 from bot.slack.middleware import MemberScope
-from bot.timeutil import now_utc
 from config.scoring import ScoringParams
 from models.entities import Suggestion
+from models.timeline import utcnow
 
 
 def next_actions(session: Session, member: MemberScope, customer_ids: list[int], as_of: datetime) -> dict[int, Suggestion]:
@@ -73,7 +73,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         member = member_of(context)
         with runtime.session() as session:
-            view = home_view(member, session=session, as_of=now_utc(), params=runtime.scoring)
+            view = home_view(member, session=session, as_of=utcnow(), params=runtime.scoring)
         client.views_publish(user_id=member.slack_user, view=view)
 
     app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])

@@ -17,9 +17,9 @@ from bot.slack.listeners.common import member_of
 from bot.slack.listeners.tie import log, rate, snooze, status, top
 from bot.slack.listeners.tie.help import help_text
 from bot.slack.listeners.tie.request import Handler, TieRequest, split_subcommand
-from bot.timeutil import now_utc
 from config.errors import UserError
 from models.store.handled_requests import first_handling
+from models.timeline import utcnow
 
 COMMAND = "/tie"
 HANDLERS: dict[str, Handler] = {
@@ -61,7 +61,7 @@ def register(app: App, runtime: Runtime) -> None:
         text: str | None
         try:
             tie = TieRequest(member=member_of(context), subcommand=subcommand, args=args, body=command,
-                             now=now_utc(), params=runtime.scoring)
+                             now=utcnow(), params=runtime.scoring)
             with runtime.session() as session:
                 first = first_handling(tie.dedupe_key(), session=session, now=tie.now)
                 text = handler(tie, session) if first else None

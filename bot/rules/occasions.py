@@ -148,8 +148,8 @@ class Occasion:
             _W_REVENUE * revenue + _W_MOMENTUM * momentum + _W_FRESHNESS * freshness + _W_OCCASION * _OCCASION_WEIGHT[kind]
         )
         parts = [f"revenue rank #{rank}" if rank else "revenue rank unknown"]
-        if momentum >= 0.25:
-            parts.append(f"score {'rising' if self.status.trend > 0 else 'falling'} ({self.status.trend:+.0f} in {TREND_DAYS:g} days)")
+        if self.status.trend_direction != "steady":
+            parts.append(f"score {self.status.trend_direction} ({self.status.trend:+.0f} in {TREND_DAYS:g} days)")
         return round(score, 1), ", ".join(parts)
 
 

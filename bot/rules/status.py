@@ -8,6 +8,9 @@ from typing import Any
 
 from bot.timeutil import iso
 
+#: Score points over the trend window that count as a move rather than noise.
+TREND_THRESHOLD = 2.0
+
 
 @dataclass(frozen=True)
 class RelationshipStatus:
@@ -32,6 +35,16 @@ class RelationshipStatus:
     components: dict[str, float] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)
     risk_reason: str = ""  # why at_risk is set, in words (empty when not at risk)
+
+    @property
+    def trend_direction(self) -> str:
+        """``rising``, ``falling`` or ``steady``: whether the score moved more than noise over the
+        trend window (:data:`TREND_THRESHOLD`)."""
+        if self.trend >= TREND_THRESHOLD:
+            return "rising"
+        if self.trend <= -TREND_THRESHOLD:
+            return "falling"
+        return "steady"
 
     def as_json(self) -> dict[str, Any]:
         """The ``strongtie status --json`` record."""

@@ -13,20 +13,16 @@ from typing import Iterable, Sequence
 from bot.rules.status import RelationshipStatus
 from bot.slack.blocks import escape_mrkdwn
 from config.vocabulary import HOURGLASS_STAGES
-from connectors.text import truncate
+from connectors.text import one_line
 from models.entities import Interaction, Suggestion
 
-TREND_THRESHOLD = 2.0  # score points over the trend window that count as a move, not noise
 NOTE_PREVIEW = 120
+_ARROWS = {"rising": "↑", "falling": "↓", "steady": "→"}
 
 
-def trend_arrow(trend: float) -> str:
-    """↑ rising, ↓ falling, → steady."""
-    if trend >= TREND_THRESHOLD:
-        return "↑"
-    if trend <= -TREND_THRESHOLD:
-        return "↓"
-    return "→"
+def trend_arrow(status: RelationshipStatus) -> str:
+    """↑ rising, ↓ falling, → steady (see :attr:`RelationshipStatus.trend_direction`)."""
+    return _ARROWS[status.trend_direction]
 
 
 def stage_label(stage: str) -> str:
@@ -44,7 +40,7 @@ def day(moment: datetime | None, zone: tzinfo) -> str:
 
 def preview(text: str | None, limit: int = NOTE_PREVIEW) -> str:
     """Escaped, single-line, shortened user text."""
-    return escape_mrkdwn(truncate(" ".join((text or "").split()), limit))
+    return escape_mrkdwn(one_line(text, limit))
 
 
 def customer_title(status: RelationshipStatus) -> str:
@@ -57,7 +53,7 @@ def score_summary(status: RelationshipStatus) -> str:
     """``62/100 · building ↑ · hourglass: trust`` plus an at-risk flag."""
     risk = " · :warning: at risk" if status.at_risk else ""
     return (
-        f"{status.score:.0f}/100 · {stage_label(status.stage)} {trend_arrow(status.trend)}"
+        f"{status.score:.0f}/100 · {stage_label(status.stage)} {trend_arrow(status)}"
         f" · hourglass: {status.hourglass}{risk}"
     )
 

@@ -15,7 +15,7 @@ from bot.cli.kit import (
     resolve_local_as_of,
     runtime,
 )
-from bot.slack.blocks import kind_label
+from bot.rules.gestures import kind_label
 from config.errors import UserError
 from models.timeline import utcnow
 

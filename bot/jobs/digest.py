@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -25,6 +24,7 @@ from bot.rules.hourglass import StageCount
 from bot.runtime import Runtime
 from bot.slack.blocks import digest_blocks, digest_text
 from bot.slack.client import make_web_client
+from bot.timeutil import local_date as local_date_at
 from bot.timeutil import local_moment
 from config.roster import parse_digest_time
 from config.scoring import ScoringParams
@@ -105,7 +105,7 @@ def digest_moment(team: Team, *, as_of: datetime | None, local_date: date | None
         moment = as_of or local_moment(local_date, parse_digest_time(team.digest_time), team.timezone)
         return moment, local_date
     moment = as_of or now
-    return moment, moment.astimezone(ZoneInfo(team.timezone)).date()
+    return moment, local_date_at(moment, team.timezone)
 
 
 def _team_digest(runtime: Runtime, team: Team, *, as_of: datetime, local_date: date) -> tuple[Digest, datetime]:
@@ -195,7 +195,7 @@ def build_digest(
     return compose_digest(
         team=team.name,
         timezone=team.timezone,
-        local_date=local_date or as_of.astimezone(ZoneInfo(team.timezone)).date(),
+        local_date=local_date or local_date_at(as_of, team.timezone),
         covered_from=covered_from,
         as_of=as_of,
         statuses=statuses,

@@ -31,6 +31,17 @@ STAGE_GATES: dict[str, frozenset[str]] = {
 
 SUGGESTION_KINDS = tuple(STAGE_GATES)
 
+#: How each kind of gesture reads for people, in Slack and in the terminal alike.
+KIND_LABELS: dict[str, str] = {
+    "share": "Share or comment",
+    "congratulate": "Congratulate",
+    "follow_friday": "#FollowFriday",
+    "check_in": "Check in",
+    "invite_trial": "Invite to try",
+    "results_review": "Results review",
+    "referral_ask": "Referral ask",
+}
+
 
 # The interaction to log when the manager marks a suggestion of this kind as done.
 INTERACTION_KIND_FOR: dict[str, str] = {
@@ -139,3 +150,9 @@ def team_zone(facts: SuggestionFacts, team_id: int | None) -> ZoneInfo | timezon
     """The team's time zone (UTC when the facts do not name one): gestures follow the team's calendar."""
     name = facts.team_timezones.get(team_id) if team_id is not None else None
     return ZoneInfo(name) if name else timezone.utc
+
+
+def kind_label(kind: str) -> str:
+    """How a suggestion kind reads for people ("Share or comment" for ``share``), so Slack messages
+    and the terminal name it alike; an unknown kind reads as its words."""
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())

@@ -13,22 +13,15 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from bot.rules.digest import Digest, StageMove
+from bot.rules.gestures import kind_label
 from bot.rules.hourglass import StageCount
+from bot.timeutil import local_date
 
 # action_id of the buttons on a suggestion message; the button's value is the suggestion id.
 ACTION_DONE = "suggestion_done"
 ACTION_SNOOZE = "suggestion_snooze"
 ACTION_DISMISS = "suggestion_dismiss"
 
-KIND_LABELS: dict[str, str] = {
-    "share": "Share or comment",
-    "congratulate": "Congratulate",
-    "follow_friday": "#FollowFriday",
-    "check_in": "Check in",
-    "invite_trial": "Invite to try",
-    "results_review": "Results review",
-    "referral_ask": "Referral ask",
-}
 _OUTCOME_LABELS = {"done": "Done", "snoozed": "Snoozed", "dismissed": "Not relevant"}
 MAX_SECTION_TEXT = 2900  # Slack refuses section text over 3000 characters; the rest is headroom
 MAX_HEADER_TEXT = 150  # Slack refuses a header whose plain text is longer
@@ -65,12 +58,6 @@ def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
         kept.append(unit)
         length += len(unit)
     return "".join(kept) + "\u2026"
-
-
-def kind_label(kind: str) -> str:
-    """How a suggestion kind reads for people ("Share or comment" for ``share``), so Slack messages
-    and the terminal name it alike; an unknown kind reads as its words."""
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
@@ -183,7 +170,7 @@ def suggestion_done_message(
     lines = _suggestion_lines(kind, customer, text, post_url, SLACK)
     status = _OUTCOME_LABELS.get(outcome, escape_mrkdwn(outcome))
     if outcome == "snoozed" and until is not None:
-        status += f" until {until.astimezone(ZoneInfo(tz)).date().isoformat()}"
+        status += f" until {local_date(until, tz).isoformat()}"
     if by and by.isalnum():
         status += f" by <@{by}>"
     blocks = [fitted_section_block("\n".join(lines)), context_block(f"\u2714 {status}")]

@@ -261,3 +261,9 @@ def test_stored_reasons_say_absolute_dates_not_ages(facts, expected):
     (proposal,) = suggest(facts, THURSDAY)
     assert expected in proposal.reason
     assert " ago" not in proposal.reason and "just now" not in proposal.reason
+
+
+def test_every_gesture_kind_has_a_label_people_read():
+    from bot.rules.gestures import KIND_LABELS
+
+    assert set(KIND_LABELS) == set(STAGE_GATES)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.rules.hourglass import stage_census
 from bot.rules.status import RelationshipStatus
-from config.vocabulary import HOURGLASS_STAGES, TIE_STAGES
 
 
 def board_text(statuses: list[RelationshipStatus], as_of: datetime) -> str:
@@ -31,10 +31,7 @@ def board_text(statuses: list[RelationshipStatus], as_of: datetime) -> str:
 def hourglass_bars(statuses: list[RelationshipStatus]) -> list[str]:
     """How many relationships sit in each tie stage and each hourglass stage, as bars."""
     lines = []
-    for title, attribute, order in (("tie stage", "stage", TIE_STAGES), ("hourglass", "hourglass", HOURGLASS_STAGES)):
-        counts = {key: 0 for key in order}
-        for s in statuses:
-            counts[getattr(s, attribute)] = counts.get(getattr(s, attribute), 0) + 1
+    for title, track in (("tie stage", "tie"), ("hourglass", "hourglass")):
         lines.append(f"  by {title}:")
-        lines.extend(f"    {key:<10} {'█' * n}{' ' if n else ''}{n}" for key, n in counts.items())
+        lines.extend(f"    {stage:<10} {'█' * n}{' ' if n else ''}{n}" for stage, n in stage_census(statuses, track))
     return lines

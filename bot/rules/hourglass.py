@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 from typing import Iterable, Mapping, Protocol
 
-from config.vocabulary import HOURGLASS_STAGES
+from bot.rules.status import RelationshipStatus
+from config.vocabulary import HOURGLASS_STAGES, STAGE_ORDERS
 from models.timeline import SECONDS_PER_DAY
 
 
@@ -103,3 +104,10 @@ def stall_stage(counts: list[StageCount]) -> StageCount | None:
     if not occupied:
         return None
     return max(occupied, key=lambda c: (c.median_current_days, c.count))
+
+
+def stage_census(statuses: Iterable[RelationshipStatus], track: str = "hourglass") -> list[tuple[str, int]]:
+    """How many relationships sit in each stage of a track (``tie`` or ``hourglass``) right now, in
+    the track's order, empty stages included: what every picture of the funnel counts."""
+    counts = Counter(status.stage if track == "tie" else status.hourglass for status in statuses)
+    return [(stage, counts.get(stage, 0)) for stage in STAGE_ORDERS[track]]

@@ -97,3 +97,25 @@ def test_stage_orders_are_the_entities_own():
     from config.vocabulary import HOURGLASS_STAGES, STAGE_ORDERS, TIE_STAGES
 
     assert STAGE_ORDERS["tie"] is TIE_STAGES and STAGE_ORDERS["hourglass"] is HOURGLASS_STAGES
+
+
+@pytest.mark.parametrize(
+    "track, expected",
+    [
+        pytest.param("tie", [("unaware", 0), ("awareness", 0), ("weak_tie", 2), ("building", 1), ("strong_tie", 0)],
+                     id="tie-stages-in-funnel-order"),
+        pytest.param("hourglass", [("know", 0), ("like", 2), ("trust", 1), ("try", 0), ("buy", 0), ("repeat", 0),
+                                   ("refer", 0)], id="hourglass-stages-in-order"),
+    ],
+)
+def test_stage_census_counts_every_stage_in_order(track, expected):
+    from bot.rules.hourglass import stage_census
+    from bot.rules.status import RelationshipStatus
+
+    def status(stage, hourglass):
+        return RelationshipStatus(customer_id=1, customer="X", company="", team="T", team_id=1, owner=None,
+                                  owner_name=None, revenue_rank=1, score=0.0, stage=stage, hourglass=hourglass,
+                                  at_risk=False, last_interaction_at=None)
+
+    statuses = [status("weak_tie", "like"), status("weak_tie", "like"), status("building", "trust")]
+    assert stage_census(statuses, track) == expected

@@ -6,13 +6,12 @@ from the roster do too, since whoever wrote the roster is a person as well.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, tzinfo
 from typing import Iterable, Sequence
 
+from bot.rules.hourglass import stage_census
 from bot.rules.status import RelationshipStatus
 from bot.slack.blocks import escape_mrkdwn
-from config.vocabulary import HOURGLASS_STAGES
 from connectors.text import one_line
 from models.entities import Interaction, Suggestion
 
@@ -66,8 +65,7 @@ def board_lines(statuses: Sequence[RelationshipStatus]) -> list[str]:
 
 def hourglass_summary(statuses: Iterable[RelationshipStatus]) -> str:
     """How many relationships sit in each hourglass stage, in funnel order."""
-    counts = Counter(s.hourglass for s in statuses)
-    return " → ".join(f"{stage} {counts.get(stage, 0)}" for stage in HOURGLASS_STAGES)
+    return " → ".join(f"{stage} {count}" for stage, count in stage_census(statuses))
 
 
 def interaction_line(interaction: Interaction, zone: tzinfo) -> str:

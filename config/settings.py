@@ -127,6 +127,11 @@ class Settings:
     poll_concurrency: int = _setting("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1)
     poll_per_host: int = _setting("STRONGTIE_POLL_PER_HOST", "poll.per_host", "int", 4, 1)
     poll_interval_minutes: int = _setting("STRONGTIE_POLL_INTERVAL_MINUTES", "poll.interval_minutes", "int", 30, 1)
+    #: the longest a healthy source that publishes rarely waits between two checks (models/next_check.py)
+    poll_max_interval_hours: int = _setting("STRONGTIE_POLL_MAX_INTERVAL_HOURS", "poll.max_interval_hours", "int", 3, 1)
+    #: one total deadline per fetch of a source (connect, headers, body, redirects)
+    poll_fetch_timeout_seconds: float = _setting("STRONGTIE_POLL_FETCH_TIMEOUT_SECONDS", "poll.fetch_timeout_seconds",
+                                                 "float", 30.0, 1)
     #: new suggestions per manager per day
     suggest_daily_cap: int = _setting("STRONGTIE_SUGGEST_DAILY_CAP", "suggest.daily_cap", "int", 5, 1)
     #: no two gestures to one customer within this many days

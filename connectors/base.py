@@ -317,6 +317,8 @@ class PagedConnector(Connector):
                 exc.units += units
                 exc.cursor = cursor  # keeps what prepare() resolved; since_id has not moved
                 raise
+            except Exception as exc:  # an answer this code could not read: the pages before it were still billed
+                raise RetriableError(f"could not read {self.network}'s answer ({type(exc).__name__})", units=units, cursor=cursor) from exc
             records.extend(page.records)
             units += page.units
             if page_number == 0:

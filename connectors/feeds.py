@@ -53,11 +53,16 @@ def web_link(link: Any) -> str | None:
 
 
 def entry_published(entry: Mapping[str, Any]) -> datetime | None:
-    """When the entry was published (else updated), as an aware UTC datetime."""
+    """When the entry was published (else updated), as an aware UTC datetime; None when no date
+    is given or none can be represented (``9999-12-31T23:59-01:00`` is in the year 10000): an
+    unusable date leaves that entry undated, it does not fail the feed."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+            except (ValueError, OverflowError, OSError, TypeError):
+                continue
     return None
 
 
@@ -71,13 +76,14 @@ def entry_body(entry: Mapping[str, Any]) -> str:
 
 
 def entry_identity(entry: Mapping[str, Any], title: str, body: str) -> str:
-    """guid, else the normalised link, else a hash of title and content."""
+    """guid, else the normalised link, else a hash of title and content. Given whole: the store
+    turns one longer than its column into a hash of it (a cut would merge entries sharing a prefix)."""
     guid = entry.get("id")
     if isinstance(guid, str) and guid.strip():
-        return guid.strip()[:500]
+        return guid.strip()
     link = web_link(entry.get("link"))
     if link:
-        return normalise_link(link)[:500]
+        return normalise_link(link)
     return "sha256:" + hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()
 
 
@@ -96,6 +102,15 @@ def entry_record(entry: Mapping[str, Any], feed_author: str | None) -> Record | 
         published_at=entry_published(entry),
         author=plain_text(entry.get("author"), limit=300) or feed_author,
     )
+
+
+def _entry_or_none(entry: Mapping[str, Any], feed_author: str | None) -> Record | None:
+    """:func:`entry_record`, with an entry too odd to read (a field of an unexpected type) dropped
+    alone rather than failing the whole feed, and so every later read of it."""
+    try:
+        return entry_record(entry, feed_author)
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
 
 
 class FeedConnector(Connector):
@@ -159,7 +174,7 @@ class FeedConnector(Connector):
         document that is no feed at all; a well-formed feed without entries is just quiet.
         """
         feed_author = plain_text(parsed.feed.get("author"), limit=300) or None
-        records = [r for r in (entry_record(e, feed_author) for e in parsed.entries) if r is not None]
+        records = [r for r in (_entry_or_none(e, feed_author) for e in parsed.entries) if r is not None]
         problem = str(parsed.get("bozo_exception", "")) if parsed.bozo else ""
         if not records and (problem or not parsed.version):
             reason = problem or "no RSS or Atom content"

@@ -3,10 +3,12 @@
 LinkedIn lets an app read the posts of organization pages its signed-in member administers
 (Community Management API, ``r_organization_social``); members' own posts are closed to apps.
 
-The library's ``make_request`` is used for transport, but its error mapping is not (it misreads
-the REST API's error bodies): status codes are checked here. The library would also put the token
-in the query string (``oauth2_access_token``), where proxies and error messages record URLs; it is
-given no token at all and the token travels only in the ``Authorization`` header.
+The library's application is used for requests, but its error mapping is not (it misreads the
+REST API's error bodies): status codes are checked here. The library would also put the token in
+the query string (``oauth2_access_token``), where proxies and error messages record URLs; it is
+given no token at all and the token travels only in the ``Authorization`` header. Its
+``make_request`` opens a new requests session per call, which nothing can bound; the application
+here sends through one session whose adapter gives each request a total deadline.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from connectors.base import (
     RetriableError,
     SourceRef,
 )
+from connectors.deadline import DeadlineAdapter
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 LINKEDIN_VERSION = "202610"  # YYYYMM; LinkedIn serves each version for at least a year
@@ -48,6 +51,38 @@ def commentary_text(commentary: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
+class _Application(LinkedInApplication):
+    """python-linkedin-v2's application without a token of its own, sending through ``session``."""
+
+    def __init__(self, session: requests.Session) -> None:
+        authentication = LinkedInAuthentication("", "", "")
+        authentication.token = AccessToken(None, None)
+        super().__init__(authentication=authentication)
+        self.session = session
+
+    def make_request(self, method: str, url: str, data: Any = None, params: Any = None, headers: Any = None,
+                     timeout: Any = 60) -> requests.Response:
+        """The library's request (its JSON headers), through the bounded session."""
+        headers = {**(headers or {}), "x-li-format": "json", "Content-Type": "application/json"}
+        return self.session.request(method.upper(), url, data=data, params=params or {}, headers=headers, timeout=timeout)
+
+
+def _epoch_ms(value: Any) -> int:
+    """Milliseconds since the epoch from an API field; 0 when absent or not a number."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _moment(ms: int) -> datetime | None:
+    """An epoch-milliseconds moment as an aware datetime; None when 0 or out of range."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc) if ms else None
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 class LinkedInConnector(PagedConnector):
     """Posts of an organization page (``urn:li:organization:N``), newest first."""
 
@@ -64,13 +99,16 @@ class LinkedInConnector(PagedConnector):
         404: "LinkedIn has no such organization (404): check the URN in the roster",
     }
 
-    def __init__(self, *, access_token: str, api_url: str, timeout: tuple[float, float] = (5.0, 20.0)) -> None:
-        """The library's application, given no token of its own (see this module's docstring)."""
+    def __init__(
+        self, *, access_token: str, api_url: str, timeout: tuple[float, float] = (5.0, 20.0), total_timeout: float = 30.0
+    ) -> None:
+        """The library's application, given no token of its own (see this module's docstring),
+        each request bounded by ``timeout`` (connect, read) and ``total_timeout`` seconds in all."""
         super().__init__(token=access_token, api_url=api_url)
         self.timeout = timeout
-        authentication = LinkedInAuthentication("", "", "")
-        authentication.token = AccessToken(None, None)  # requests drops a None query parameter
-        self.application = LinkedInApplication(authentication=authentication)
+        session = requests.Session()
+        session.mount(self.api_url or "https://", DeadlineAdapter(total_timeout=total_timeout, timeout=timeout, max_retries=0))
+        self.application = _Application(session)
 
     def read_page(self, source: SourceRef, cursor: Cursor, page_token: str | None, page_size: int) -> Page:
         """One page of the organization's posts, newest created first, stopping at the cursor.
@@ -93,12 +131,13 @@ class LinkedInConnector(PagedConnector):
             body = response.json()
         except ValueError:
             raise RetriableError("LinkedIn answered with something that is not JSON") from None
-        elements = body.get("elements") or []
-        records = [self._record(post) for post in elements if self._is_new(post, cursor)]
+        elements = [post for post in (body.get("elements") or []) if isinstance(post, Mapping)]
+        new = [post for post in elements if self._is_new(post, cursor)]
+        records = [record for record in map(self._record, new) if record is not None]
         paging = body.get("paging") or {}
         total = paging.get("total")
         more = len(elements) == page_size and (total is None or start + len(elements) < total)
-        reached_cursor = len(records) < len(elements)
+        reached_cursor = len(new) < len(elements)
         return Page(records, str(start + len(elements)) if more and not reached_cursor else None, newest_marker=self._marker(elements))
 
     def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
@@ -129,26 +168,32 @@ class LinkedInConnector(PagedConnector):
     @staticmethod
     def _created_ms(post: Mapping[str, Any]) -> int:
         """When the post was created (epoch ms): the order of ``sortBy=CREATED``."""
-        return int(post.get("createdAt") or post.get("publishedAt") or 0)
+        return _epoch_ms(post.get("createdAt") or post.get("publishedAt"))
 
     @staticmethod
     def _published_ms(post: Mapping[str, Any]) -> int:
         """When the post was published (epoch ms), else created: the moment shown to readers."""
-        return int(post.get("publishedAt") or post.get("createdAt") or 0)
+        return _epoch_ms(post.get("publishedAt") or post.get("createdAt"))
 
     @classmethod
-    def _record(cls, post: Mapping[str, Any]) -> Record:
-        """One post as a :class:`Record`: its commentary as plain text, an article's title as the title."""
-        text = plain_text(commentary_text(post.get("commentary") or ""))
-        article = (post.get("content") or {}).get("article") or {}
-        published_ms = cls._published_ms(post)
+    def _record(cls, post: Mapping[str, Any]) -> Record | None:
+        """One post as a :class:`Record`: its commentary as plain text, an article's title as the
+        title; None for a post without an id (dropped alone, the rest of the page is kept)."""
+        if not post.get("id"):
+            return None
+        commentary = post.get("commentary")
+        text = plain_text(commentary_text(commentary if isinstance(commentary, str) else ""))
+        content = post.get("content")
+        article = (content.get("article") if isinstance(content, Mapping) else None) or {}
+        title = article.get("title") if isinstance(article, Mapping) else None
+        author = post.get("author")
         return Record(
             external_id=str(post["id"]),
-            url=f"https://www.linkedin.com/feed/update/{post['id']}/",
-            title=plain_text(article.get("title"), limit=TITLE_LIMIT) or truncate(text, TITLE_LIMIT // 3),
+            url=f"https://www.linkedin.com/feed/update/{quote(str(post['id']), safe=':')}/",
+            title=plain_text(title if isinstance(title, str) else None, limit=TITLE_LIMIT) or truncate(text, TITLE_LIMIT // 3),
             text=text,
-            published_at=datetime.fromtimestamp(published_ms / 1000, tz=timezone.utc) if published_ms else None,
-            author=post.get("author"),
+            published_at=_moment(cls._published_ms(post)),
+            author=author if isinstance(author, str) else None,
         )
 
     @staticmethod

@@ -8,23 +8,33 @@ from config.settings import Settings
 from config.vocabulary import FEED_KINDS
 from connectors.base import Connector
 from connectors.feeds import FeedConnector
-from connectors.http import HttpClient
+from connectors.http import HttpClient, HttpLimits
 from connectors.linkedin import LinkedInConnector
 from connectors.metering import Metering
 from connectors.twitter import XConnector
 
 
 def build_connectors(settings: Settings) -> Mapping[str, Connector]:
-    """One connector per source kind; X and LinkedIn skip their sources when no token is set."""
-    feeds = FeedConnector(HttpClient(allow_private=settings.allow_private_networks, pool_size=settings.poll_concurrency))
+    """One connector per source kind; X and LinkedIn skip their sources when no token is set.
+    Every fetch, of any kind, has one total deadline: ``poll_fetch_timeout_seconds``."""
+    deadline = settings.poll_fetch_timeout_seconds
+    limits = HttpLimits.within(deadline)
+    feeds = FeedConnector(HttpClient(allow_private=settings.allow_private_networks, limits=limits, pool_size=settings.poll_concurrency))
     connectors: dict[str, Connector] = {kind: feeds for kind in FEED_KINDS}
     x = XConnector(
         bearer_token=settings.x_bearer_token.get(),
         api_url=settings.twitter_api_url,
         pool_size=settings.poll_concurrency,
+        timeout=(limits.connect_timeout, limits.read_timeout),
+        total_timeout=deadline,
         metering=Metering(price_per_unit_usd=settings.x_price_per_post_usd, monthly_budget_usd=settings.x_monthly_budget_usd),
     )
-    linkedin = LinkedInConnector(access_token=settings.linkedin_access_token.get(), api_url=settings.linkedin_api_url)
+    linkedin = LinkedInConnector(
+        access_token=settings.linkedin_access_token.get(),
+        api_url=settings.linkedin_api_url,
+        timeout=(limits.connect_timeout, limits.read_timeout),
+        total_timeout=deadline,
+    )
     connectors.update({x.kind: x, linkedin.kind: linkedin})
     return connectors
 

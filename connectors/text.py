@@ -16,6 +16,10 @@ _BREAKING = frozenset({
     "blockquote", "pre", "section", "article", "header", "footer", "hr", "table", "figcaption",
 })
 _WHITESPACE = re.compile(r"\s+")
+# CDATA markers: their content is markup to read like the rest, the markers themselves nothing.
+_CDATA_MARKER = re.compile(r"<!\[CDATA\[|\]\]>")
+#: Most passes over markup that still holds CDATA markers once read (see :func:`plain_text`).
+MARKUP_PASSES = 3
 
 
 class _TextExtractor(HTMLParser):
@@ -68,13 +72,29 @@ def one_line(text: str | None, limit: int) -> str:
     return truncate(" ".join((text or "").split()), limit)
 
 
+def _visible_text(markup: str) -> str:
+    """One pass: the text an HTML fragment shows, CDATA sections read as the markup they hold."""
+    parser = _TextExtractor()
+    parser.feed(_CDATA_MARKER.sub(" ", markup))
+    parser.close()
+    return "".join(parser.parts)
+
+
 def plain_text(markup: str | None, *, limit: int = TEXT_LIMIT) -> str:
     """Visible text of an HTML fragment: tags stripped, entities decoded, no script or style
-    content, whitespace collapsed, truncated at a word boundary."""
+    content, whitespace collapsed, truncated at a word boundary.
+
+    Text a reader sees as markup-like stays (an escaped ``&lt;!channel&gt;`` is the text
+    ``<!channel>``), but a CDATA marker is never text: a section nested in another (which a
+    feed's XML parser leaves escaped) is markup to read again, up to :data:`MARKUP_PASSES` times,
+    and any marker left is removed, so no remnant such as ``<![CDATA[<script>]]>`` reaches the
+    text."""
     if not markup:
         return ""
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = _WHITESPACE.sub(" ", "".join(parser.parts)).strip()
+    text = _visible_text(markup)
+    for _ in range(MARKUP_PASSES - 1):
+        if not _CDATA_MARKER.search(text):
+            break
+        text = _visible_text(text)
+    text = _WHITESPACE.sub(" ", _CDATA_MARKER.sub(" ", text)).strip()
     return truncate(text, limit)

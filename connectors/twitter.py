@@ -3,7 +3,8 @@
 tweepy hard-codes ``https://api.twitter.com`` and sends requests without a timeout. Both are fixed
 at the one extension point requests offers for this, a transport adapter mounted on the client's
 session: it re-targets requests at ``STRONGTIE_TWITTER_API_URL`` (a gateway, or the tests' fake)
-and gives every request a timeout. tweepy's own code is not patched.
+and gives every request a timeout and one total deadline (see :mod:`connectors.deadline`).
+tweepy's own code is not patched.
 
 Rate limits are handled here, not by tweepy's ``wait_on_rate_limit`` (which retries at once and
 without limit when a 429 lacks its reset header): a 429 becomes a :class:`RateLimitedError` whose
@@ -15,12 +16,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Mapping
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
 from connectors.base import (
     DAY_SECONDS,
@@ -34,6 +34,7 @@ from connectors.base import (
     SourceRef,
     redact,
 )
+from connectors.deadline import DeadlineAdapter
 from connectors.metering import Metering
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
@@ -41,20 +42,18 @@ TWEEPY_HOST = "https://api.twitter.com"
 ACCESS_LEVEL_CODES = frozenset({453})  # "you currently have access to a subset of endpoints"
 
 
-class _RetargetAdapter(HTTPAdapter):
-    """Sends requests addressed to tweepy's fixed host to ``base_url`` instead, with a timeout."""
+class _RetargetAdapter(DeadlineAdapter):
+    """Sends requests addressed to tweepy's fixed host to ``base_url`` instead, each with a timeout
+    and a total deadline."""
 
-    def __init__(self, base_url: str, timeout: tuple[float, float], pool_size: int) -> None:
-        super().__init__(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
+    def __init__(self, base_url: str, timeout: tuple[float, float], pool_size: int, total_timeout: float) -> None:
+        super().__init__(total_timeout=total_timeout, timeout=timeout, pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        """Send ``request`` to ``base_url`` when tweepy addressed it to its own host, never without a timeout."""
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send ``request`` to ``base_url`` when tweepy addressed it to its own host."""
         if request.url and request.url.startswith(TWEEPY_HOST):
             request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
 
 
@@ -73,11 +72,16 @@ class _RedactSecret(logging.Filter):
         return True
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    """An X timestamp (``2026-11-20T11:00:00.000Z``) as an aware datetime; None when absent."""
-    if not value:
+def _parse_time(value: Any) -> datetime | None:
+    """An X timestamp (``2026-11-20T11:00:00.000Z``) as an aware datetime; None when absent or
+    unreadable (the post is kept, undated, rather than failing the whole read)."""
+    if not isinstance(value, str) or not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
+        return None
 
 
 class XConnector(PagedConnector):
@@ -106,13 +110,15 @@ class XConnector(PagedConnector):
         api_url: str,
         pool_size: int = 16,
         timeout: tuple[float, float] = (5.0, 20.0),
+        total_timeout: float = 30.0,
         metering: Metering | None = None,
     ) -> None:
-        """A tweepy client whose requests go to ``api_url`` with ``timeout``; ``metering`` prices
-        the posts read (X bills each one)."""
+        """A tweepy client whose requests go to ``api_url`` with ``timeout`` (connect, read) and
+        ``total_timeout`` seconds for the whole request; ``metering`` prices the posts read (X
+        bills each one)."""
         super().__init__(token=bearer_token, api_url=api_url, metering=metering)
         self.client = tweepy.Client(bearer_token=bearer_token or None, return_type=dict, wait_on_rate_limit=False)
-        self.client.session.mount(TWEEPY_HOST, _RetargetAdapter(api_url, timeout, pool_size))
+        self.client.session.mount(TWEEPY_HOST, _RetargetAdapter(api_url, timeout, pool_size, total_timeout))
         tweepy_log = logging.getLogger("tweepy.client")
         if bearer_token and not any(isinstance(f, _RedactSecret) and f.secret == bearer_token for f in tweepy_log.filters):
             tweepy_log.addFilter(_RedactSecret(bearer_token))
@@ -138,7 +144,7 @@ class XConnector(PagedConnector):
         response = self._call(self.client.get_users_tweets, cursor.external_user_id, **params)
         tweets = response.get("data") or []
         meta = response.get("meta") or {}
-        records = [self._record(source, tweet) for tweet in tweets]
+        records = [record for record in (self._record(source, tweet) for tweet in tweets) if record is not None]
         return Page(records, meta.get("next_token"), units=len(tweets), newest_marker=meta.get("newest_id"))
 
     def advance(self, cursor: Cursor, newest_marker: str | None) -> Cursor:
@@ -146,9 +152,12 @@ class XConnector(PagedConnector):
         return replace(cursor, since_id=newest_marker or cursor.since_id)
 
     @staticmethod
-    def _record(source: SourceRef, tweet: Mapping[str, Any]) -> Record:
-        """One post as a :class:`Record`, linked at its x.com address."""
-        text = plain_text(tweet.get("text"))
+    def _record(source: SourceRef, tweet: Any) -> Record | None:
+        """One post as a :class:`Record`, linked at its x.com address; None for an entry without
+        an id (dropped alone: the rest of the page is kept, and it was billed all the same)."""
+        if not isinstance(tweet, Mapping) or not tweet.get("id"):
+            return None
+        text = plain_text(tweet.get("text") if isinstance(tweet.get("text"), str) else "")
         return Record(
             external_id=str(tweet["id"]),
             url=f"https://x.com/{source.target}/status/{tweet['id']}",

@@ -5,14 +5,22 @@ not in the job that happens to apply it, so it can be read, changed and tested o
 pure: plain values in, a :class:`NextCheck` out; no session, no network, no connector.
 
 - After a successful read the interval follows the source's publishing rhythm: a week divided by
-  last week's posts, between the configured minimum and a day (:func:`after_read`).
+  last week's posts, never shorter than the poll interval (``STRONGTIE_POLL_INTERVAL_MINUTES``)
+  and never longer than the quiet-source cap (``STRONGTIE_POLL_MAX_INTERVAL_HOURS``, default
+  :data:`DEFAULT_MAX_INTERVAL_SECONDS`: 3 hours), so a source that has been silent for weeks still
+  has a new post picked up within a few hours (:func:`after_read`). A quiet source costs one
+  conditional GET (usually a 304) per cap.
 - After a failed read (:func:`after_failure`) it depends on what failed:
 
   ========================  ==============================================================
   :data:`RATE_LIMITED`      the moment the API named, plus up to 5 s of jitter
   :data:`RETRIABLE`         exponential backoff from a minute (jitter x1-1.5, at most a day
                             before jitter), never before the server's Retry-After
-  :data:`NOT_CONFIGURED`    the minimum interval: the network may be switched on any time
+  :data:`NOT_CONFIGURED`    at the very next pass: a token is missing, and it may be set at
+                            any restart (the check costs no request)
+  :data:`SETTING`           at the very next pass: refused by a setting (a private address
+                            while ``STRONGTIE_ALLOW_PRIVATE_NETWORKS`` is off), which may
+                            change at any restart (the check sends no request)
   :data:`FATAL`             the wait the error asked for, else the connector's slow recheck
   ========================  ==============================================================
 
@@ -28,8 +36,11 @@ from typing import Callable, Iterable, Literal
 
 DAY_SECONDS = 86_400
 WEEK_SECONDS = 7 * DAY_SECONDS
-#: The longest interval between two checks of a healthy source (a quiet one is still read daily).
-MAX_INTERVAL_SECONDS = DAY_SECONDS
+#: The longest interval between two checks of a healthy source by default (a quiet one is still
+#: read every 3 hours); ``STRONGTIE_POLL_MAX_INTERVAL_HOURS`` sets it.
+DEFAULT_MAX_INTERVAL_SECONDS = 3 * 3600
+#: Retriable failures back off to at most this long before jitter (politeness to a server in trouble).
+MAX_BACKOFF_SECONDS = DAY_SECONDS
 #: The first retriable failure waits this long; every further one doubles it.
 RETRY_BASE_SECONDS = 60
 #: No failure parks a source longer than this, whatever a server's Retry-After or an API's reset
@@ -39,8 +50,9 @@ MAX_WAIT_SECONDS = WEEK_SECONDS
 RATE_LIMITED = "rate_limited"
 RETRIABLE = "retriable"
 NOT_CONFIGURED = "not_configured"
+SETTING = "setting"
 FATAL = "fatal"
-Failure = Literal["rate_limited", "retriable", "not_configured", "fatal"]
+Failure = Literal["rate_limited", "retriable", "not_configured", "setting", "fatal"]
 
 #: ``jitter(low, high)``: a number between ``low`` and ``high`` (``random.uniform`` in production).
 Jitter = Callable[[float, float], float]
@@ -55,9 +67,10 @@ class NextCheck:
     interval_seconds: int | None = None
 
 
-def max_interval(min_interval_seconds: int) -> int:
-    """The longest interval between two checks: a day, unless the configured minimum is longer."""
-    return max(min_interval_seconds, MAX_INTERVAL_SECONDS)
+def max_interval(min_interval_seconds: int, max_interval_seconds: int = DEFAULT_MAX_INTERVAL_SECONDS) -> int:
+    """The longest interval between two checks of a healthy source: the quiet-source cap, unless
+    the poll interval is longer."""
+    return max(min_interval_seconds, max_interval_seconds)
 
 
 def after_read(
@@ -67,24 +80,26 @@ def after_read(
     previous_interval_seconds: int | None,
     not_modified: bool,
     published: Iterable[datetime | None],
+    max_interval_seconds: int = DEFAULT_MAX_INTERVAL_SECONDS,
 ) -> NextCheck:
     """The next check after a successful read of a source whose records were ``published``.
 
-    A week divided by the posts of the last week, within [minimum, a day]. A 304 and a read with
-    nothing new keep the stored pace (the minimum when none is stored); a read of only older posts
-    means a quiet source, checked daily. ``published`` holds one entry per record read (None when
-    the record's date is unknown).
+    A week divided by the posts of the last week, within [poll interval, quiet-source cap]. A 304
+    and a read with nothing new keep the stored pace (the minimum when none is stored), within the
+    same bounds; a read of only older posts means a quiet source, checked at the cap. ``published``
+    holds one entry per record read (None when the record's date is unknown).
     """
-    longest = max_interval(min_interval_seconds)
+    longest = max_interval(min_interval_seconds, max_interval_seconds)
     dates = list(published)
     week_ago = now - timedelta(days=7)
     recent = sum(1 for moment in dates if moment is not None and moment >= week_ago)
-    if not_modified:
+    if not_modified or (not recent and not dates):
         interval = previous_interval_seconds or min_interval_seconds
     elif not recent:
-        interval = longest if dates else (previous_interval_seconds or min_interval_seconds)
+        interval = longest
     else:
-        interval = int(min(longest, max(min_interval_seconds, WEEK_SECONDS / recent)))
+        interval = WEEK_SECONDS / recent
+    interval = int(min(longest, max(min_interval_seconds, interval)))
     return NextCheck(at=now + timedelta(seconds=interval), interval_seconds=interval)
 
 
@@ -106,10 +121,11 @@ def failure_wait_seconds(
     if failure == RATE_LIMITED and retry_after is not None:
         wait = retry_after + jitter(0, 5)
     elif failure in (RATE_LIMITED, RETRIABLE):
-        backoff = min(max_interval(min_interval_seconds), RETRY_BASE_SECONDS * 2 ** min(error_count, 20)) * jitter(1.0, 1.5)
+        longest = max(min_interval_seconds, MAX_BACKOFF_SECONDS)
+        backoff = min(longest, RETRY_BASE_SECONDS * 2 ** min(error_count, 20)) * jitter(1.0, 1.5)
         wait = max(backoff, retry_after or 0)
-    elif failure == NOT_CONFIGURED:
-        wait = min_interval_seconds
+    elif failure in (NOT_CONFIGURED, SETTING):
+        wait = 0
     else:
         wait = retry_after or recheck_seconds
     return min(wait, MAX_WAIT_SECONDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -22,19 +23,38 @@ def runtime(ctx: click.Context | None = None) -> Runtime:
     return root.obj
 
 
+# Control characters but tab and newline (C0, DEL, C1): terminal escapes such as ``ESC ] 0 ; … BEL``
+# (retitle the window), ``ESC [ 2 J`` (clear the screen) or C1's single-byte CSI.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without control characters, so text from outside (a feed's title, a server's
+    error message) shown on a terminal cannot drive it; tab and newline are kept."""
+    return _TERMINAL_CONTROLS.sub("", text)
+
+
+def echo(message: str = "", *, err: bool = False) -> None:
+    """Print one line of human output, made :func:`terminal_safe` (JSON output is escaped anyway)."""
+    click.echo(terminal_safe(message), err=err)
+
+
 def emit_json(document: Any) -> None:
-    """Print one JSON document on stdout and nothing else."""
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+    """Print one JSON document on stdout and nothing else. JSON escapes C0 controls itself; DEL
+    and C1 controls, which it may leave raw, are escaped too (``\\u009b``: same document)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    click.echo(_TERMINAL_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def emit_listing(rows: list[dict[str, Any]], *, as_json: bool, line: Callable[[dict[str, Any]], str], noun: str) -> None:
-    """What every listing command prints: the rows as one JSON document, or a line each and a count."""
+    """What every listing command prints: the rows as one JSON document, or a line each and a
+    count, each line :func:`terminal_safe`."""
     if as_json:
         emit_json(rows)
         return
     for row in rows:
-        click.echo(line(row))
-    click.echo(f"{len(rows)} {noun}(s).")
+        echo(line(row))
+    echo(f"{len(rows)} {noun}(s).")
 
 
 AS_OF_UTC_HELP = "Compute as of this ISO 8601 date or date-time (a date means the end of that UTC day). Default: now."

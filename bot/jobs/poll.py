@@ -35,8 +35,10 @@ from connectors.base import (
 )
 from connectors.metering import MonthlyBudget, month_bounds, month_period
 from connectors.registry import build_connectors, metered_connectors, secrets_of
+from connectors.safety import UnsafeURLError
 from models import next_check
 from models.entities import Source
+from models.store import clean
 from models.store.posts import store_posts
 from models.store.sources import (
     CursorUpdate,
@@ -101,6 +103,13 @@ class _Outcome:
     result: FetchResult | None = None
     error: ConnectorError | None = None
 
+    @property
+    def units(self) -> int:
+        """The units a metered API billed for the read, whether it succeeded or not."""
+        if self.result is not None:
+            return self.result.units
+        return self.error.units if self.error is not None else 0
+
 
 class _HostLimiter:
     """At most ``per_host`` reads at once against any one host."""
@@ -162,6 +171,8 @@ def _failure_of(error: ConnectorError) -> next_check.Failure:
         return next_check.RETRIABLE
     if isinstance(error, NotConfiguredError):
         return next_check.NOT_CONFIGURED
+    if isinstance(error, UnsafeURLError):  # refused before any request, as a setting decides
+        return next_check.SETTING
     return next_check.FATAL
 
 
@@ -187,6 +198,7 @@ class _Pass:
         self.now = now
         self.progress = progress
         self.min_interval = self.settings.poll_interval_minutes * 60
+        self.max_interval = self.settings.poll_max_interval_hours * 3600
         self.secrets = secrets_of(self.settings)
         self.summary = PollSummary()
 
@@ -260,6 +272,7 @@ class _Pass:
 
     def _store(self, outcome: _Outcome) -> None:
         task = outcome.task
+        self._count_units(task, outcome.units)
         try:
             if outcome.error is not None:
                 self._store_failure(task, outcome.error)
@@ -270,6 +283,19 @@ class _Pass:
             error = RetriableError(f"could not store what was read ({type(exc).__name__}); it will be read again")
             self._store_failure(task, error)
 
+    def _count_units(self, task: _Task, units: int) -> None:
+        """Count the units a metered API billed for this read in a transaction of their own,
+        before anything else of the read is stored: whatever happens to the records next (a
+        store failure, a crash), the spend is known and the budget paces the retry."""
+        provider = task.connector.metered_provider
+        if not provider or units <= 0:
+            return
+        try:
+            with self.runtime.session() as session:
+                add_api_units(provider, month_period(self.now), units, session=session)
+        except Exception:  # the records are still worth storing
+            log.exception("could not count the %d %s units billed for reading %s", units, provider, task.label)
+
     def _store_success(self, task: _Task, result: FetchResult) -> None:
         after = next_check.after_read(
             now=self.now,
@@ -277,6 +303,7 @@ class _Pass:
             previous_interval_seconds=task.interval_seconds,
             not_modified=result.not_modified,
             published=[record.published_at for record in result.records],
+            max_interval_seconds=self.max_interval,
         )
         cursor = result.cursor
         with self.runtime.session() as session:
@@ -291,8 +318,6 @@ class _Pass:
                 next_check_at=after.at,
                 interval_seconds=after.interval_seconds,
             )
-            if task.connector.metered_provider:
-                add_api_units(task.connector.metered_provider, month_period(self.now), result.units, session=session)
         self.summary.new_posts += new_posts
         self.summary.not_modified += int(result.not_modified)
 
@@ -318,15 +343,14 @@ class _Pass:
                 disable=isinstance(error, GoneError),
                 external_user_id=error.cursor.external_user_id if error.cursor else None,
             )
-            if task.connector.metered_provider:
-                add_api_units(task.connector.metered_provider, month_period(self.now), error.units, session=session)
         if isinstance(error, NotConfiguredError):
             self.summary.skipped += 1
             return
         if isinstance(error, GoneError):
             self.summary.disabled += 1
         self.summary.errors += 1
-        self.summary.problems.append(f"{task.label}: {message}")
+        # As stored: a server's words quoted in an error carry no terminal escapes to the console.
+        self.summary.problems.append(f"{task.label}: {clean.prose(message, clean.ERROR_LIMIT)}")
 
 
 def poll_job(runtime: Runtime, *, force: bool = False, now: datetime | None = None, progress: ProgressCallback | None = None) -> PollSummary:

@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import Customer, Post
+from models.store import clean
 from models.store.sql import chunked, per_chunk
 from models.timeline import to_days
 
@@ -43,36 +44,38 @@ class PostLike(Protocol):
     author: str | None
 
 
+def post_row(record: PostLike, *, fetched_at: datetime) -> dict[str, object]:
+    """The storable values of a post a source sent (see :mod:`models.store.clean`): clean,
+    bounded text, an identifier that fits its column, a plausible publication date."""
+    return {
+        "external_id": clean.identifier(record.external_id, clean.EXTERNAL_ID_LIMIT),
+        "url": clean.url(record.url),
+        "title": clean.prose(record.title, clean.TITLE_LIMIT) or "",
+        "text": clean.prose(record.text, clean.TEXT_LIMIT) or "",
+        "author": clean.prose(record.author, clean.AUTHOR_LIMIT) or None,
+        "published_at": clean.published(record.published_at, fetched_at=fetched_at),
+        "fetched_at": fetched_at,
+    }
+
+
 def store_posts(source_id: int, customer_id: int, records: Iterable[PostLike], *, session: Session, fetched_at: datetime) -> int:
     """Insert the records the source does not have yet; return how many were new.
 
+    Every value is made storable first (:func:`post_row`), the same way on every database.
     Core statements rather than ORM objects: a pass stores thousands of posts and the poller's
     throughput is bounded by the statements its single storing thread issues.
     """
-    fresh: dict[str, PostLike] = {}
+    fresh: dict[str, dict[str, object]] = {}
     for record in records:
-        fresh.setdefault(record.external_id, record)
+        row = post_row(record, fetched_at=fetched_at)
+        fresh.setdefault(str(row["external_id"]), row)
     if not fresh:
         return 0
     known: set[str] = set()
     ids = list(fresh)
     for chunk in chunked(ids):
         known.update(session.scalars(_KNOWN_IDS, {"source_key": source_id, "external_ids": chunk}))
-    rows = [
-        {
-            "source_id": source_id,
-            "customer_id": customer_id,
-            "external_id": record.external_id,
-            "url": record.url,
-            "title": record.title,
-            "text": record.text,
-            "author": record.author,
-            "published_at": record.published_at,
-            "fetched_at": fetched_at,
-        }
-        for key, record in fresh.items()
-        if key not in known
-    ]
+    rows = [{"source_id": source_id, "customer_id": customer_id, **row} for key, row in fresh.items() if key not in known]
     if rows:
         session.execute(_INSERT_POSTS, rows)
     return len(rows)

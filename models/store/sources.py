@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import Customer, Source
+from models.store import clean
 
 _SOURCES = Source.__table__
 _UPDATE_SOURCE = update(_SOURCES).where(_SOURCES.c.id == bindparam("source_key"))
@@ -58,22 +59,27 @@ def save_success(
     next_check_at: datetime,
     interval_seconds: int | None,
 ) -> None:
-    """Move the cursor and mark the source healthy (``warning`` keeps an ill-formed feed's note)."""
+    """Move the cursor and mark the source healthy (``warning`` keeps an ill-formed feed's note).
+
+    What the source sent is made storable first (see :mod:`models.store.clean`): a validator or
+    id that does not fit is dropped (the next read is then unconditional), a new URL that does
+    not fit leaves the stored one."""
     values: dict[str, Any] = {
         "source_key": source_id,
-        "etag": cursor.etag,
-        "last_modified": cursor.last_modified,
-        "since_id": cursor.since_id,
-        "external_user_id": cursor.external_user_id,
-        "cursor_extra": dict(cursor.extra) or None,
+        "etag": clean.token(cursor.etag, clean.ETAG_LIMIT),
+        "last_modified": clean.token(cursor.last_modified, clean.LAST_MODIFIED_LIMIT),
+        "since_id": clean.token(cursor.since_id, clean.SINCE_ID_LIMIT),
+        "external_user_id": clean.token(cursor.external_user_id, clean.EXTERNAL_USER_ID_LIMIT),
+        "cursor_extra": clean.json_value(dict(cursor.extra)) or None,
         "last_polled_at": now,
-        "last_status": status,
-        "last_error": warning,
+        "last_status": clean.prose(status, clean.STATUS_LIMIT),
+        "last_error": clean.prose(warning, clean.ERROR_LIMIT),
         "error_count": 0,
         "next_check_at": next_check_at,
     }
-    if cursor.url:
-        values["url"] = cursor.url
+    moved_to = clean.url(cursor.url)
+    if moved_to:
+        values["url"] = moved_to
     if interval_seconds is not None:
         values["check_interval_seconds"] = interval_seconds
     session.execute(_UPDATE_SOURCE, values)
@@ -92,15 +98,17 @@ def save_failure(
     external_user_id: str | None = None,
 ) -> None:
     """Record why a read failed and when to try again; the cursor stays where it was, except
-    that an ``external_user_id`` resolved before the failure is kept (None: left as it is)."""
+    that an ``external_user_id`` resolved before the failure is kept (None: left as it is).
+    The message is made storable as every text from a source is (:mod:`models.store.clean`)."""
     values: dict[str, Any] = {
         "last_polled_at": now,
-        "last_status": status,
-        "last_error": message,
+        "last_status": clean.prose(status, clean.STATUS_LIMIT),
+        "last_error": clean.prose(message, clean.ERROR_LIMIT),
         "next_check_at": next_check_at,
     }
-    if external_user_id:
-        values["external_user_id"] = external_user_id
+    resolved = clean.token(external_user_id, clean.EXTERNAL_USER_ID_LIMIT)
+    if resolved:
+        values["external_user_id"] = resolved
     if count_as_error:
         values["error_count"] = Source.error_count + 1
     if disable:

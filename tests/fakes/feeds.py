@@ -38,6 +38,12 @@ class Route:
     delay: float = 0.0  # seconds before answering
     location: str | None = None  # redirect target (with a 3xx status)
     huge_bytes: int = 0  # stream this many bytes instead of ``body`` (no Content-Length)
+    # Hostile slowness: send the answer one byte every ``trickle`` seconds (the body, with any
+    # status; the status line and headers too with ``trickle_headers``); ``endless``: the body
+    # never ends (no Content-Length; it goes on until the client hangs up or the server stops).
+    trickle: float = 0.0
+    trickle_headers: bool = False
+    endless: bool = False
     # Requests wait here until the barrier's other parties arrive; a request left waiting for
     # ``barrier_timeout`` seconds (nobody came: requests do not overlap) is answered 500.
     barrier: threading.Barrier | None = None
@@ -112,6 +118,9 @@ class FeedServer(LoopbackServer):
         if route.huge_bytes:
             self._stream_huge(handler, route, path)
             return
+        if route.trickle:
+            self._trickle(handler, route, headers, path)
+            return
         if route.status == 200 and route.validators:
             headers.update({"ETag": route.etag, "Last-Modified": LAST_MODIFIED})
             if handler.headers.get("If-None-Match") == route.etag or (
@@ -121,6 +130,39 @@ class FeedServer(LoopbackServer):
                 return
         headers.setdefault("Content-Type", route.content_type)
         self._send(handler, route.status, headers, route.body if route.status == 200 else b"", path)
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, route: Route, headers: dict[str, str], path: str) -> None:
+        """Answer one byte every ``route.trickle`` seconds (see :class:`Route`)."""
+        lines = [f"HTTP/1.1 {route.status} Slow", f"Content-Type: {route.content_type}"]
+        lines += [f"{key}: {value}" for key, value in headers.items()]
+        lines.append("Connection: close" if route.endless else f"Content-Length: {len(route.body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        with self._lock:
+            self.statuses[route.status] += 1
+        handler.close_connection = True
+        sent = 0
+        try:
+            if not route.trickle_headers:
+                handler.wfile.write(head)
+                handler.wfile.flush()
+                head = b""
+            body = route.body or b"x"
+            index = 0
+            while not self.stopped.is_set():
+                if head:
+                    byte, head = head[:1], head[1:]
+                elif route.endless or index < len(route.body):
+                    byte, index = body[index % len(body) : index % len(body) + 1], index + 1
+                    sent += 1
+                else:
+                    break
+                handler.wfile.write(byte)
+                handler.wfile.flush()
+                time.sleep(route.trickle)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
+        with self._lock:
+            self.body_bytes[path] += sent
 
     def _stream_huge(self, handler: BaseHTTPRequestHandler, route: Route, path: str) -> None:
         handler.send_response(200)

@@ -17,6 +17,7 @@ POLL_INTERVAL = 0.005  # seconds; http.server's default of 0.5 would add up to h
 class LoopbackServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.in_flight = 0
+        self.stopped = threading.Event()  # set when the server stops; endless answers end then
         self.max_in_flight = 0  # most requests served at the same moment
         self._lock = threading.Lock()
         fake = self
@@ -51,6 +52,7 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -11,6 +11,7 @@ from models.next_check import (
     FATAL,
     NOT_CONFIGURED,
     RATE_LIMITED,
+    SETTING,
     RETRIABLE,
     after_failure,
     after_read,
@@ -20,6 +21,7 @@ NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 MINUTE, HOUR, DAY, WEEK = 60, 3600, 86_400, 7 * 86_400
 MIN_INTERVAL = 30 * MINUTE  # the default STRONGTIE_POLL_INTERVAL_MINUTES
 WEEK_AGO = NOW - timedelta(days=7)
+CAP = 3 * HOUR  # the default STRONGTIE_POLL_MAX_INTERVAL_HOURS
 
 
 def lowest(low: float, high: float) -> float:
@@ -40,17 +42,19 @@ def posts_every(minutes: int, count: int) -> list[datetime]:
 @pytest.mark.parametrize(
     "published, not_modified, previous, min_interval, expected",
     [
-        pytest.param(posts_every(60, 1), False, None, MIN_INTERVAL, DAY, id="one-post-a-week-checked-daily"),
-        pytest.param(posts_every(60, 14), False, None, MIN_INTERVAL, 12 * HOUR, id="twice-a-day-poster"),
+        pytest.param(posts_every(60, 1), False, None, MIN_INTERVAL, CAP, id="one-post-a-week-checked-at-the-cap"),
+        pytest.param(posts_every(60, 14), False, None, MIN_INTERVAL, CAP, id="twice-a-day-poster-at-the-cap"),
+        pytest.param(posts_every(60, 7 * 24 // 2), False, None, MIN_INTERVAL, 2 * HOUR, id="every-other-hour-poster"),
         pytest.param(posts_every(60, 7 * 24), False, None, MIN_INTERVAL, HOUR, id="hourly-poster"),
         pytest.param(posts_every(10, 500), False, None, MIN_INTERVAL, MIN_INTERVAL, id="prolific-poster-clamped-to-minimum"),
-        pytest.param([NOW - timedelta(days=30)] * 3, False, 2 * HOUR, MIN_INTERVAL, DAY, id="only-old-posts-quiet-source-daily"),
-        pytest.param([None, None], False, 2 * HOUR, MIN_INTERVAL, DAY, id="undated-posts-count-as-old"),
-        pytest.param(posts_every(60, 13) + [WEEK_AGO], False, None, MIN_INTERVAL, 12 * HOUR, id="a-week-ago-to-the-second-counts"),
-        pytest.param(posts_every(60, 13) + [WEEK_AGO - timedelta(seconds=1)], False, None, MIN_INTERVAL, 46_523, id="older-does-not"),
+        pytest.param([NOW - timedelta(days=30)] * 3, False, 2 * HOUR, MIN_INTERVAL, CAP, id="only-old-posts-quiet-source-at-the-cap"),
+        pytest.param([None, None], False, 2 * HOUR, MIN_INTERVAL, CAP, id="undated-posts-count-as-old"),
+        pytest.param(posts_every(60, 83) + [WEEK_AGO], False, None, MIN_INTERVAL, 2 * HOUR, id="a-week-ago-to-the-second-counts"),
+        pytest.param(posts_every(60, 83) + [WEEK_AGO - timedelta(seconds=1)], False, None, MIN_INTERVAL, 7286, id="older-does-not"),
         pytest.param([], False, 2 * HOUR, MIN_INTERVAL, 2 * HOUR, id="nothing-new-keeps-the-pace"),
         pytest.param([], False, None, MIN_INTERVAL, MIN_INTERVAL, id="nothing-new-no-pace-yet-minimum"),
-        pytest.param([], True, 5 * HOUR, MIN_INTERVAL, 5 * HOUR, id="not-modified-keeps-the-pace"),
+        pytest.param([], True, 2 * HOUR, MIN_INTERVAL, 2 * HOUR, id="not-modified-keeps-the-pace"),
+        pytest.param([], True, DAY, MIN_INTERVAL, CAP, id="a-daily-pace-stored-before-is-brought-to-the-cap"),
         pytest.param([], True, None, MIN_INTERVAL, MIN_INTERVAL, id="not-modified-no-pace-yet-minimum"),
         pytest.param(posts_every(60, 1), False, None, 2 * DAY, 2 * DAY, id="minimum-over-a-day-wins"),
     ],
@@ -82,7 +86,8 @@ def test_after_a_read_the_interval_follows_the_publishing_rhythm(published, not_
         pytest.param(RATE_LIMITED, 7, 900, DAY, 900, 905, id="rate-limit-ignores-the-error-count"),
         pytest.param(RATE_LIMITED, 2, None, DAY, 240, 360, id="rate-limit-without-reset-backs-off"),
         pytest.param(RATE_LIMITED, 0, 30 * DAY, DAY, WEEK, WEEK, id="rate-limit-reset-capped-at-a-week"),
-        pytest.param(NOT_CONFIGURED, 4, None, DAY, MIN_INTERVAL, MIN_INTERVAL, id="not-configured-checked-at-the-minimum"),
+        pytest.param(NOT_CONFIGURED, 4, None, DAY, 0, 0, id="missing-token-rechecked-at-the-next-pass"),
+        pytest.param(SETTING, 4, None, DAY, 0, 0, id="refused-by-a-setting-rechecked-at-the-next-pass"),
         pytest.param(FATAL, 0, None, DAY, DAY, DAY, id="fatal-rechecked-by-the-connectors-rule"),
         pytest.param(FATAL, 9, None, 6 * HOUR, 6 * HOUR, 6 * HOUR, id="fatal-recheck-is-the-connectors"),
         pytest.param(FATAL, 0, 2 * DAY, DAY, 2 * DAY, 2 * DAY, id="fatal-with-its-own-wait"),
@@ -114,6 +119,20 @@ def test_a_failure_keeps_the_stored_interval_and_real_jitter_stays_in_range():
     assert all(NOW + timedelta(seconds=240) <= r.at <= NOW + timedelta(seconds=360) for r in results)
 
 
-def test_no_wait_is_longer_than_a_week_and_a_quiet_source_is_read_daily():
+def test_no_wait_is_longer_than_a_week_and_a_quiet_source_is_read_every_few_hours():
     assert next_check.MAX_WAIT_SECONDS == WEEK
-    assert next_check.max_interval(MIN_INTERVAL) == DAY
+    assert next_check.max_interval(MIN_INTERVAL) == CAP
+
+
+@pytest.mark.parametrize(
+    "published, cap, expected",
+    [
+        pytest.param(posts_every(60, 1), HOUR, HOUR, id="a-one-hour-cap"),
+        pytest.param(posts_every(60, 1), DAY, DAY, id="a-one-day-cap"),
+        pytest.param(posts_every(60, 14), DAY, 12 * HOUR, id="under-the-cap-the-rhythm-decides"),
+    ],
+)
+def test_the_quiet_source_cap_is_a_setting(published, cap, expected):
+    result = after_read(now=NOW, min_interval_seconds=MIN_INTERVAL, previous_interval_seconds=None,
+                        not_modified=False, published=published, max_interval_seconds=cap)
+    assert result.interval_seconds == expected

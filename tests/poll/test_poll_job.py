@@ -173,8 +173,9 @@ def test_private_addresses_are_refused_without_the_setting(server, make_runtime,
 @pytest.mark.parametrize(
     "recent_posts, expected_seconds",
     [
-        pytest.param(1, 24 * 3600, id="weekly-poster-checked-daily"),
-        pytest.param(14, 12 * 3600, id="twice-a-day-poster"),
+        pytest.param(1, 3 * 3600, id="weekly-poster-checked-at-the-3-hour-cap"),
+        pytest.param(14, 3 * 3600, id="twice-a-day-poster-at-the-cap"),
+        pytest.param(84, 2 * 3600, id="every-other-hour-poster"),
         pytest.param(500, 30 * 60, id="prolific-poster-clamped-to-minimum"),
     ],
 )

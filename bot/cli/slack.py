@@ -1,16 +1,17 @@
 """``strongtie serve``, ``strongtie socket`` and ``strongtie run``.
 
 Each fails with one clear line naming the missing variable (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
-SLACK_APP_TOKEN) and never prints a secret. SIGTERM and Ctrl-C stop them cleanly: requests in flight
-finish, the scheduler waits for running jobs and gives its lease back.
+SLACK_APP_TOKEN), or the port it cannot listen on, and never prints a secret. SIGTERM and Ctrl-C stop them cleanly: requests in flight
+finish, the scheduler waits a few seconds at most for running jobs and gives its lease back.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -42,11 +43,13 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _http_server(host: str, port: int, threads: int) -> SlackHTTPServer:
+def _http_server(host: str, port: int, threads: int, health: Callable[[], dict[str, Any]] | None = None) -> SlackHTTPServer:
     from bot.slack.app import build_app
     from bot.slack.server import SlackHTTPServer
 
-    return SlackHTTPServer(build_app(runtime()), host=host, port=port, threads=threads)
+    app = build_app(runtime())  # first, so a missing SLACK_SIGNING_SECRET is named before it is read
+    return SlackHTTPServer(app, signing_secret=runtime().settings.slack_signing_secret.get(), host=host, port=port,
+                           threads=threads, health=health)
 
 
 def _socket_server() -> SocketModeServer:
@@ -112,7 +115,8 @@ def run(mode: str, host: str, port: int, threads: int) -> None:
     rt = runtime()
     if mode == "auto":
         mode = "socket" if rt.settings.slack_app_token else "http"
-    server = _socket_server() if mode == "socket" else _http_server(host, port, threads)
+    # /healthz reports the scheduler's role; it is asked only once serving starts, after the start below
+    server = _socket_server() if mode == "socket" else _http_server(host, port, threads, lambda: scheduler.health())
     scheduler = StrongtieScheduler(rt)
     try:
         scheduler.start()
@@ -124,5 +128,11 @@ def run(mode: str, host: str, port: int, threads: int) -> None:
     try:
         _serve_until_stopped(server)
     finally:
-        scheduler.shutdown(wait=True)
+        if not scheduler.shutdown(wait=True):  # waits for a running job only a few seconds
+            # A job still running (a slow feed mid-poll) is crash-safe; waiting for it, or letting the
+            # interpreter join its threads at exit, would keep a stopping process alive for minutes.
+            click.echo("strongtie: stopped, leaving a running job unfinished", err=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         click.echo("strongtie: stopped", err=True)

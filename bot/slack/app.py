@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack import middleware
 from bot.slack.client import make_web_client
 from bot.slack.listeners import LISTENER_MODULES
+
+
+class _ClientTokenNotice(logging.Filter):
+    """Drops Bolt's "As you gave client as well, token will be unused": Bolt reads SLACK_BOT_TOKEN
+    from the environment by itself, and the client strongtie hands it is built from that very token,
+    so the warning printed at every start says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.App")
+if not any(isinstance(f, _ClientTokenNotice) for f in _BOLT_LOG.filters):
+    _BOLT_LOG.addFilter(_ClientTokenNotice())
 
 
 def build_app(

@@ -1,7 +1,8 @@
 """Cross-cutting checks every Slack request goes through before any listener sees it.
 
-Bolt's own middleware runs first and verifies each HTTP request's signature and 5-minute timestamp
-window (401 otherwise). This module adds team membership: a Slack user acts only as a member of the
+Over HTTP, the server's boundary (``bot/slack/boundary.py``) has already refused oversized, unsigned,
+stale or malformed requests, and Bolt's own middleware verifies the signature once more. This module
+adds team membership: a Slack user acts only as a member of the
 team(s) the roster puts them in. Listeners find the result in ``context["member"]`` and scope every
 lookup to its ``team_ids``; strangers are answered here and no listener runs.
 """
@@ -47,61 +48,93 @@ class MemberScope:
 
 
 class RosterDirectory:
-    """Slack user -> teams, read from the store and kept for ``ttl_seconds``.
+    """Slack user -> teams, read from the store; the membership check asks it on every request's ack path.
 
-    The membership check runs on the ack path of every request; a short-lived copy keeps that path
-    free of database work while roster changes still take effect within a minute. Only the very
-    first load is waited for; afterwards a stale copy is refreshed on a background thread (one at a
-    time) and requests keep being answered from the previous copy meanwhile. A failed refresh keeps
-    the previous copy and is retried by the next request.
+    It keeps a copy of the whole roster, so that path usually does no database work, and keeps the
+    copy current by three rules:
+
+    - a copy younger than ``ttl_seconds`` is used as it is;
+    - an older one is still used while one background thread reloads it (a failed reload keeps the
+      copy and is retried by the next request), but a copy older than ``max_age_seconds`` (no request
+      for a while, or reloads failing) is reloaded before the request is answered;
+    - a user the copy does not list makes it reload before they are refused, unless the copy is
+      younger than ``miss_reload_seconds``: a member just added by ``strongtie roster import`` is
+      recognised at once, and strangers cost at most one roster read per interval between them.
+
+    So a member added is recognised within ``miss_reload_seconds``, and a member removed (or moved to
+    another team) keeps their old access at most ``max_age_seconds``, while the database answers.
+    Copies are dated by when their read began, so a change committed during a read is never missed.
     """
 
-    def __init__(self, runtime: Runtime, *, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, runtime: Runtime, *, ttl_seconds: float = 30.0, max_age_seconds: float | None = None,
+                 miss_reload_seconds: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._runtime = runtime
         self._ttl = ttl_seconds
+        self._max_age = max(max_age_seconds if max_age_seconds is not None else 2 * ttl_seconds, ttl_seconds)
+        self._miss_reload = miss_reload_seconds
         self._clock = clock
         self._lock = threading.Lock()  # guards the fields below; never held during a query
-        self._first_load = threading.Lock()
-        self._loaded_at: float | None = None
-        self._refreshing = False
+        self._load_lock = threading.Lock()  # one reload at a time on the request path
         self._by_user: dict[str, MemberScope] | None = None
+        self._loaded_at = float("-inf")  # when the read behind the copy began
+        self._failed_at = float("-inf")  # when a reload on the request path last failed
+        self._refreshing = False
 
     def scope_for(self, slack_user: str) -> MemberScope | None:
         """The user's membership, or None for someone the roster does not list."""
+        now = self._clock()
         with self._lock:
-            by_user = self._by_user
-            stale = self._loaded_at is None or self._clock() - self._loaded_at > self._ttl
-            refresh = by_user is not None and stale and not self._refreshing
+            by_user, loaded_at = self._by_user, self._loaded_at
+            refresh = by_user is not None and self._ttl < now - loaded_at <= self._max_age and not self._refreshing
             if refresh:
                 self._refreshing = True
-        if by_user is None:
-            by_user = self._load_first()
+        if by_user is None or now - loaded_at > self._max_age:
+            by_user, loaded_at = self._reload_after(loaded_at)
         elif refresh:
             threading.Thread(target=self._refresh, name="roster-refresh", daemon=True).start()
-        return by_user.get(slack_user)
+        scope = by_user.get(slack_user)
+        if scope is None and slack_user and now - loaded_at > self._miss_reload:
+            by_user, _ = self._reload_after(loaded_at)
+            scope = by_user.get(slack_user)
+        return scope
 
-    def _load_first(self) -> dict[str, MemberScope]:
-        with self._first_load:  # concurrent first requests wait for one load
+    def _reload_after(self, seen: float) -> tuple[dict[str, MemberScope], float]:
+        """A copy newer than the one loaded at ``seen``: read now, unless another request just did
+        (or just failed to: then the old copy, so a database outage is not hammered). Only a first
+        load that fails raises, having nothing to fall back on."""
+        with self._load_lock:  # concurrent requests wait for one read
             with self._lock:
-                if self._by_user is not None:
-                    return self._by_user
-            loaded = self._load()
-            self._store(loaded)
-            return loaded
+                if self._by_user is not None and (self._loaded_at > seen
+                                                  or self._clock() - self._failed_at < self._miss_reload):
+                    return self._by_user, self._loaded_at
+            started = self._clock()
+            try:
+                loaded = self._load()
+            except Exception:
+                with self._lock:
+                    self._failed_at = started
+                    if self._by_user is None:
+                        raise
+                    log.exception("could not reload the roster; answering from the copy read before")
+                    return self._by_user, self._loaded_at
+            return self._store(loaded, started)
 
     def _refresh(self) -> None:
+        started = self._clock()
         try:
-            self._store(self._load())
+            self._store(self._load(), started)
         except Exception:
             log.exception("could not refresh the roster cache; serving the previous copy")
         finally:
             with self._lock:
                 self._refreshing = False
 
-    def _store(self, by_user: dict[str, MemberScope]) -> None:
+    def _store(self, by_user: dict[str, MemberScope], started: float) -> tuple[dict[str, MemberScope], float]:
         with self._lock:
-            self._by_user = by_user
-            self._loaded_at = self._clock()
+            if started >= self._loaded_at:  # a slow read never replaces a newer copy
+                self._by_user, self._loaded_at = by_user, started
+            current = self._by_user if self._by_user is not None else by_user
+            return current, self._loaded_at
 
     def _load(self) -> dict[str, MemberScope]:
         with self._runtime.session() as session:

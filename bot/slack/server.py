@@ -1,48 +1,99 @@
 """Serving the Bolt app: HTTP on waitress (a production WSGI server) or Socket Mode.
 
 HTTP mode answers Slack at ``/slack/events`` (events, slash commands and interactivity share the
-one URL) and ``/healthz`` for load balancers; anything else is 404. Bolt's development server is
-never used.
+one URL) and ``/healthz`` for load balancers; anything else is 404. Every request to
+``/slack/events`` passes :mod:`bot.slack.boundary` (size, signature, payload shape) before Bolt sees
+it. Bolt's development server is never used.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterable
 
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from waitress import wasyncore
+
+from bot.slack.boundary import MAX_BODY_BYTES, Refusal, authenticate, bolt_request, read_body, request_headers
+from config.errors import UserError
 
 SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 DEFAULT_THREADS = 16  # waitress worker threads: each holds a request only until its ack
+_REFUSAL_TEXT = {400: "malformed request", 401: "invalid request", 413: "request body too large"}
 
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def wsgi_app(app: App) -> WSGIApp:
-    """The WSGI application: Bolt at ``/slack/events`` plus a health check."""
-    slack = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
+class PortUnavailableError(UserError):
+    """The address to serve on cannot be bound (the port is in use, reserved, or not on this host)."""
+
+
+def wsgi_app(app: App, *, signing_secret: str, max_body_bytes: int = MAX_BODY_BYTES,
+             clock: Callable[[], float] = time.time, health: Callable[[], dict[str, Any]] | None = None) -> WSGIApp:
+    """The WSGI application: Bolt at ``/slack/events`` behind the boundary checks, plus a health check.
+
+    ``clock`` gives seconds since the epoch, for the signature's five-minute window. ``/healthz``
+    answers JSON, ``{"ok": true}`` merged with what ``health()`` reports (``strongtie run``: whether
+    this process's scheduler is the ``leader`` or on ``standby``); 200 while ok, 503 when not.
+    """
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
-        return slack(environ, start_response)
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
+            report = {"ok": True, **(health() if health is not None else {})}
+            return _answer(start_response, WsgiHttpResponse(200 if report["ok"] else 503, {"content-type": ["application/json"]},
+                                                            json.dumps(report) + "\n"))
+        if path != SLACK_EVENTS_PATH or method != "POST":
+            return _answer(start_response, WsgiHttpResponse(404, {"content-type": ["text/plain; charset=utf-8"]}, "Not Found"))
+        try:
+            body = read_body(environ, limit=max_body_bytes)
+            headers = request_headers(environ, body)
+            authenticate(body, headers, signing_secret=signing_secret, now=clock())
+            request = bolt_request(body, headers, query=environ.get("QUERY_STRING", ""))
+        except Refusal as refusal:
+            log.log(logging.WARNING if refusal.status == 400 else logging.INFO,
+                    "refused a request to %s from %s (HTTP %d): %s", SLACK_EVENTS_PATH,
+                    environ.get("REMOTE_ADDR") or "an unknown address", refusal.status, refusal.reason)
+            text = _REFUSAL_TEXT.get(refusal.status, "refused")
+            return _answer(start_response, WsgiHttpResponse(refusal.status, {"content-type": ["text/plain; charset=utf-8"]},
+                                                            text + "\n"))
+        response = app.dispatch(request)
+        return _answer(start_response, WsgiHttpResponse(response.status, response.headers, response.body))
 
     return application
 
 
-class SlackHTTPServer:
-    """waitress serving :func:`wsgi_app`; bound on construction, so port 0 picks a free port."""
+def _answer(start_response: Callable[..., Any], response: WsgiHttpResponse) -> Iterable[bytes]:
+    start_response(response.status, response.get_headers())
+    return response.get_body()
 
-    def __init__(self, app: App, *, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
-        self._server = waitress.create_server(wsgi_app(app), host=host, port=port, threads=threads, ident="strongtie")
+
+class SlackHTTPServer:
+    """waitress serving :func:`wsgi_app`; bound on construction, so port 0 picks a free port.
+
+    waitress itself refuses (413) a body over ``max_body_bytes`` as it arrives, declared or chunked,
+    so no more than that is ever buffered. An address that cannot be bound raises
+    :class:`PortUnavailableError`, whose message names it.
+    """
+
+    def __init__(self, app: App, *, signing_secret: str, host: str, port: int, threads: int = DEFAULT_THREADS,
+                 max_body_bytes: int = MAX_BODY_BYTES, health: Callable[[], dict[str, Any]] | None = None) -> None:
+        application = wsgi_app(app, signing_secret=signing_secret, max_body_bytes=max_body_bytes, health=health)
+        try:
+            self._server = waitress.create_server(application, host=host, port=port, threads=threads,
+                                                  ident="strongtie", max_request_body_size=max_body_bytes + 1)
+        except OSError as exc:
+            raise PortUnavailableError(_bind_problem(host, port, exc)) from None
         self._serving = threading.Event()
 
     @property
@@ -93,7 +144,24 @@ class SlackHTTPServer:
         # Closing every dispatcher empties waitress's socket map, which ends its event loop.
         while self._server._map:
             for dispatcher in list(self._server._map.values()):
-                dispatcher.handle_close()
+                # The listening socket has no close handler of its own: waitress's default one only
+                # warns "unhandled close event" before closing, so it is closed directly.
+                own = type(dispatcher).handle_close is not wasyncore.dispatcher.handle_close
+                if own:
+                    dispatcher.handle_close()
+                else:
+                    dispatcher.close()
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    where = f"port {port} on {host}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot listen on {where}: the port is already in use; stop what holds it or choose another with --port"
+    if exc.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied (ports below 1024 need privileges); choose another with --port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {where}: {host} is not an address of this machine; check --host"
+    return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
 class SocketModeServer:

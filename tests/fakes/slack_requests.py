@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation example value
@@ -23,10 +25,12 @@ API_APP_ID = "A0STRONGTIE"
 _sequence = itertools.count(1000)
 
 
-def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The two headers Slack adds: the request timestamp and ``v0=`` HMAC-SHA256 of the basestring."""
+def sign(body: str | bytes, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None) -> dict[str, str]:
+    """The two headers Slack adds: the request timestamp and ``v0=`` HMAC-SHA256 of the basestring
+    (over the raw bytes of the body; a ``str`` body is sent as UTF-8)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    basestring = f"v0:{timestamp}:{body}".encode()
+    raw = body.encode() if isinstance(body, str) else body
+    basestring = f"v0:{timestamp}:".encode() + raw
     digest = hmac.new(secret.encode(), basestring, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
 
@@ -39,7 +43,8 @@ class SlackRequest:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
 
-    def signed(self, *, secret: str = SIGNING_SECRET, timestamp: int | None = None, retry_num: int | None = None) -> dict[str, str]:
+    def signed(self, *, secret: str = SIGNING_SECRET, timestamp: int | str | None = None,
+               retry_num: int | None = None) -> dict[str, str]:
         """The headers Slack would send with this body, optionally as its ``retry_num``-th retry."""
         headers = {"Content-Type": self.content_type, **sign(self.body, secret=secret, timestamp=timestamp)}
         if retry_num is not None:
@@ -78,8 +83,22 @@ def slash_command(text: str, *, user_id: str, response_base: str, command: str =
 def block_action(action_id: str, value: str, *, user_id: str, response_base: str, channel_id: str = "D0OWNER",
                  message_ts: str = "1700000000.000100") -> SlackRequest:
     """A button click on a message (``block_actions`` interactivity payload)."""
+    return interactivity(block_action_payload(action_id, value, user_id=user_id, response_base=response_base,
+                                              channel_id=channel_id, message_ts=message_ts))
+
+
+def interactivity(payload: object) -> SlackRequest:
+    """An interactivity request: a form whose one ``payload`` field holds ``payload`` as JSON (or,
+    given a string, that string as it is, JSON or not)."""
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return SlackRequest(urlencode({"payload": text}), "application/x-www-form-urlencoded")
+
+
+def block_action_payload(action_id: str, value: str, *, user_id: str, response_base: str,
+                         channel_id: str = "D0OWNER", message_ts: str = "1700000000.000100") -> dict:
+    """The ``block_actions`` payload of a button click, as a dict (to send, or to bend out of shape)."""
     n = next(_sequence)
-    payload = {
+    return {
         "type": "block_actions",
         "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID},
         "api_app_id": API_APP_ID,
@@ -103,13 +122,22 @@ def block_action(action_id: str, value: str, *, user_id: str, response_base: str
             "action_ts": f"{int(time.time())}.{n:06d}",
         }],
     }
-    return SlackRequest(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
 
 def app_home_opened(*, user_id: str, tab: str = "home") -> SlackRequest:
     """The Events API callback sent when a user opens the app's Home tab."""
+    return event_callback(app_home_opened_payload(user_id=user_id, tab=tab))
+
+
+def event_callback(payload: object) -> SlackRequest:
+    """An Events API request: ``payload`` as JSON."""
+    return SlackRequest(json.dumps(payload), "application/json")
+
+
+def app_home_opened_payload(*, user_id: str, tab: str = "home") -> dict:
+    """The ``event_callback`` payload of ``app_home_opened``, as a dict."""
     n = next(_sequence)
-    body = {
+    return {
         "token": "deprecated-verification-token",
         "team_id": TEAM_ID,
         "api_app_id": API_APP_ID,
@@ -122,4 +150,19 @@ def app_home_opened(*, user_id: str, tab: str = "home") -> SlackRequest:
                             "is_enterprise_install": False}],
         "is_ext_shared_channel": False,
     }
-    return SlackRequest(json.dumps(body), "application/json")
+
+
+def wsgi_environ(body: bytes, headers: dict[str, str], *, stream: BinaryIO | None = None,
+                 content_length: str | None = "auto", path: str = "/slack/events") -> dict[str, Any]:
+    """The WSGI environ of a POST carrying ``body`` with ``headers`` (or reading from ``stream``):
+    ``Content-Length`` is the body's length unless ``content_length`` gives it (None: not sent)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.7", "wsgi.input": stream if stream is not None else io.BytesIO(body),
+    }
+    if content_length is not None:
+        environ["CONTENT_LENGTH"] = str(len(body)) if content_length == "auto" else content_length
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    return environ

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from fakes.slack_requests import slash_command
+from fakes.slack_requests import SIGNING_SECRET, slash_command
 from fakes.slack_world import DANA, count
 from helpers import eventually
 
@@ -27,7 +27,8 @@ def listener_pool():
 
 @pytest.fixture
 def server(runtime, listener_pool):
-    srv = SlackHTTPServer(build_app(runtime, listener_executor=listener_pool), host="127.0.0.1", port=0, threads=8)
+    srv = SlackHTTPServer(build_app(runtime, listener_executor=listener_pool), signing_secret=SIGNING_SECRET,
+                          host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=srv.serve, daemon=True)
     thread.start()
     yield srv
@@ -100,6 +101,6 @@ def test_concurrent_commands_are_each_stored_once(server, runtime, fake_slack):
 
 def test_health_check_and_unknown_paths(server):
     base = server.url.removesuffix("/slack/events")
-    assert requests.get(f"{base}/healthz", timeout=5).text == "ok\n"
+    assert requests.get(f"{base}/healthz", timeout=5).json() == {"ok": True}
     assert requests.get(server.url, timeout=5).status_code == 404
     assert requests.post(f"{base}/elsewhere", data=b"x", timeout=5).status_code == 404

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.scoring import ScoringParams, scoring_params
 from config.settings import Settings, SettingsError, load_settings
-from models.base import make_engine, make_sessionmaker, session_scope
+from models.base import make_engine, make_sessionmaker, masked_url, session_scope
 from models.schema import migrate
 
 
@@ -45,7 +44,7 @@ class Runtime:
                 self.schema_revisions = migrate(engine)
             except (OperationalError, InterfaceError) as exc:
                 engine.dispose()
-                shown = make_url(self.settings.database_url).render_as_string(hide_password=True)
+                shown = masked_url(self.settings.database_url)
                 raise SettingsError(f"STRONGTIE_DATABASE_URL ({shown}): cannot open the database: {exc.orig}") from None
             self._engine = engine
         return self._engine

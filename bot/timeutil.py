@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from config.errors import InputError
+from config.errors import InputError, quoted
+
+# The dates a person may give (--as-of, --at, a CSV's occurred_at): wide enough for any history
+# and any plan, narrow enough that every week, year or look-back computed from them stays a date.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2200, 12, 31)
+
+
+def _in_range(text: str, day: date) -> None:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise InputError(f"{quoted(text)} is outside the range of dates strongtie accepts "
+                         f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})")
 
 
 def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
-    """An ISO 8601 date or date-time as an aware UTC datetime.
+    """An ISO 8601 date or date-time as an aware UTC datetime, on a UTC date from
+    :data:`EARLIEST_DATE` to :data:`LATEST_DATE` (anything else is an :class:`InputError`).
 
     A bare date means the start of that UTC day, or its last microsecond with ``end_of_day``
     (so ``--as-of 2026-11-01`` includes everything that happened on the 1st). A date-time without
@@ -19,16 +31,23 @@ def parse_instant(text: str, *, end_of_day: bool = False) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            _in_range(text, day)
             moment = datetime.combine(day, time.min, tzinfo=timezone.utc)
             return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
+        _in_range(text, moment.date())  # before converting: 9999-12-31T23:00-05:00 is past year 9999 in UTC
+        moment = moment.astimezone(timezone.utc)
+        _in_range(text, moment.date())
+        return moment
     except OverflowError:
-        raise InputError(f"{text!r} is outside the range of dates strongtie can store") from None
+        raise InputError(f"{quoted(text)} is outside the range of dates strongtie accepts "
+                         f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})") from None
+    except InputError:
+        raise
     except ValueError:
-        raise InputError(f"{text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-03 or 2026-11-03T14:30)") from None
+        raise InputError(f"{quoted(text)} is not an ISO 8601 date or date-time (e.g. 2026-11-03 or 2026-11-03T14:30)") from None
 
 
 def parse_date_or_instant(text: str) -> date | datetime:
@@ -41,9 +60,12 @@ def parse_date_or_instant(text: str) -> date | datetime:
     stripped = text.strip()
     if len(stripped) == 10:
         try:
-            return date.fromisoformat(stripped)
+            day = date.fromisoformat(stripped)
         except ValueError:
             pass  # parse_instant names the problem
+        else:
+            _in_range(stripped, day)
+            return day
     return parse_instant(stripped)
 
 

@@ -2,8 +2,8 @@
 
 :func:`load_roster` validates the whole YAML document before anything is imported, so an import
 is all-or-nothing. Every problem is reported, each naming the team, the customer and the field.
-Source shorthands (``bluesky``, ``mastodon``, ``youtube``, ``substack``, ``rss``, ``twitter``,
-``linkedin``) are normalised here into a kind, a canonical target and, for feeds, the URL to poll.
+Source shorthands are normalised by :mod:`config.sources`; names are cleaned and compared by
+:mod:`config.names`; the file is read within the bounds of :mod:`config.yamlsafe`.
 """
 
 from __future__ import annotations
@@ -15,58 +15,46 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
-from config.errors import UserError
-from config.vocabulary import SOURCE_KINDS
+from config.errors import UserError, quoted
+from config.names import clean_name, control_character, look_alike_key, name_key, name_problem
+from config.sources import SourceSpec, normalise_source
+from config.yamlsafe import YamlLimitError, load_bounded
 
 DEFAULT_TOP_N = 20
 
 _SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_TWITTER_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-_LINKEDIN_ORG = re.compile(r"^urn:li:organization:\d+$")
-_MASTODON = re.compile(r"^@?(?P<user>[A-Za-z0-9_.]+)@(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,})$")
-_BLUESKY = re.compile(r"^@?(?P<handle>[A-Za-z0-9.-]+\.[A-Za-z]{2,}|did:plc:[a-z0-9]+)$")
-_YOUTUBE_CHANNEL = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
-_SUBSTACK = re.compile(r"^[a-z0-9-]+$")
-_DIGEST_TIME = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$")
+_DIGEST_TIME = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)$", re.ASCII)
 
 
 # Column sizes in the store; longer values are refused here rather than failing at insert.
 MAX_NAME = 200
 MAX_CHANNEL = 40
 MAX_TARGET = 500
+MAX_NUMBER = 10**15  # of revenue: beyond this a figure is a typo (and an integer this long overflows a float)
+MAX_TOP_N = 10_000  # customers tracked per team (the store's integer column holds far more)
+MAX_LABEL = 40  # of a field name or source kind the file made up, as a message repeats it
 
 TEAM_FIELDS = frozenset({"name", "slack_channel", "timezone", "digest_time", "top_n", "members", "customers"})
 MEMBER_FIELDS = frozenset({"slack_user", "name"})
 CUSTOMER_FIELDS = frozenset({"name", "company", "owner", "revenue", "sources"})
 
 
-def name_key(name: str) -> str:
-    """How names are compared everywhere: surrounding quotes dropped, spaces folded, case ignored."""
-    return " ".join(name.strip().strip("\"'“”‘’").split()).casefold()
+MAX_PROBLEMS_SHOWN = 100
 
 
 class RosterError(UserError, ValueError):
-    """The roster file is unusable; ``problems`` lists every issue found."""
+    """The roster file is unusable; ``problems`` lists every issue found (the message shows the
+    first :data:`MAX_PROBLEMS_SHOWN`)."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
+        listing = "\n".join(f"  - {p}" for p in problems[:MAX_PROBLEMS_SHOWN])
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            listing += f"\n  - … and {len(problems) - MAX_PROBLEMS_SHOWN} more"
         super().__init__(f"roster has {len(problems)} problem(s); nothing was imported:\n{listing}")
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One source of a customer: its kind, the canonical target and, for feeds, the URL to poll."""
-
-    kind: str
-    target: str
-    url: str | None  # the feed URL to poll; None for API sources
 
 
 @dataclass(frozen=True)
@@ -109,52 +97,6 @@ class Roster:
     teams: tuple[TeamSpec, ...] = field(default_factory=tuple)
 
 
-def normalise_source(kind: str, value: Any) -> SourceSpec:
-    """Turn one roster shorthand into a :class:`SourceSpec`; raise ``ValueError`` saying why not."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    raw = value.strip()
-    if kind == "rss":
-        parts = urlsplit(raw)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError(f"{raw!r} is not an http(s) URL")
-        return SourceSpec("rss", raw, raw)
-    if kind == "bluesky":
-        match = _BLUESKY.match(raw)
-        if not match:
-            raise ValueError(f"{raw!r} is not a Bluesky handle like jane.bsky.social")
-        handle = match["handle"].lower()
-        return SourceSpec("bluesky", handle, f"https://bsky.app/profile/{handle}/rss")
-    if kind == "mastodon":
-        match = _MASTODON.match(raw)
-        if not match:
-            raise ValueError(f"{raw!r} is not a Mastodon account like @jane@mastodon.social")
-        user, host = match["user"], match["host"].lower()
-        return SourceSpec("mastodon", f"@{user}@{host}", f"https://{host}/@{user}.rss")
-    if kind == "youtube":
-        if not _YOUTUBE_CHANNEL.match(raw):
-            raise ValueError(f"{raw!r} is not a YouTube channel id (UC followed by 22 characters)")
-        return SourceSpec("youtube", raw, f"https://www.youtube.com/feeds/videos.xml?channel_id={raw}")
-    if kind == "substack":
-        name = raw.lower()
-        if not _SUBSTACK.match(name):
-            raise ValueError(f"{raw!r} is not a Substack publication name like janedoe")
-        return SourceSpec("substack", name, f"https://{name}.substack.com/feed")
-    if kind == "twitter":
-        handle = raw.lstrip("@")
-        if not _TWITTER_HANDLE.match(handle):
-            raise ValueError(f"{raw!r} is not an X username (1-15 letters, digits or _)")
-        return SourceSpec("twitter", handle.lower(), None)
-    if kind == "linkedin":
-        if not _LINKEDIN_ORG.match(raw):
-            raise ValueError(
-                f"{raw!r} is not an organization URN like urn:li:organization:12345 "
-                "(LinkedIn lets apps read posts of organization pages only)"
-            )
-        return SourceSpec("linkedin", raw, None)
-    raise ValueError(f"unknown source kind {kind!r}; use one of {', '.join(sorted(SOURCE_KINDS))}")
-
-
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -164,11 +106,18 @@ class _Problems:
 
 
 def _where(team: str, customer: str | None = None) -> str:
-    return f"team {team!r}" + (f", customer {customer!r}" if customer is not None else "")
+    return f"team {quoted(team)}" + (f", customer {quoted(customer)}" if customer is not None else "")
+
+
+def _label(name: Any, fallback: str) -> str:
+    """How messages name a team or customer: its name as written (cleaned), or its place in the file."""
+    return clean_name(name) or fallback if isinstance(name, str) else fallback
 
 
 def _text(data: dict, key: str, where: str, problems: _Problems, required: bool = True,
-          max_length: int = MAX_NAME, label: str | None = None) -> str:
+          max_length: int = MAX_NAME, label: str | None = None, is_name: bool = False) -> str:
+    """The text of a field, stripped; a name (``is_name``) also cleaned of invisible characters
+    and refused when it would not compare as it reads (see :mod:`config.names`)."""
     label = label or key
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -178,10 +127,13 @@ def _text(data: dict, key: str, where: str, problems: _Problems, required: bool 
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         problems.add(where, label, "must be text")
         return ""
-    text = str(value).strip()
-    if len(text) > max_length:
+    text = clean_name(str(value)) if is_name else str(value).strip()
+    if len(text) > max_length or is_name and len(name_key(text)) > max_length:  # NFKC can lengthen: ﷺ is 18 letters
         problems.add(where, label, f"is longer than {max_length} characters")
         return ""
+    problem = name_problem(text) if is_name else control_character(text)
+    if problem:
+        problems.add(where, label, problem)
     return text
 
 
@@ -189,7 +141,30 @@ def _unknown_fields(data: dict, allowed: frozenset[str], where: str, problems: _
     for key in sorted(set(data) - allowed, key=str):
         close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(sorted(allowed))}"
-        problems.add(where, f"{prefix}{key}", f"is not a known field{hint}")
+        problems.add(where, f"{prefix}{str(key)[:MAX_LABEL]}", f"is not a known field{hint}")
+
+
+class _Names:
+    """The names listed so far in one scope (the file's teams, or one team's customers)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, str] = {}
+        self.by_look: dict[str, str] = {}
+
+    def clash(self, name: str) -> str | None:
+        """Why ``name`` clashes with one listed before, or ``None`` (and then it is listed): the same
+        name by :func:`name_key` (case, width and invisible characters aside), or one that looks
+        the same and differs only in Cyrillic or Greek letters drawn like Latin ones."""
+        key, look = name_key(name), look_alike_key(name)
+        other = self.by_key.get(key)
+        if other is not None:
+            return "is listed twice" + (f" (also as {quoted(other)})" if other != name else "")
+        other = self.by_look.get(look)
+        if other is not None:
+            return (f"looks the same as {quoted(other)} but differs in Cyrillic or Greek letters that look Latin; "
+                    "type both in one alphabet")
+        self.by_key[key], self.by_look[look] = name, name
+        return None
 
 
 def _parse_sources(raw: Any, where: str, problems: _Problems) -> tuple[SourceSpec, ...]:
@@ -205,6 +180,7 @@ def _parse_sources(raw: Any, where: str, problems: _Problems) -> tuple[SourceSpe
             problems.add(where, label, "must be one 'kind: value' pair, e.g. '- twitter: janedoe'")
             continue
         ((kind, value),) = entry.items()
+        kind = str(kind)[:MAX_LABEL]
         try:
             spec = normalise_source(str(kind), value)
         except ValueError as exc:
@@ -214,7 +190,7 @@ def _parse_sources(raw: Any, where: str, problems: _Problems) -> tuple[SourceSpe
             problems.add(where, f"{label}.{kind}", f"is longer than {MAX_TARGET} characters")
             continue
         if any(s.kind == spec.kind and s.target == spec.target for s in specs):
-            problems.add(where, f"{label}.{kind}", f"{spec.target!r} is listed twice")
+            problems.add(where, f"{label}.{kind}", f"{quoted(spec.target)} is listed twice")
             continue
         specs.append(spec)
     return tuple(specs)
@@ -224,16 +200,18 @@ def _parse_customer(raw: Any, team: str, members: set[str], problems: _Problems,
     if not isinstance(raw, dict):
         problems.add(_where(team, f"#{index + 1}"), "customers", "each customer must be a mapping")
         return None
-    name = _text(raw, "name", _where(team, f"#{index + 1}"), problems)
-    where = _where(team, name or f"#{index + 1}")
-    company = _text(raw, "company", where, problems, required=False)
+    where = _where(team, _label(raw.get("name"), f"#{index + 1}"))
+    name = _text(raw, "name", where, problems, is_name=True)
+    company = _text(raw, "company", where, problems, required=False, is_name=True)
     owner = _text(raw, "owner", where, problems, required=False) or None
     if owner is not None and owner not in members:
-        problems.add(where, "owner", f"{owner!r} is not a member of this team")
+        problems.add(where, "owner", f"{quoted(owner)} is not a member of this team")
     revenue_raw = raw.get("revenue", 0)
     revenue = 0.0
-    if isinstance(revenue_raw, bool) or not isinstance(revenue_raw, (int, float)) or not math.isfinite(revenue_raw):
-        problems.add(where, "revenue", f"must be a number, got {revenue_raw!r}")
+    if isinstance(revenue_raw, bool) or not isinstance(revenue_raw, (int, float)):
+        problems.add(where, "revenue", f"must be a number, got {quoted(revenue_raw)}")
+    elif isinstance(revenue_raw, int) and abs(revenue_raw) > MAX_NUMBER or not math.isfinite(revenue_raw):
+        problems.add(where, "revenue", f"must be a finite number no larger than {MAX_NUMBER:.0e}, got {quoted(revenue_raw)}")
     elif revenue_raw < 0:
         problems.add(where, "revenue", "must not be negative")
     else:
@@ -249,17 +227,17 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
     if not isinstance(raw, dict):
         problems.add(f"team #{index + 1}", "teams", "each team must be a mapping")
         return None
-    name = _text(raw, "name", f"team #{index + 1}", problems)
-    where = _where(name or f"#{index + 1}")
+    where = _where(_label(raw.get("name"), f"#{index + 1}"))
+    name = _text(raw, "name", where, problems, is_name=True)
     _unknown_fields(raw, TEAM_FIELDS, where, problems)
     channel = _text(raw, "slack_channel", where, problems, max_length=MAX_CHANNEL)
     if channel and not _SLACK_CHANNEL.match(channel):
-        problems.add(where, "slack_channel", f"{channel!r} is not a Slack channel id like C0123456")
+        problems.add(where, "slack_channel", f"{quoted(channel)} is not a Slack channel id like C0123456")
     timezone = _text(raw, "timezone", where, problems, required=False) or "UTC"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        problems.add(where, "timezone", f"{timezone!r} is not an IANA time zone like America/New_York")
+        problems.add(where, "timezone", f"{quoted(timezone)} is not an IANA time zone like America/New_York")
     if isinstance(raw.get("digest_time"), int) and not isinstance(raw.get("digest_time"), bool):
         # YAML reads an unquoted 10:30 as the base-60 number 630
         problems.add(where, "digest_time", 'must be quoted, like "10:30" (unquoted, YAML reads it as a number)')
@@ -272,8 +250,8 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         problems.add(where, "digest_time", str(exc))
     top_n_raw = raw.get("top_n", DEFAULT_TOP_N)
     top_n = DEFAULT_TOP_N
-    if isinstance(top_n_raw, bool) or not isinstance(top_n_raw, int) or top_n_raw < 1:
-        problems.add(where, "top_n", f"must be a whole number of at least 1, got {top_n_raw!r}")
+    if isinstance(top_n_raw, bool) or not isinstance(top_n_raw, int) or not 1 <= top_n_raw <= MAX_TOP_N:
+        problems.add(where, "top_n", f"must be a whole number from 1 to {MAX_TOP_N}, got {quoted(top_n_raw)}")
     else:
         top_n = top_n_raw
 
@@ -290,12 +268,12 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         _unknown_fields(member, MEMBER_FIELDS, where, problems, prefix=f"{label}.")
         user = _text(member, "slack_user", where, problems, max_length=MAX_CHANNEL, label=f"{label}.slack_user")
         if user and not _SLACK_USER.match(user):
-            problems.add(where, f"{label}.slack_user", f"{user!r} is not a Slack user id like U012ABC")
+            problems.add(where, f"{label}.slack_user", f"{quoted(user)} is not a Slack user id like U012ABC")
         if user and any(m.slack_user == user for m in members):
-            problems.add(where, f"{label}.slack_user", f"{user!r} is listed twice")
+            problems.add(where, f"{label}.slack_user", f"{quoted(user)} is listed twice")
             continue
         if user:
-            members.append(MemberSpec(user, _text(member, "name", where, problems, required=False, label=f"{label}.name") or user))
+            members.append(MemberSpec(user, _text(member, "name", where, problems, required=False, label=f"{label}.name", is_name=True) or user))
 
     customers: list[CustomerSpec] = []
     raw_customers = raw.get("customers") or []
@@ -303,12 +281,14 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         problems.add(where, "customers", "must be a list")
         raw_customers = []
     member_ids = {m.slack_user for m in members}
+    listed = _Names()
     for c_index, customer in enumerate(raw_customers):
         spec = _parse_customer(customer, name or f"#{index + 1}", member_ids, problems, c_index)
         if spec is None:
             continue
-        if any(name_key(c.name) == name_key(spec.name) for c in customers):
-            problems.add(_where(name, spec.name), "name", "is listed twice in this team")
+        clash = listed.clash(spec.name)
+        if clash:
+            problems.add(_where(name, spec.name), "name", f"{clash} in this team")
             continue
         customers.append(spec)
     if not name:
@@ -331,14 +311,16 @@ def parse_roster(document: Any) -> Roster:
         raise RosterError(["the file must have a top-level 'teams:' list"])
     extra = sorted(set(document) - {"teams"}, key=str)
     if extra:
-        problems.add("the file", ", ".join(map(str, extra)), "is not a known top-level field; only 'teams' is")
+        problems.add("the file", ", ".join(str(key)[:MAX_LABEL] for key in extra[:5]), "is not a known top-level field; only 'teams' is")
     teams: list[TeamSpec] = []
+    listed = _Names()
     for index, raw_team in enumerate(document["teams"]):
         team = _parse_team(raw_team, index, problems)
         if team is None:
             continue
-        if any(name_key(t.name) == name_key(team.name) for t in teams):
-            problems.add(_where(team.name), "name", "is listed twice")
+        clash = listed.clash(team.name)
+        if clash:
+            problems.add(_where(team.name), "name", clash)
             continue
         teams.append(team)
     if problems.items:
@@ -347,18 +329,16 @@ def parse_roster(document: Any) -> Roster:
 
 
 def load_roster(path: str | Path) -> Roster:
-    """Read and validate a roster YAML file."""
+    """Read and validate a roster YAML file, within the bounds of :mod:`config.yamlsafe`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        document = load_bounded(path)
     except FileNotFoundError:
         raise RosterError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError([f"{path}: cannot be read ({exc})"]) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RosterError([f"{path}: not valid YAML ({exc})"]) from None
+    except YamlLimitError as exc:
+        raise RosterError([f"{path}: {exc}"]) from None
     return parse_roster(document)
 
 
@@ -367,5 +347,5 @@ def parse_digest_time(value: str) -> time:
     wall-clock time; ``ValueError`` saying why not."""
     match = _DIGEST_TIME.match(value)
     if not match:
-        raise ValueError(f"{value!r} is not a time like \"09:00\"")
+        raise ValueError(f"{quoted(value)} is not a time like \"09:00\"")
     return time(int(match["h"]), int(match["m"]))

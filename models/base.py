@@ -9,8 +9,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
+from urllib.parse import quote
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -49,6 +52,35 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=timezone.utc)
 
+
+
+# Query parameters of a database URL whose values are secrets (libpq's password, sslpassword, and
+# what drivers and proxies call a pass, token, secret or key), masked wherever a URL is shown.
+SECRET_QUERY_PARAMETERS = frozenset({"password", "pass", "passwd", "pwd", "sslpassword", "token", "secret", "key",
+                                     "api_key", "apikey", "access_token", "auth_token"})
+MASK = "***"
+
+
+def _is_secret_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_QUERY_PARAMETERS or any(word in lowered for word in ("password", "secret", "token"))
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to show in a message or a log: the password of ``user:pass@`` and the
+    value of every secret-looking query parameter (``?password=…``, ``sslpassword``, ``token``…)
+    replaced by ``***``. A URL that cannot be read is not shown at all."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "(an unreadable URL)"
+    pairs = []
+    for name, values in parsed.query.items():
+        for value in (values,) if isinstance(values, str) else values:
+            shown = MASK if _is_secret_parameter(name) else quote(value, safe="/:,@-._~")
+            pairs.append(f"{quote(name)}={shown}")
+    base = parsed.set(query={}).render_as_string(hide_password=True)
+    return base + ("?" + "&".join(pairs) if pairs else "")
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -1,7 +1,9 @@
 """Apply a validated roster to the store: upsert in place, never delete history.
 
-A customer or source the file no longer lists stays in the database with ``in_roster=False`` (and
-stops being tracked or polled); its interactions, posts and scores are kept. Per team only the
+A team, customer or source the file no longer lists stays in the database with ``in_roster=False``
+(a team gets no digest, a customer is not tracked, a source not polled); its interactions, posts
+and scores are kept, and a member the file no longer lists is deactivated (no DMs, no access).
+Teams and customers are matched by ``name_key``, as every look-up by name is. Per team only the
 top ``top_n`` customers by revenue are tracked.
 """
 
@@ -52,20 +54,26 @@ def _assign(row: object, values: dict[str, object]) -> bool:
 
 
 def _upsert_team(spec: TeamSpec, session: Session, changes: RosterChanges) -> Team:
-    team = session.scalar(select(Team).where(Team.name == spec.name))
+    """The team the roster names, matched as every name is (``name_key``): ``Team A`` renamed
+    ``team a`` is the same team, renamed, with its history; a team retired before is listed again."""
+    team = session.scalar(select(Team).where(Team.name_key == name_key(spec.name)))
     values = {
+        "name": spec.name,
         "slack_channel": spec.slack_channel,
         "timezone": spec.timezone,
         "digest_time": spec.digest_time,
         "top_n": spec.top_n,
+        "in_roster": True,
     }
     if team is None:
-        team = Team(name=spec.name, **values)
+        team = Team(**values)
         session.add(team)
         session.flush()
         changes.note("team", "added")
     else:
-        changes.note("team", "updated" if _assign(team, values) else "unchanged")
+        restored = not team.in_roster
+        changed = _assign(team, values)
+        changes.note("team", "restored" if restored else "updated" if changed else "unchanged")
     return team
 
 
@@ -90,7 +98,7 @@ def _sync_members(team: Team, spec: TeamSpec, session: Session, changes: RosterC
 
 
 def _tracked_names(spec: TeamSpec) -> tuple[set[str], dict[str, int]]:
-    ranked = sorted(spec.customers, key=lambda c: (-c.revenue, c.name.casefold()))
+    ranked = sorted(spec.customers, key=lambda c: (-c.revenue, name_key(c.name)))
     ranks = {c.name: index + 1 for index, c in enumerate(ranked)}
     return {c.name for c in ranked[: spec.top_n]}, ranks
 
@@ -161,7 +169,11 @@ def _retire_customer(customer: Customer, changes: RosterChanges) -> None:
 
 
 def _retire_team(team: Team, session: Session, changes: RosterChanges) -> None:
-    """A team gone from the file: its customers stop being tracked and its members lose access."""
+    """A team gone from the file: no more digests, its customers stop being tracked and its members
+    lose access (and their DMs)."""
+    if team.in_roster:
+        team.in_roster = False
+        changes.note("team", "removed")
     for customer in session.scalars(select(Customer).where(Customer.team_id == team.id)):
         _retire_customer(customer, changes)
     for member in session.scalars(select(Member).where(Member.team_id == team.id, Member.active.is_(True))):

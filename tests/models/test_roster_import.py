@@ -1,6 +1,7 @@
 """Roster import through the CLI, on SQLite and PostgreSQL."""
 
 import json
+import re
 
 from helpers import customer, member, roster, team
 
@@ -27,7 +28,7 @@ def _sources(cli):
 def test_import_creates_everything_and_tracks_top_n(cli, roster_file, session):
     result = cli("roster", "import", str(roster_file(ROSTER)))
     assert result.exit_code == 0, result.output
-    assert "3 customer added" in result.output
+    assert "3 customers added" in result.output
     assert "Untracked (beyond top_n by revenue): Lee Chen" in result.output
     sources = _sources(cli)
     assert {(s["customer"], s["kind"], s["target"]) for s in sources} == {
@@ -66,7 +67,7 @@ def test_edit_updates_in_place_and_removal_keeps_history(cli, roster_file):
     result = cli("roster", "import", str(roster_file(edited, "edited.yaml")))
     assert result.exit_code == 0, result.output
     assert "1 customer removed" in result.output
-    assert "1 customer updated" in result.output or "2 customer updated" in result.output
+    assert re.search(r"\b[12] customers? updated", result.output)
 
     after = {s["target"]: s for s in _sources(cli)}
     assert after[FEED]["id"] == first_ids[FEED]

@@ -4,15 +4,18 @@ Runs after every poll -> score -> suggest cycle. What is due is what the digest 
 (``actionable_suggestions``: not future-dated, not stale, tracked and unsnoozed customers, not done
 or dismissed), restricted to suggestions no DM carries yet.
 
-At most once, never twice: before posting, each suggestion is claimed in its own committed
-transaction (``sent`` with the DM channel but no message ts), and a claimed suggestion is never
-selected again. After Slack accepts the post, the message ts is recorded so a click can update it.
-If Slack refuses the post (an error answer, including a 429 still refused after the client's
-retries), nothing was sent and the claim is undone, so the next run tries again. If the outcome is
-unknown (the process dies between claim and post or before the ts is recorded, or the connection
-fails mid-request), the claim stays: that suggestion may never reach the DM, and shows as ``sent``
-with an empty ``slack_ts``; it is never re-sent automatically. Whatever goes wrong with one
-suggestion (Slack or database) is logged and counted, and the others are still delivered.
+Exactly once: before posting, each suggestion is claimed in its own committed transaction (``sent``
+with the DM channel and the claim time but no message ts), and a claimed suggestion is never
+selected again. The DM carries Slack message metadata naming the suggestion. After Slack accepts
+the post, the message ts is recorded so a click can update it. If Slack refuses the post (an error
+answer, including a 429 still refused after the client's retries), nothing was sent and the claim
+is undone, so the next run tries again. If the outcome is unknown (the process dies between claim
+and post or before the ts is recorded), the claim stays until it is older than
+``STALE_CLAIM_AFTER``; then each run first looks for the DM in the conversation
+(conversations.history with metadata, from the claim time minus ``CLAIM_LOOKBACK_MARGIN``):
+found, its ts is recorded; absent, the suggestion is due again and is sent. A conversation that
+cannot be read leaves the claim for the next run. Whatever goes wrong with one suggestion (Slack or
+database) is logged and counted, and the others are still delivered.
 429s are retried by the client's handler (honouring Retry-After); on top of that posting keeps to
 about one message per second per channel.
 """
@@ -31,12 +34,21 @@ from slack_sdk.errors import SlackApiError
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.runtime import Runtime
 from bot.slack.blocks import suggestion_message
-from bot.slack.client import make_web_client
+from bot.slack.client import (
+    CLAIM_LOOKBACK_MARGIN,
+    STALE_CLAIM_AFTER,
+    SUGGESTION_EVENT,
+    find_marked_message,
+    make_web_client,
+    message_metadata,
+)
 from models.entities import Suggestion
 from models.store.deliveries import (
     claim_delivery,
     mark_delivered,
     release_delivery,
+    settle_stale_claim,
+    stale_delivery_claims,
     suggestions_to_deliver,
 )
 from models.timeline import utcnow
@@ -94,16 +106,18 @@ class _Pending:
 def deliver_suggestions_job(
     runtime: Runtime, *, client: WebClient | None = None, pacer: ChannelPacer | None = None
 ) -> DeliverySummary:
-    """DM every due suggestion to its owner, each at most once (see the module docstring for what
-    happens on a crash); a failure for one suggestion or owner does not stop the others."""
+    """Settle the claims a crash left unconfirmed, then DM every due suggestion to its owner, each
+    exactly once (see the module docstring); a failure for one suggestion or owner does not stop
+    the others."""
     runtime.settings.require("slack_bot_token")
     client = client or make_web_client(runtime.settings)
     pacer = pacer or ChannelPacer()
+    recovered_failures = recover_stale_claims(runtime, client)
     with runtime.session() as session:
         due = suggestions_to_deliver(session=session, now=utcnow(), max_age=OPEN_SUGGESTION_MAX_AGE)
         pending = [_pending(s) for s in due]
     dm_channels: dict[str, str] = {}
-    sent = failed = 0
+    sent, failed = 0, recovered_failures
     for item in pending:
         try:
             if item.owner not in dm_channels:
@@ -118,7 +132,7 @@ def deliver_suggestions_job(
             log.exception("could not deliver suggestion %s to %s", item.id, item.owner)
             continue
         sent += int(delivered)
-    if pending:
+    if pending or failed:
         log.info("delivered %d suggestion(s), %d failed", sent, failed)
     return DeliverySummary(sent=sent, failed=failed)
 
@@ -126,14 +140,15 @@ def deliver_suggestions_job(
 def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item: _Pending, channel: str) -> bool:
     """Claim, post, record: False when another delivery claimed the suggestion first."""
     with runtime.session() as session:
-        claim = claim_delivery(item.id, session=session, channel=channel)
+        claim = claim_delivery(item.id, session=session, channel=channel, now=utcnow())
     if claim is None:
         return False
     pacer.wait_turn(channel)
     try:
         # No link_names and no parse=full: the text is escaped and must stay inert.
         response = client.chat_postMessage(channel=channel, text=item.text, blocks=item.blocks,
-                                           unfurl_links=False, unfurl_media=False)
+                                           unfurl_links=False, unfurl_media=False,
+                                           metadata=message_metadata(SUGGESTION_EVENT, "suggestion_id", item.id))
     except SlackApiError:
         with runtime.session() as session:  # Slack said no: nothing was posted, so it is due again
             release_delivery(claim, session=session)
@@ -141,6 +156,29 @@ def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item:
     with runtime.session() as session:
         mark_delivered(item.id, channel=response["channel"], ts=response["ts"], session=session)
     return True
+
+
+def recover_stale_claims(runtime: Runtime, client: WebClient) -> int:
+    """Settle every claim a crash left unconfirmed past ``STALE_CLAIM_AFTER``: look for the DM in its
+    conversation and record it if found, make the suggestion due again if not. Returns how many
+    could not be settled this time (their conversation could not be read; they are retried)."""
+    with runtime.session() as session:
+        stale = stale_delivery_claims(session=session, claimed_before=utcnow() - STALE_CLAIM_AFTER)
+    failed = 0
+    for claim in stale:
+        try:
+            ts = find_marked_message(client, channel=claim.channel, event_type=SUGGESTION_EVENT, key="suggestion_id",
+                                     value=claim.suggestion_id, oldest=claim.since - CLAIM_LOOKBACK_MARGIN)
+            with runtime.session() as session:
+                settled = settle_stale_claim(claim, session=session, ts=ts)
+        except Exception:
+            failed += 1
+            log.exception("could not recover the unconfirmed DM of suggestion %s", claim.suggestion_id)
+            continue
+        if settled:
+            log.info("recovered the unconfirmed DM of suggestion %s: %s", claim.suggestion_id,
+                     f"it had gone out ({ts})" if ts else "it had not gone out, so it is due again")
+    return failed
 
 
 def _pending(suggestion: Suggestion) -> _Pending:

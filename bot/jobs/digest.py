@@ -1,8 +1,18 @@
 """Daily digest job: per team, what changed since the last digest, sent once per team-local day.
 
 Order of work, so that neither a restart nor a second scheduler can send a digest twice:
-build the content, claim the day (a ``sending`` DigestRun row, committed), send, then record the
-outcome. Whoever fails to claim stays quiet. ``force`` sends again; ``dry_run`` records nothing.
+bring the scores up to date (so every stage change since the last digest is stored, however the
+touches were logged), build the content, claim the day (a ``sending`` DigestRun row, committed),
+send, then record the outcome. Whoever fails to claim stays quiet. ``force`` sends again;
+``dry_run`` records no digest run.
+
+Exactly once, not just at most once: the message carries Slack message metadata naming the run. A
+claim still ``sending`` after ``STALE_CLAIM_AFTER`` was left by a process that died between the
+claim and the send (or before recording it). The next run for that day, or the sweep the
+scheduler runs every poll cycle (:func:`recover_stale_digests_job`), reads the channel back from
+the claim time (minus ``CLAIM_LOOKBACK_MARGIN``) and takes the claim over: if the message is there
+it is recorded as sent, otherwise the digest is sent now. A channel that cannot be read leaves the
+claim for the next try.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
-from bot.jobs.score import relationship_statuses
+from bot.jobs.score import relationship_statuses, score_job
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.report import hourglass_of, hourglass_title, render_hourglass_png
 from bot.rules.digest import NOTABLE_POST_MAX_AGE, Digest, DigestSuggestion, OpenSuggestion, compose_digest
@@ -23,17 +33,31 @@ from bot.rules.gestures import PostFact
 from bot.rules.hourglass import StageCount
 from bot.runtime import Runtime
 from bot.slack.blocks import digest_blocks, digest_text
-from bot.slack.client import make_web_client
+from bot.slack.client import (
+    CLAIM_LOOKBACK_MARGIN,
+    DIGEST_EVENT,
+    STALE_CLAIM_AFTER,
+    MessageLookupError,
+    find_marked_message,
+    make_web_client,
+    message_metadata,
+)
 from bot.timeutil import local_date as local_date_at
 from bot.timeutil import local_moment
 from config.roster import parse_digest_time
 from config.scoring import ScoringParams
 from models.entities import Post, Suggestion, Team
-from models.store.digest_runs import claim_digest_run, finish_digest_run, last_sent_digest
+from models.store.digest_runs import (
+    claim_digest_run,
+    finish_digest_run,
+    last_sent_digest,
+    stale_digest_runs,
+    take_over_digest_run,
+)
 from models.store.posts import posts_fetched_between
 from models.store.snapshots import stage_changes_between
 from models.store.suggestions import actionable_suggestions
-from models.store.teams import all_teams, member_names, team_by_name
+from models.store.teams import all_teams, member_names, team_by_id, team_by_name
 from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,8 +91,9 @@ def digest_job(
     force: bool = False,
     client: WebClient | None = None,
 ) -> list[DigestOutcome]:
-    """Build each team's digest (or only ``team``'s) and send it to the team channel at most once
-    per team-local day; Monday digests attach the hourglass chart.
+    """Bring the scores up to date, build each team's digest (or only ``team``'s) and send it to
+    the team channel exactly once per team-local day (see the module docstring for a crash
+    mid-send); Monday digests attach the hourglass chart.
 
     ``local_date`` is the team-local date the digest is for (the scheduler derives it from the
     scheduled fire time; ``strongtie digest --as-of DATE`` passes the bare date). Without it the
@@ -83,6 +108,8 @@ def digest_job(
     with runtime.session() as session:
         teams = [team_by_name(team, session=session)] if team else all_teams(session=session)
     now = utcnow()
+    if teams:
+        _bring_scores_up_to_date(runtime, now)
     outcomes = []
     for each in teams:
         moment, day = digest_moment(each, as_of=as_of, local_date=local_date, now=now)
@@ -92,6 +119,32 @@ def digest_job(
         else:
             outcomes.append(_send_digest(runtime, client, each, digest, covered_from=covered_from, force=force))
     return outcomes
+
+
+def recover_stale_digests_job(runtime: Runtime, *, client: WebClient | None = None) -> list[DigestOutcome]:
+    """Finish every digest a crash left ``sending`` past ``STALE_CLAIM_AFTER``: each is looked for
+    in its channel and recorded if found, sent if not (see the module docstring). The scheduler
+    runs this every poll cycle, so a day's digest is not lost when its one scheduled run died."""
+    with runtime.session() as session:
+        stale = [(run.team_id, run.local_date, run.covered_to)
+                 for run in stale_digest_runs(session=session, stale_before=utcnow() - STALE_CLAIM_AFTER)]
+        names = {team_id: found.name for team_id in {t for t, _, _ in stale}
+                 if (found := team_by_id(team_id, session=session)) is not None}
+    outcomes: list[DigestOutcome] = []
+    for team_id, day, covered_to in stale:
+        if team_id in names:
+            outcomes += digest_job(runtime, team=names[team_id], local_date=day, as_of=covered_to, client=client)
+    return outcomes
+
+
+def _bring_scores_up_to_date(runtime: Runtime, now: datetime) -> None:
+    """Score every relationship as of ``now``, so the stage changes since the last digest are stored
+    whichever way the touches were logged (a CLI-logged promotion, a CSV import). A scoring failure
+    is logged and the digest still goes out, with the changes stored so far."""
+    try:
+        score_job(runtime, as_of=now)
+    except Exception:
+        log.exception("could not bring the scores up to date before the digest")
 
 
 def digest_moment(team: Team, *, as_of: datetime | None, local_date: date | None, now: datetime) -> tuple[datetime, date]:
@@ -121,20 +174,46 @@ def _team_digest(runtime: Runtime, team: Team, *, as_of: datetime, local_date: d
 
 def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest, *, covered_from: datetime,
                  force: bool) -> DigestOutcome:
-    """Claim the team's local day, post the digest, and record how it went (see the module docstring)."""
+    """Claim the team's local day (or take over a stale claim), post the digest, and record how it
+    went (see the module docstring)."""
     as_of, local_date = digest.covered_to, digest.local_date
     terminal = digest_text(digest)
+    now = utcnow()
     with runtime.session() as session:
         run = claim_digest_run(team.id, local_date, session=session, covered_from=covered_from, covered_to=as_of, force=force,
-                               now=utcnow())
+                               now=now)
         run_id = run.id if run is not None else None
+        stale = stale_digest_runs(session=session, stale_before=now - STALE_CLAIM_AFTER, team_id=team.id,
+                                  local_date=local_date) if run is None else []
+        stale_claim = (stale[0].id, stale[0].started_at) if stale else None
+    if stale_claim is not None:
+        run_id, claimed_at = stale_claim
+        try:
+            found_ts = find_marked_message(client, channel=team.slack_channel, event_type=DIGEST_EVENT, key="run_id",
+                                           value=run_id, oldest=claimed_at - CLAIM_LOOKBACK_MARGIN)
+        except (MessageLookupError, SlackClientError, OSError) as exc:
+            error = f"an interrupted send could not be checked, so it was not repeated: {_describe(exc)}"
+            log.warning("digest for %s not sent: %s", team.name, error)
+            return DigestOutcome(team.name, local_date, "failed", terminal, detail=error)
+        span = {} if found_ts else {"covered_from": covered_from, "covered_to": as_of}
+        with runtime.session() as session:
+            won = take_over_digest_run(run_id, session=session, claimed_at=claimed_at, now=utcnow(), **span)
+        if not won:
+            run_id = None
+        elif found_ts:
+            with runtime.session() as session:
+                finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=found_ts, now=utcnow())
+            log.info("digest for %s %s: found in the channel after an interrupted send; not sent again", team.name, local_date)
+            return DigestOutcome(team.name, local_date, "skipped", terminal, slack_ts=found_ts,
+                                 detail="already sent (found in the channel after an interrupted send)")
     if run_id is None:
         return DigestOutcome(team.name, local_date, "skipped", terminal, detail="already sent (or being sent) for this local day")
 
     text, blocks = digest_blocks(digest)
     try:
         response = client.chat_postMessage(channel=team.slack_channel, text=text, blocks=blocks,
-                                          unfurl_links=False, unfurl_media=False)
+                                          unfurl_links=False, unfurl_media=False,
+                                          metadata=message_metadata(DIGEST_EVENT, "run_id", run_id))
     except (SlackApiError, SlackClientError, OSError) as exc:
         error = _describe(exc)
         with runtime.session() as session:

@@ -5,6 +5,12 @@ records each one, and answers with Slack's documented response shapes. ``fail_ne
 makes the next ``n`` calls of a method answer HTTP 429 with ``Retry-After: 0`` (or the
 ``retry_after`` given), so a retry costs no wall-clock time; ``answer_with(hook)`` lets a test
 answer some calls itself (an error for one user, say) and leave the rest to the fake.
+
+Messages posted with chat.postMessage are kept per channel, with their message ``metadata``, and
+``conversations.history`` answers from them as Slack does: newest first, only messages after
+``oldest`` (before ``latest``), ``limit`` per page with ``has_more`` and a
+``response_metadata.next_cursor``, and ``metadata`` on a message only with ``include_all_metadata``.
+``post_message(channel, ...)`` puts a message there as if it had been posted earlier.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fakes.loopback import LoopbackServer
 
@@ -37,6 +43,7 @@ class FakeSlackAPI(LoopbackServer):
         self._rate_limited: dict[str, tuple[int, int]] = {}  # method -> (calls left, Retry-After)
         self._hook: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
         self._ts = itertools.count(1)
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
 
     @property
     def base_url(self) -> str:
@@ -54,6 +61,17 @@ class FakeSlackAPI(LoopbackServer):
         with self._lock:
             self._hook = hook
 
+    def post_message(self, channel: str, *, text: str = "", metadata: dict[str, Any] | None = None,
+                     at: float | None = None) -> str:
+        """Store a message in ``channel`` as if it had been posted (at ``at``, default now); its ts."""
+        with self._lock:
+            return self._store_message(channel, text, metadata, at)
+
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """The messages stored in ``channel``, oldest first."""
+        with self._lock:
+            return [dict(m) for m in self.messages.get(channel, [])]
+
     def calls_to(self, method: str) -> list[SlackCall]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -67,12 +85,13 @@ class FakeSlackAPI(LoopbackServer):
             with self._lock:
                 self.uploaded.append(body)
             return {"_bytes": len(body)}
+        query = {k: v[0] for k, v in parse_qs(urlsplit(handler.path).query, keep_blank_values=True).items()}
         if "json" in content_type:
-            return json.loads(body or b"{}")
+            return {**query, **json.loads(body or b"{}")}
         if "multipart/form-data" in content_type:
             return {"_multipart_bytes": len(body)}
-        args = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
-        for key in ("blocks", "attachments"):
+        args = {**query, **{k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}}
+        for key in ("blocks", "attachments", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -103,10 +122,18 @@ class FakeSlackAPI(LoopbackServer):
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "strongtie",
                     "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
-        if method in {"chat.postMessage", "chat.update"}:
+        if method == "chat.postMessage":
+            channel = args.get("channel", "")
+            with self._lock:
+                posted = self._store_message(channel, args.get("text", ""), args.get("metadata"), None)
+                message = dict(self.messages[channel][-1])
+            return {"ok": True, "channel": channel, "ts": posted, "message": message}
+        if method == "chat.update":
             channel = args.get("channel", "")
             return {"ok": True, "channel": channel, "ts": args.get("ts") or ts,
                     "message": {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": "B0BOT"}}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "conversations.open":
@@ -121,3 +148,34 @@ class FakeSlackAPI(LoopbackServer):
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F0", "title": args.get("files", "")}]}
         return {"ok": True}
+
+    def _store_message(self, channel: str, text: str, metadata: dict[str, Any] | None, at: float | None) -> str:
+        ts = f"{int(at if at is not None else time.time())}.{next(self._ts):06d}"
+        message: dict[str, Any] = {"type": "message", "text": text, "ts": ts, "bot_id": "B0BOT", "app_id": "A0FAKE"}
+        if metadata:
+            message["metadata"] = {"event_type": metadata.get("event_type"),
+                                   "event_payload": metadata.get("event_payload") or {}}
+        kept = self.messages.setdefault(channel, [])
+        kept.append(message)
+        kept.sort(key=lambda m: float(m["ts"]))
+        return ts
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first, ``oldest < ts < latest``, paged by ``limit``/``cursor``."""
+        channel = args.get("channel", "")
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or time.time() + 1)
+        limit = min(int(args.get("limit") or 100), 999)
+        start = int(args.get("cursor") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        with self._lock:
+            if channel not in self.messages and not channel.startswith(("C", "D", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            found = [dict(m) for m in reversed(self.messages.get(channel, [])) if oldest < float(m["ts"]) < latest]
+        page = found[start:start + limit]
+        if not with_metadata:
+            for message in page:
+                message.pop("metadata", None)
+        more = start + limit < len(found)
+        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}

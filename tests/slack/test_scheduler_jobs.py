@@ -1,5 +1,6 @@
 """The scheduler: one per deployment, stable job ids, per-team digest in the team's zone, missed runs
-run once within their grace period after a restart, and the jobs are the CLI's job functions.
+run once within their grace period after a restart, and the jobs are the CLI's job functions. A
+scheduler that loses its lease stands by and wins it back; stopping does not wait for a slow job.
 
 Each test builds the real scheduler on the test database; "downtime" is simulated by storing the
 next run time a stopped process would have left behind, so nothing waits for wall-clock time.
@@ -8,17 +9,21 @@ next run time a stopped process would have left behind, so nothing waits for wal
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_MISSED
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from helpers import eventually
 from sqlalchemy import delete, select, text
 
 from bot.scheduler import (
     DIGEST_GRACE,
+    LEASE_TTL,
     POLL_CYCLE_JOB_ID,
+    POLL_CYCLE_STEPS,
     ROSTER_SYNC_JOB_ID,
     SchedulerAlreadyRunning,
     StrongtieScheduler,
@@ -56,7 +61,7 @@ def calls(monkeypatch):
     recorder = Calls()
     for module, name in (("bot.jobs.poll", "poll_job"), ("bot.jobs.score", "score_job"),
                          ("bot.jobs.suggest", "suggest_job"), ("bot.jobs.deliver", "deliver_suggestions_job"),
-                         ("bot.jobs.digest", "digest_job")):
+                         ("bot.jobs.digest", "digest_job"), ("bot.jobs.digest", "recover_stale_digests_job")):
         monkeypatch.setattr(f"{module}.{name}", recorder.stand_in(name))
     return recorder
 
@@ -170,14 +175,80 @@ def test_an_expired_lease_of_a_dead_process_is_taken_over(runtime, schedulers):
         assert session.get(SchedulerLease, "scheduler").holder == "new:1"
 
 
-def test_a_scheduler_that_loses_its_lease_stops(runtime, schedulers):
-    sched = schedulers("slow:1", heartbeat_seconds=0.05)
-    sched.start()
+def hand_lease_to(runtime, holder: str, *, for_: timedelta) -> None:
+    """Make ``holder`` the holder of the scheduler lease for ``for_`` from now (negative: expired)."""
     with runtime.session() as session:
         lease = session.get(SchedulerLease, "scheduler")
-        lease.holder, lease.expires_at = "other:2", datetime.now(timezone.utc) + timedelta(minutes=5)
-    assert eventually(lambda: not sched.scheduler.running)
-    assert not sched.scheduler.running
+        lease.holder, lease.expires_at = holder, datetime.now(timezone.utc) + for_
+
+
+def lease_holder(runtime) -> str | None:
+    with runtime.session() as session:
+        lease = session.get(SchedulerLease, "scheduler")
+        return lease.holder if lease else None
+
+
+def test_a_scheduler_that_loses_its_lease_stands_by_and_wins_it_back(runtime, schedulers, calls):
+    sched = schedulers("slow:1", heartbeat_seconds=0.02)
+    sched.start()
+    assert sched.health() == {"ok": True, "scheduler": "leader"}
+    hand_lease_to(runtime, "other:2", for_=timedelta(minutes=5))  # it was paused while another took over
+    assert eventually(lambda: sched.role == "standby")
+    assert sched.scheduler.state == STATE_PAUSED  # no job runs beside the new holder...
+    run_poll_cycle()  # ...not even one already due when the lease went
+    assert calls.made == []
+    assert sched.health() == {"ok": True, "scheduler": "standby"}  # a standby is healthy
+    hand_lease_to(runtime, "other:2", for_=-timedelta(seconds=1))  # the other process died
+    assert eventually(lambda: sched.role == "leader")
+    assert sched.scheduler.state == STATE_RUNNING and lease_holder(runtime) == "slow:1"
+    assert sched.health() == {"ok": True, "scheduler": "leader"}
+    run_poll_cycle()
+    assert [name for name, _, _ in calls.made] == ["poll_job", "score_job", "suggest_job", "deliver_suggestions_job",
+                                                  "recover_stale_digests_job"]
+
+
+def test_a_process_paused_past_its_lease_runs_no_job_when_it_wakes(runtime, schedulers, calls):
+    clock = SettableClock(datetime.now(timezone.utc))
+    sched = schedulers("sleeper:1", heartbeat_seconds=3600, clock=clock)  # no heartbeat before the job
+    sched.start()
+    clock.now += timedelta(minutes=10)  # paused for ten minutes, its lease long expired...
+    hand_lease_to(runtime, "awake:2", for_=timedelta(minutes=30))  # ...and taken over meanwhile
+    run_poll_cycle()  # a job that was due when it woke
+    run_digest(team(runtime, "West").id)
+    assert calls.made == [] and sched.role == "standby"
+    assert lease_holder(runtime) == "awake:2"
+
+
+def test_a_job_renews_a_lapsed_lease_nobody_took_and_runs(runtime, schedulers, calls):
+    clock = SettableClock(datetime.now(timezone.utc))
+    sched = schedulers("sleeper:1", heartbeat_seconds=3600, clock=clock)
+    sched.start()
+    clock.now += timedelta(minutes=10)  # paused past its lease, but nobody took over
+    run_poll_cycle()
+    assert len(calls.made) == len(POLL_CYCLE_STEPS) and sched.role == "leader"
+    with runtime.session() as session:
+        assert session.get(SchedulerLease, "scheduler").expires_at == clock.now + LEASE_TTL
+
+
+def test_stopping_does_not_wait_for_a_running_job_beyond_the_grace_period(runtime, schedulers, calls, monkeypatch):
+    started, release = threading.Event(), threading.Event()
+
+    def slow_poll(*args, **kwargs):
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr("bot.jobs.poll.poll_job", slow_poll)
+    sched = schedulers("only", shutdown_grace_seconds=0.2)
+    sched.start()
+    sched.scheduler.modify_job(POLL_CYCLE_JOB_ID, next_run_time=datetime.now(timezone.utc))
+    assert started.wait(10), "the poll cycle never started"
+    began = time.monotonic()
+    try:
+        assert sched.shutdown() is False  # a job is left running
+        assert time.monotonic() - began < 3
+        assert lease_holder(runtime) is None and sched.health()["ok"] is False
+    finally:
+        release.set()
 
 
 def test_a_digest_missed_during_downtime_runs_once_after_restart(runtime, schedulers, calls):
@@ -238,7 +309,8 @@ def test_the_poll_cycle_runs_the_cli_jobs_in_order_even_when_one_fails(runtime, 
     sched.start()
     with pytest.raises(RuntimeError, match="poll_job broke"):
         run_poll_cycle()
-    assert [name for name, _, _ in calls.made] == ["poll_job", "score_job", "suggest_job", "deliver_suggestions_job"]
+    assert [name for name, _, _ in calls.made] == ["poll_job", "score_job", "suggest_job", "deliver_suggestions_job",
+                                                  "recover_stale_digests_job"]
     assert all(args == (runtime,) for _, args, _ in calls.made)
     run_digest(team(runtime, "West").id)  # 09:00 in Los Angeles, after West's 08:30
     assert calls.made[-1] == ("digest_job", (runtime,), {"team": "West", "local_date": date(2026, 11, 23)})
@@ -270,7 +342,8 @@ def test_a_late_evening_digest_firing_after_midnight_is_for_the_day_it_was_due(r
     assert calls.made[-1] == ("digest_job", (runtime,), {"team": "Enterprise East", "local_date": date(2026, 11, 23)})
 
 
-def test_a_scheduler_whose_lease_renewals_keep_failing_stops_once_the_lease_has_expired(runtime, schedulers, monkeypatch):
+def test_a_scheduler_whose_lease_renewals_keep_failing_stands_by_once_the_lease_has_expired(
+        runtime, schedulers, monkeypatch):
     clock = SettableClock(datetime.now(timezone.utc))
     sched = schedulers("flaky-db:1", heartbeat_seconds=0.01, lease_ttl=timedelta(seconds=90), clock=clock)
     sched.start()
@@ -283,10 +356,15 @@ def test_a_scheduler_whose_lease_renewals_keep_failing_stops_once_the_lease_has_
     monkeypatch.setattr("bot.scheduler.acquire_lease", failing_renewal)
     for _ in range(3):  # renewals fail while the lease is still valid: keep trying, keep running
         assert attempts.acquire(timeout=10)
-    assert sched.scheduler.running
+    assert sched.role == "leader" and sched.scheduler.state == STATE_RUNNING
     clock.now += timedelta(seconds=91)  # past the last renewal + TTL: another process may take over
-    assert eventually(lambda: not sched.scheduler.running)
-    assert not sched.scheduler.running
+    assert eventually(lambda: sched.role == "standby")
+    assert sched.scheduler.state == STATE_PAUSED
+    for _ in range(3):  # and it keeps trying
+        assert attempts.acquire(timeout=10)
+    monkeypatch.undo()  # the database is back and nobody else took the lease
+    assert eventually(lambda: sched.role == "leader")
+    assert sched.scheduler.state == STATE_RUNNING
 
 
 def test_the_stored_jobs_hold_no_secrets(runtime, schedulers):

@@ -1,15 +1,18 @@
-"""deliver_suggestions_job: each due suggestion DMed once to its owner, with buttons, at a polite pace."""
+"""deliver_suggestions_job: each due suggestion DMed exactly once to its owner, with buttons, at a
+polite pace, also when a process died between claiming a DM and recording it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from fakes.slack_world import DANA, LEE, add_suggestion, customer_id
 
 from bot.jobs.deliver import ChannelPacer, DeliverySummary, deliver_suggestions_job
 from bot.slack.blocks import ACTION_DISMISS, ACTION_DONE, ACTION_SNOOZE
+from bot.slack.client import CLAIM_LOOKBACK_MARGIN, STALE_CLAIM_AFTER, SUGGESTION_EVENT
 from models.entities import Customer, Suggestion
-from models.store.deliveries import mark_delivered
+from models.store.deliveries import claim_delivery, mark_delivered
 
 
 class FakeClock:
@@ -93,11 +96,11 @@ def test_snoozed_customers_wait_and_finished_snoozes_come_back(runtime, fake_sla
 
 
 def test_a_failure_for_one_owner_does_not_stop_the_others(runtime, fake_slack):
-    add_suggestion(runtime, "Jane Doe", owner="U0GONE", status="open", text="to someone who left")
+    add_suggestion(runtime, "Jane Doe", owner=DANA, status="open", text="to someone Slack cannot find")
     ok = add_suggestion(runtime, "Jane", owner=LEE, status="open")
 
     def answer(method, args):
-        if method == "conversations.open" and args.get("users") == "U0GONE":
+        if method == "conversations.open" and args.get("users") == DANA:
             return {"ok": False, "error": "user_not_found"}
         return None  # the fake's own answer
 
@@ -181,3 +184,92 @@ def test_a_suggestion_snoozed_for_a_week_comes_back_after_it(runtime, fake_slack
     assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 1
     assert row(runtime, returned).status == "sent"
     assert row(runtime, expired).status == "snoozed"
+
+
+# --- exactly once: claims a crash left unconfirmed ------------------------------------------------
+
+STALE = STALE_CLAIM_AFTER + timedelta(minutes=1)
+
+
+def backdate_claim(runtime, suggestion_id: int, by: timedelta = STALE) -> datetime:
+    """Make the suggestion's claim ``by`` older (time passing after the process died); the new claim time."""
+    with runtime.session() as session:
+        suggestion = session.get(Suggestion, suggestion_id)
+        suggestion.claimed_at -= by
+        return suggestion.claimed_at
+
+
+def claim_left_by_a_dead_process(runtime, suggestion_id: int, *, ago: timedelta = STALE) -> None:
+    with runtime.session() as session:
+        assert claim_delivery(suggestion_id, session=session, channel="D0DANA", now=datetime.now(timezone.utc) - ago)
+
+
+def test_a_dm_posted_before_a_crash_is_found_and_not_sent_again(runtime, fake_slack, monkeypatch):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    monkeypatch.setattr("bot.jobs.deliver.mark_delivered", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed")))
+    deliver_suggestions_job(runtime, pacer=pacer()[0])  # posted, then "died" before recording the ts
+    monkeypatch.undo()
+    (posted,) = fake_slack.calls_to("chat.postMessage")
+    assert posted.args["metadata"] == {"event_type": SUGGESTION_EVENT, "event_payload": {"suggestion_id": sid}}
+    claimed_at = backdate_claim(runtime, sid)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=0, failed=0)
+    (lookup,) = fake_slack.calls_to("conversations.history")
+    assert lookup.args["channel"] == "D0DANA" and lookup.args["include_all_metadata"] in {"1", "true"}
+    assert float(lookup.args["oldest"]) == pytest.approx((claimed_at - CLAIM_LOOKBACK_MARGIN).timestamp())
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    (message,) = fake_slack.history("D0DANA")
+    assert (row(runtime, sid).status, row(runtime, sid).slack_ts) == ("sent", message["ts"])  # a click can update it
+
+
+def test_a_dm_claimed_by_a_process_killed_before_posting_is_sent_once(runtime, fake_slack):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    claim_left_by_a_dead_process(runtime, sid)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=1, failed=0)
+    (posted,) = fake_slack.calls_to("chat.postMessage")
+    assert posted.args["metadata"]["event_payload"] == {"suggestion_id": sid}
+    assert row(runtime, sid).slack_ts is not None
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 0
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_fresh_claim_is_left_alone_it_may_still_be_going_out(runtime, fake_slack):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    claim_left_by_a_dead_process(runtime, sid, ago=timedelta(minutes=1))
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=0, failed=0)
+    assert fake_slack.calls == [] and row(runtime, sid).slack_ts is None
+
+
+def test_a_claim_from_before_claim_times_were_kept_is_looked_for_since_the_suggestion(runtime, fake_slack):
+    made = datetime.now(timezone.utc) - timedelta(days=2)
+    sid = add_suggestion(runtime, "Jane Doe", status="sent", slack_channel="D0DANA", suggested_at=made)
+    with runtime.session() as session:
+        session.get(Suggestion, sid).slack_ts = None  # claimed by an older version, which then died
+    ts = fake_slack.post_message("D0DANA", metadata={"event_type": SUGGESTION_EVENT,
+                                                     "event_payload": {"suggestion_id": sid}}, at=(made + timedelta(hours=1)).timestamp())
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 0
+    (lookup,) = fake_slack.calls_to("conversations.history")
+    assert float(lookup.args["oldest"]) == pytest.approx((made - CLAIM_LOOKBACK_MARGIN).timestamp())
+    assert row(runtime, sid).slack_ts == ts and fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_an_unreadable_dm_leaves_the_claim_for_the_next_run(runtime, fake_slack):
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    claim_left_by_a_dead_process(runtime, sid)
+    fake_slack.answer_with(lambda method, args: {"ok": False, "error": "missing_scope"}
+                           if method == "conversations.history" else None)
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]) == DeliverySummary(sent=0, failed=1)
+    assert fake_slack.calls_to("chat.postMessage") == []
+    assert (row(runtime, sid).status, row(runtime, sid).slack_ts) == ("sent", None)
+
+
+def test_the_lookup_reads_every_page_back_to_the_claim(runtime, fake_slack, monkeypatch):
+    monkeypatch.setattr("bot.slack.client.HISTORY_PAGE", 2)
+    sid = add_suggestion(runtime, "Jane Doe", status="open")
+    claim_left_by_a_dead_process(runtime, sid)
+    ts = fake_slack.post_message("D0DANA", metadata={"event_type": SUGGESTION_EVENT, "event_payload": {"suggestion_id": sid}})
+    for n in range(5):  # newer messages in the DM, some with other metadata
+        fake_slack.post_message("D0DANA", text=f"later {n}", metadata={"event_type": SUGGESTION_EVENT,
+                                                                        "event_payload": {"suggestion_id": sid + 100 + n}})
+    assert deliver_suggestions_job(runtime, pacer=pacer()[0]).sent == 0
+    assert len(fake_slack.calls_to("conversations.history")) == 3  # 2 + 2 + 2 messages, newest first
+    assert row(runtime, sid).slack_ts == ts

@@ -26,6 +26,7 @@ def test_home_tab_events_interactivity_and_scopes():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
-    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "im:write", "files:write"}  # least privilege: only what the code uses
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "im:write", "files:write",
+                                                                "channels:history", "groups:history", "im:history"}  # least privilege: only what the code uses
     assert MANIFEST["settings"]["socket_mode_enabled"] is False
     assert 174 <= len(MANIFEST["display_information"]["long_description"]) <= 4000

@@ -28,6 +28,18 @@ INTERACTION_KINDS = (
 NOT_CONTACT = frozenset({"note"})
 #: Who took part: they reached out, we did, or both.
 DIRECTIONS = ("inbound", "outbound", "mutual")
+#: The words a person types for a direction (``/tie log Jane email to``): ``from`` them, ``to``
+#: them, ``with`` them.
+DIRECTION_WORDS = {"from": "inbound", "to": "outbound", "with": "mutual"}
+#: The direction a touch of each kind has when nobody says (the command line, CSV import and Slack
+#: alike): a conversation takes both sides, a purchase or a trial is the customer's own move, and
+#: everything else (an email, a share, a gift, a referral, a note…) is something we did.
+_MUTUAL_KINDS = frozenset({"meeting", "call", "event"})
+_INBOUND_KINDS = frozenset({"purchase", "trial"})
+DEFAULT_DIRECTIONS: dict[str, str] = {
+    kind: "mutual" if kind in _MUTUAL_KINDS else "inbound" if kind in _INBOUND_KINDS else "outbound"
+    for kind in INTERACTION_KINDS
+}
 
 #: Sources read as RSS/Atom feeds, and every source kind the roster accepts.
 FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})

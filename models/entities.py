@@ -22,9 +22,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from config.roster import MAX_CHANNEL, MAX_NAME, MAX_TARGET
+from config.roster import MAX_CHANNEL, MAX_NAME, MAX_TARGET, name_key
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, SOURCE_KINDS, SUGGESTION_STATUSES, TRACKS
 from models.base import Base, UTCDateTime
 from models.timeline import utcnow
@@ -36,12 +36,19 @@ def _in(column: str, values: Iterable[str]) -> str:
 
 class Team(Base):
     """A team of account managers: its digest channel, time zone and digest time, and how many
-    customers it tracks (``top_n``)."""
+    customers it tracks (``top_n``).
+
+    ``name_key`` is the name as names are compared (:func:`config.names.name_key`), kept in step
+    with ``name`` whenever it is set, so a team is one team however its name is cased or written.
+    ``in_roster`` goes false when the roster no longer lists the team (it keeps its history, and
+    gets no digest)."""
 
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
+    name_key: Mapped[str] = mapped_column(String(MAX_NAME), unique=True, index=True)
+    in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
     slack_channel: Mapped[str] = mapped_column(String(MAX_CHANNEL))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
@@ -50,6 +57,11 @@ class Team(Base):
 
     members: Mapped[list[Member]] = relationship(back_populates="team", order_by="Member.id")
     customers: Mapped[list[Customer]] = relationship(back_populates="team", order_by="Customer.id")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
 
 
 class Member(Base):
@@ -166,6 +178,7 @@ class Interaction(Base):
         CheckConstraint(_in("kind", INTERACTION_KINDS), name="kind"),
         CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
         Index("ix_interactions_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_interactions_logged_by_created", "logged_by", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,9 +188,14 @@ class Interaction(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     by_user: Mapped[Optional[str]] = mapped_column(String(40))  # Slack user id of the member
-    origin: Mapped[str] = mapped_column(String(20), default="cli")  # cli, slack, import, demo, suggestion
+    origin: Mapped[str] = mapped_column(String(20), default="cli")  # cli, slack, csv, demo, suggestion…
     dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the import that stored the row (printed by `interactions import`; `delete --batch` removes it)
+    batch: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    # the Slack member who recorded the row in Slack (/tie log, the modal, a Done click): /tie undo's
+    # "what I logged"; None for rows from the command line, a CSV or a connector
+    logged_by: Mapped[Optional[str]] = mapped_column(String(40))
 
     customer: Mapped[Customer] = relationship()
 
@@ -239,6 +257,9 @@ class Suggestion(Base):
     snoozed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     slack_channel: Mapped[Optional[str]] = mapped_column(String(40))
     slack_ts: Mapped[Optional[str]] = mapped_column(String(40))
+    # when a DM delivery claimed it (``sent`` with no ``slack_ts`` yet): a claim older than the
+    # stale-claim timeout is recovered by looking for the DM in Slack
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     acted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     acted_by: Mapped[Optional[str]] = mapped_column(String(40))
 

@@ -37,9 +37,23 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_microseconds(moment: datetime) -> int:
+    """Exact integer microseconds since the Unix epoch of an aware datetime."""
+    return (moment - EPOCH) // _MICROSECOND
+
+
 def to_days(moment: datetime) -> float:
-    """Days since the Unix epoch: the model's time axis (checkpoints fall on whole days)."""
-    return moment.timestamp() / SECONDS_PER_DAY
+    """Days since the Unix epoch: the model's time axis (checkpoints fall on whole days).
+
+    Always ``to_microseconds(moment) / MICROSECONDS_PER_DAY``, the very expression the store loader
+    uses for an interaction's time, so one instant is one float whichever way it came: an
+    interaction logged at the moment a score is asked for is never a last bit after it.
+    (``moment.timestamp() / 86400`` differs from it in the last bit for about one instant in five.)
+    """
+    return to_microseconds(moment) / MICROSECONDS_PER_DAY
 
 
 def day_start(day: int) -> datetime:

@@ -1,28 +1,39 @@
-"""``strongtie log``, ``strongtie interactions [import]`` and ``strongtie rate``."""
+"""``strongtie log``, ``strongtie interactions [import|delete]`` and ``strongtie rate``.
+
+Every command that changes what a score is made of rescores the customers it touched and stores
+their stage changes at once, as ``/tie log`` does, so the stored history (and the digest that
+reports it) never waits for the next scheduled scoring run.
+"""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from dataclasses import dataclass
+import secrets
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import click
 
+from bot.cli.history_csv import CsvRow, RowChecker, member_of_team, read_csv
 from bot.cli.kit import emit_listing, parse_time_option, runtime
-from bot.timeutil import iso, parse_instant
+from bot.jobs.score import rescore_safely
+from bot.timeutil import iso
 from config.errors import InputError, UserError
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
-from models.entities import Customer
 from models.store.customers import find_customer
-from models.store.interactions import check_direction, check_kind, interactions_for, log_interaction
+from models.store.interactions import (
+    delete_interactions,
+    interactions_by_id,
+    interactions_for,
+    interactions_in_batch,
+    log_interaction,
+)
 from models.store.ratings import record_rating
-from models.store.teams import team_id_for
+from models.store.snapshots import forget_snapshots_since
+from models.store.teams import member_names, team_id_for
 from models.timeline import utcnow
 
-CSV_COLUMNS = ("customer", "kind", "occurred_at", "direction", "note", "by")
 FUTURE_GRACE = timedelta(days=1)  # time-zone slips, not interactions that have not happened
+DIRECTION_HELP = ("inbound: they reached out; outbound: we did; mutual: both took part. Default: the kind's own "
+                  "(meeting, call, event: mutual; purchase, trial: inbound; any other kind: outbound).")
 
 
 def _not_in_future(moment: datetime) -> datetime:
@@ -33,7 +44,7 @@ def _not_in_future(moment: datetime) -> datetime:
 
 
 def register(cli: click.Group) -> None:
-    """Add ``log``, ``interactions`` (and its ``import``) and ``rate`` to the command group."""
+    """Add ``log``, ``interactions`` (and its ``import`` and ``delete``) and ``rate`` to the command group."""
     cli.add_command(log)
     cli.add_command(interactions)
     cli.add_command(rate)
@@ -44,19 +55,30 @@ def register(cli: click.Group) -> None:
 @click.argument("kind")
 @click.option("--note", default="", help="What happened, in a few words.")
 @click.option("--at", "at", metavar="ISO8601", help="When it happened (default: now; no zone means UTC).")
-@click.option("--by", "by", metavar="SLACK_USER", help="The member who had the interaction.")
-@click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default="mutual", show_default=True,
-              help="inbound: they reached out; outbound: we did; mutual: both took part.")
+@click.option("--by", "by", metavar="SLACK_USER", help="The member who had the interaction (a member of the "
+                                                        "customer's team: Slack user id or name).")
+@click.option("--direction", type=click.Choice(DIRECTIONS, case_sensitive=False), default=None, help=DIRECTION_HELP)
 @click.option("--team", metavar="NAME", help="The customer's team, when the name is used in several.")
-def log(customer: str, kind: str, note: str, at: str | None, by: str | None, direction: str, team: str | None) -> None:
-    """Record an interaction with CUSTOMER of KIND (the kinds are listed below)."""
-    occurred_at = _not_in_future(parse_time_option("--at", at)) if at else utcnow()
+def log(customer: str, kind: str, note: str, at: str | None, by: str | None, direction: str | None,
+        team: str | None) -> None:
+    """Record an interaction with CUSTOMER of KIND (the kinds are listed below), rescore the
+    relationship and store its stage changes."""
+    now = utcnow()
+    occurred_at = _not_in_future(parse_time_option("--at", at)) if at else now
     rt = runtime()
     with rt.session() as session:
         found = find_customer(customer, session=session, team_id=team_id_for(team, session=session))
+        if by is not None:
+            by = member_of_team(by, member_names(found.team_id, session=session), team=found.team.name)
         logged = log_interaction(found, kind, session=session, occurred_at=occurred_at, direction=direction,
-                                 note=note, by_user=by, origin="cli")
-        click.echo(f"Logged {logged.interaction.kind} ({direction}) with {found.name} at {iso(occurred_at)}.")
+                                 note=note, by_user=by, origin="cli", now=now)
+        row = logged.interaction
+        rescored = rescore_safely([found.id], session=session, as_of=now, params=rt.scoring)
+        click.echo(f"Logged {row.kind} ({row.direction}) with {found.name} at {iso(occurred_at)}.")
+        if rescored:
+            status = rescored[0]
+            click.echo(f"Now {status.score:.0f}/100, {status.stage.replace('_', ' ')}"
+                       f"{', at risk' if status.at_risk else ''}.")
 
 
 @click.group(invoke_without_command=True)
@@ -83,57 +105,12 @@ def interactions(ctx: click.Context, as_json: bool, customer: str | None, team: 
                 "occurred_at": iso(i.occurred_at),
                 "by": i.by_user,
                 "origin": i.origin,
+                "batch": i.batch,
             }
             for i in interactions_for(customer_ids, session=session, team_id=team_id)
         ]
     emit_listing(rows, as_json=as_json, noun="interaction",
                  line=lambda r: f"{r['occurred_at']}  {r['customer']:<24} {r['kind']:<9} {r['direction']:<8} {r['note']}")
-
-
-@dataclass(frozen=True)
-class _CsvRow:
-    line: int
-    customer: Customer
-    kind: str
-    occurred_at: datetime
-    direction: str
-    note: str
-    by: str | None
-
-    @property
-    def dedupe_key(self) -> str:
-        """The same interaction read twice (however its time or name was written) lands once."""
-        material = "\x1f".join((str(self.customer.id), self.kind, iso(self.occurred_at), self.direction, self.note, self.by or ""))
-        return "csv:" + hashlib.sha256(material.encode()).hexdigest()[:40]
-
-
-def _read_csv(path: str) -> list[dict[str, str]]:
-    """The CSV's rows as text; every cell present (blank when the row was short)."""
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle, restval="")
-            missing = [c for c in ("customer", "kind", "occurred_at") if c not in (reader.fieldnames or [])]
-            if missing:
-                raise UserError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")
-            return [{key: (value or "").strip() for key, value in row.items() if key is not None} for row in reader]
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV") from None
-    except csv.Error as exc:
-        raise UserError(f"{path}: not a readable CSV ({exc})") from None
-
-
-def _check_row(line: int, row: dict[str, str], *, session, team_id: int | None) -> _CsvRow:
-    if not row.get("customer"):
-        raise InputError("the customer column is empty")
-    return _CsvRow(
-        line=line,
-        customer=find_customer(row["customer"], session=session, team_id=team_id),
-        kind=check_kind(row.get("kind", "")),
-        occurred_at=_not_in_future(parse_instant(row.get("occurred_at", ""))),
-        direction=check_direction(row.get("direction") or "mutual"),
-        note=row.get("note", ""),
-        by=row.get("by") or None,
-    )
 
 
 @interactions.command("import")
@@ -143,29 +120,82 @@ def interactions_import(path: str, team: str | None) -> None:
     """Bulk-load history from a CSV with columns customer, kind, occurred_at, direction, note, by.
 
     Every row is checked first; if any is wrong nothing is imported. Rows already imported are
-    skipped, so the same file can be loaded twice safely."""
-    rows = _read_csv(path)
+    skipped, so the same file can be loaded twice safely. The rows stored are one batch, whose id
+    is printed: `strongtie interactions delete --batch ID` takes the whole import back."""
+    rows = read_csv(path)
     problems: list[str] = []
-    checked: list[_CsvRow] = []
+    checked: list[CsvRow] = []
     created = skipped = 0
-    with runtime().session() as session:
-        team_id = team_id_for(team, session=session)
-        for line, row in enumerate(rows, start=2):
+    batch = _new_batch_id()
+    rt = runtime()
+    with rt.session() as session:
+        checker = RowChecker(session=session, team_id=team_id_for(team, session=session),
+                             not_in_future=_not_in_future)
+        for line, row in rows:
             try:
-                checked.append(_check_row(line, row, session=session, team_id=team_id))
+                checked.append(checker.check(line, row))
             except UserError as exc:
                 problems.append(f"line {line}: {exc}")
         if problems:
             listing = "\n".join(f"  - {p}" for p in problems)
             raise UserError(f"{path} has {len(problems)} bad row(s); nothing was imported:\n{listing}")
+        changed: set[int] = set()
         for row in checked:
             logged = log_interaction(
                 row.customer, row.kind, session=session, occurred_at=row.occurred_at, direction=row.direction,
-                note=row.note, by_user=row.by, origin="import", dedupe_key=row.dedupe_key,
+                note=row.note, by_user=row.by, origin="csv", dedupe_key=row.dedupe_key, batch=batch,
             )
             created += logged.created
             skipped += not logged.created
-    click.echo(f"Imported {created} interaction(s) from {path}; {skipped} already present.")
+            if logged.created:
+                changed.add(row.customer.id)
+        rescore_safely(changed, session=session, as_of=utcnow(), params=rt.scoring)
+    if created:
+        click.echo(f"Imported {_count(created, 'interaction')} from {path} as batch {batch}; "
+                   f"{skipped} already present. To take this import back: "
+                   f"strongtie interactions delete --batch {batch}")
+    else:
+        click.echo(f"Imported 0 interactions from {path}; {skipped} already present.")
+
+
+@interactions.command("delete")
+@click.argument("ids", nargs=-1, type=int, metavar="ID...")
+@click.option("--batch", metavar="B", help="Every interaction of this import (its id is printed at import).")
+def interactions_delete(ids: tuple[int, ...], batch: str | None) -> None:
+    """Remove interactions (by ID, or a whole import with --batch) and rescore their customers.
+
+    All or nothing: an id that does not exist removes nothing. The stage changes and snapshots
+    stored for the customers follow what remains."""
+    if bool(ids) == bool(batch):
+        raise click.UsageError("give interaction IDs or --batch B (one of the two)")
+    rt = runtime()
+    with rt.session() as session:
+        if batch:
+            found = interactions_in_batch(batch, session=session)
+            if not found:
+                raise UserError(f"no interactions in batch {batch!r} (an import prints its batch id; "
+                                f"`strongtie interactions --json` shows each row's batch)")
+        else:
+            found = interactions_by_id(ids, session=session)
+            missing = sorted(set(ids) - {i.id for i in found})
+            if missing:
+                raise UserError(f"no interaction with id {', '.join(map(str, missing))}; nothing was deleted")
+        customers = {i.customer_id for i in found}
+        earliest = min(i.occurred_at for i in found)
+        removed = delete_interactions([i.id for i in found], session=session)
+        forget_snapshots_since(sorted(customers), session=session, since=earliest)
+        rescore_safely(customers, session=session, as_of=utcnow(), params=rt.scoring)
+    what = f" of batch {batch}" if batch else ""
+    click.echo(f"Deleted {_count(removed, 'interaction')}{what}; rescored {_count(len(customers), 'customer')}.")
+
+
+def _new_batch_id() -> str:
+    """A short, typeable id for one import: when it ran (UTC) and a random tail."""
+    return f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @click.command()
@@ -176,8 +206,9 @@ def interactions_import(path: str, team: str | None) -> None:
 def rate(customer: str, rating: int, by: str | None, team: str | None) -> None:
     """Record your own 0-10 judgment of how strong the tie with CUSTOMER is."""
     rt = runtime()
+    now = utcnow()
     with rt.session() as session:
         found = find_customer(customer, session=session, team_id=team_id_for(team, session=session))
-        record_rating(found, rating, session=session, rated_at=utcnow(), by_user=by)
+        record_rating(found, rating, session=session, rated_at=now, by_user=by)
+        rescore_safely([found.id], session=session, as_of=now, params=rt.scoring)
         click.echo(f"Recorded your rating of {rating}/10 for {found.name}.")
-

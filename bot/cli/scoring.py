@@ -1,4 +1,4 @@
-"""``strongtie status`` and ``strongtie calibrate``."""
+"""``strongtie status``, ``strongtie score`` and ``strongtie calibrate``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 
 from bot.cli.board import board_text
 from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
-from bot.jobs.score import relationship_statuses
+from bot.timeutil import iso
+from bot.jobs.score import relationship_statuses, score_job
 from config.scoring import COMPONENTS, ScoringParams
+from config.vocabulary import TIE_STAGES
 from models.scoring.assess import assess
 from models.scoring.calibration import (
     MIN_RATINGS_TO_FIT,
@@ -27,8 +29,9 @@ _FEW_FOR_A_FIT = 30  # below this many ratings, a fitted weight set is flagged a
 
 
 def register(cli: click.Group) -> None:
-    """Add ``status`` and ``calibrate`` to the command group."""
+    """Add ``status``, ``score`` and ``calibrate`` to the command group."""
     cli.add_command(status)
+    cli.add_command(score)
     cli.add_command(calibrate)
 
 
@@ -48,6 +51,20 @@ def status(as_json: bool, as_of: str | None, team: str | None) -> None:
         emit_json([s.as_json() for s in statuses])
         return
     click.echo(board_text(statuses, moment))
+
+
+@click.command()
+@as_of_option
+def score(as_of: str | None) -> None:
+    """The scoring job the scheduler runs: store a snapshot and the stage changes of every tracked
+    relationship as of --as-of (default now). Running it twice for one moment changes nothing."""
+    moment = resolve_as_of(as_of)
+    summary = score_job(runtime(), as_of=moment)
+    stages = ", ".join(f"{summary.by_stage[stage]} {stage.replace('_', ' ')}" for stage in TIE_STAGES
+                       if summary.by_stage.get(stage))
+    click.echo(f"Scored {summary.scored} relationship(s) as of {iso(summary.as_of)}: {stages or 'none tracked'}; "
+               f"{summary.at_risk} at risk; stage changes {summary.stage_changes_added} added, "
+               f"{summary.stage_changes_removed} removed.")
 
 
 def rated_relationships(*, session: Session, params: ScoringParams) -> list[RatedRelationship]:

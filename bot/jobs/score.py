@@ -6,8 +6,9 @@
 - :func:`score_job` computes and stores a ScoreSnapshot and the StageChange rows (tie, hourglass
   and risk tracks, each with a reason) for every tracked relationship, and commits; idempotent for
   one ``as_of``.
-- :func:`rescore_customer` does the same for one relationship right after a new interaction, with
-  the caller's session (the caller commits).
+- :func:`rescore_customer` / :func:`rescore_customers` do the same for the relationships whose
+  interactions just changed (logged, imported, deleted), with the caller's session (the caller
+  commits); :func:`rescore_safely` wraps them in a savepoint that survives a concurrent writer.
 
 The model itself is the pure :func:`models.scoring.assess.assess`; the stored stage path is exactly
 the path it replays, so re-running for the same ``as_of`` changes nothing, and a late-logged past
@@ -17,12 +18,14 @@ interaction rewrites the derived history up to ``as_of`` to what the interaction
 from __future__ import annotations
 
 import gc
+import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.status import RelationshipStatus
@@ -37,6 +40,10 @@ from models.timeline import utcnow
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+
+RESCORE_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,3 +147,29 @@ def rescore_customer(customer_id: int, *, session: Session, as_of: datetime,
     results = assess_customers([customer], session=session, as_of=as_of, params=params)
     save_assessments(results, session=session, as_of=as_of)
     return _status(*results[0])
+
+
+def rescore_customers(customer_ids: Iterable[int], *, session: Session, as_of: datetime,
+                      params: ScoringParams) -> list[RelationshipStatus]:
+    """Rescore these relationships after their interactions changed (logged, imported, deleted) and
+    store their snapshots and stage changes, with the caller's session (the caller commits), so the
+    stored stage history (and the digest that reports it) follows at once, whichever surface made
+    the change. One :func:`rescore_customer` each: a change touches a handful of customers."""
+    return [rescore_customer(i, session=session, as_of=as_of, params=params) for i in sorted(set(customer_ids))]
+
+
+def rescore_safely(customer_ids: Iterable[int], *, session: Session, as_of: datetime,
+                   params: ScoringParams) -> list[RelationshipStatus] | None:
+    """:func:`rescore_customers` in a savepoint, tried :data:`RESCORE_ATTEMPTS` times: two changes
+    at once to one customer replay the same stage changes, and the slower transaction's insert
+    then conflicts; run again, it finds them stored. None when every attempt conflicted (the next
+    scoring run stores them); the caller's own work is kept either way."""
+    wanted = list(customer_ids)
+    for _ in range(RESCORE_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return rescore_customers(wanted, session=session, as_of=as_of, params=params)
+        except IntegrityError:
+            continue
+    log.warning("could not rescore customer(s) %s; the next scoring run will", wanted)
+    return None

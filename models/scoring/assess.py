@@ -32,7 +32,7 @@ from models.scoring.replay import Replay
 from models.scoring.risk import risk_at
 from models.scoring.transitions import Transition
 from models.scoring.wording import activity_words, explain_components, risk_words
-from models.timeline import MICROSECONDS_PER_DAY, SECONDS_PER_DAY, Event, Replayable, as_datetime, to_days
+from models.timeline import MICROSECONDS_PER_DAY, Event, Replayable, as_datetime, to_days
 
 _floor = math.floor
 _time = itemgetter(0)  # an event's time in days
@@ -86,7 +86,7 @@ def replay_order(touches: Iterable[Sequence], until: float) -> list[Event]:
     events = []
     append = events.append
     for at, kind, direction in touches:
-        t = at / MICROSECONDS_PER_DAY if type(at) is int else at.timestamp() / SECONDS_PER_DAY
+        t = at / MICROSECONDS_PER_DAY if type(at) is int else to_days(at)
         if t <= until and kind not in NOT_CONTACT:
             append((t, kind, direction, at))
     events.sort()

@@ -12,16 +12,17 @@ from sqlalchemy import (
     ColumnElement,
     String,
     cast,
+    delete,
     func,
     select,
     type_coerce,
 )
 from sqlalchemy.orm import Session, selectinload
 
-from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
+from config.vocabulary import DEFAULT_DIRECTIONS, DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
 from models.entities import Customer, Interaction
 from models.store.errors import StoreError, UnknownNameError
-from models.store.sql import insert_once, per_chunk
+from models.store.sql import chunked, insert_once, per_chunk
 from models.timeline import MICROSECONDS_PER_DAY, Replayable
 
 
@@ -29,16 +30,39 @@ def check_kind(kind: str) -> str:
     """The interaction kind in canonical form, or an error listing the closest kinds."""
     kind = kind.strip().lower()
     if kind not in INTERACTION_KINDS:
-        raise UnknownNameError("interaction kind", kind, list(INTERACTION_KINDS))
+        raise UnknownNameError("interaction kind", kind, list(INTERACTION_KINDS), list_all=True)
     return kind
 
 
-def check_direction(direction: str) -> str:
-    """inbound, outbound or mutual in canonical form, or an error listing them."""
+def check_direction(direction: str | None, kind: str) -> str:
+    """inbound, outbound or mutual in canonical form, or an error listing them; when none is given
+    (None or blank), the default of ``kind`` (``config.vocabulary.DEFAULT_DIRECTIONS``)."""
+    if direction is None or not direction.strip():
+        return DEFAULT_DIRECTIONS[check_kind(kind)]
     direction = direction.strip().lower()
     if direction not in DIRECTIONS:
         raise UnknownNameError("direction", direction, list(DIRECTIONS))
     return direction
+
+
+#: The longest member id ``by_user`` and ``logged_by`` hold (the columns' width).
+MEMBER_ID_LENGTH = 40
+
+
+def check_text(value: str, *, what: str) -> str:
+    """Free text a person gave (a note): refused if it holds a NUL character, which PostgreSQL
+    cannot store in text and no person means to type."""
+    if "\x00" in value:
+        raise StoreError(f"the {what} contains a NUL character (byte 0); remove it")
+    return value
+
+
+def check_member_id(value: str | None, *, what: str = "member") -> str | None:
+    """A Slack member id as stored in ``by_user``: at most :data:`MEMBER_ID_LENGTH` characters."""
+    if value is not None and (len(value) > MEMBER_ID_LENGTH or "\x00" in value):
+        raise StoreError(f"the {what} {value[:MEMBER_ID_LENGTH]!r}… is not a Slack user id "
+                         f"(at most {MEMBER_ID_LENGTH} characters)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -55,26 +79,37 @@ def log_interaction(
     *,
     session: Session,
     occurred_at: datetime,
-    direction: str = "mutual",
+    direction: str | None = None,
     note: str = "",
     by_user: str | None = None,
     origin: str = "cli",
     dedupe_key: str | None = None,
+    batch: str | None = None,
+    logged_by: str | None = None,
+    now: datetime | None = None,
 ) -> Logged:
-    """Record one interaction; with a ``dedupe_key`` a repeat returns the first record instead."""
+    """Record one interaction; with a ``dedupe_key`` a repeat returns the first record instead.
+
+    Without a ``direction`` the kind's default applies (a meeting is mutual, an email outbound, a
+    purchase inbound: ``config.vocabulary.DEFAULT_DIRECTIONS``). ``batch`` names the import it
+    came with; ``logged_by`` the Slack member who recorded it in Slack (what ``/tie undo`` takes
+    back); ``now`` when it was recorded (default: the clock)."""
     if occurred_at.tzinfo is None:
         raise StoreError("the interaction time needs a time zone (e.g. 2026-11-03T10:00:00+00:00)")
     kind = check_kind(kind)
-    direction = check_direction(direction)
+    direction = check_direction(direction, kind)
     interaction = Interaction(
         customer_id=customer.id,
         kind=kind,
         direction=direction,
-        note=note,
+        note=check_text(note, what="note"),
         occurred_at=occurred_at,
-        by_user=by_user,
+        by_user=check_member_id(by_user),
         origin=origin,
         dedupe_key=dedupe_key,
+        batch=batch,
+        logged_by=check_member_id(logged_by),
+        **({"created_at": now} if now is not None else {}),
     )
     if dedupe_key is None:
         session.add(interaction)
@@ -110,6 +145,52 @@ def latest_interactions(customer_id: int, *, session: Session, limit: int) -> li
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def last_logged_by(slack_user: str, *, session: Session, since: datetime) -> Interaction | None:
+    """The latest interaction ``slack_user`` recorded in Slack (``logged_by``) after ``since``,
+    with its customer loaded; None when there is none."""
+    query = (
+        select(Interaction)
+        .options(selectinload(Interaction.customer))
+        .where(Interaction.logged_by == slack_user, Interaction.created_at > since)
+        .order_by(Interaction.created_at.desc(), Interaction.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def logged_between(customer_id: int, kind: str, *, session: Session, since: datetime, until: datetime) -> bool:
+    """Whether a ``kind`` interaction with the customer is stored with a time in ``[since, until)``
+    (by anyone: the customer belongs to one team)."""
+    query = select(Interaction.id).where(
+        Interaction.customer_id == customer_id, Interaction.kind == kind,
+        Interaction.occurred_at >= since, Interaction.occurred_at < until,
+    ).limit(1)
+    return session.scalar(query) is not None
+
+
+def interactions_by_id(ids: Iterable[int], *, session: Session) -> list[Interaction]:
+    """The stored interactions among ``ids`` (those that exist), in id order."""
+    wanted = sorted(set(ids))
+    found: list[Interaction] = []
+    for chunk in chunked(wanted):
+        found += session.scalars(select(Interaction).where(Interaction.id.in_(chunk)))
+    return sorted(found, key=lambda i: i.id)
+
+
+def interactions_in_batch(batch: str, *, session: Session) -> list[Interaction]:
+    """The interactions an import stored under ``batch``, in id order."""
+    return list(session.scalars(select(Interaction).where(Interaction.batch == batch).order_by(Interaction.id)))
+
+
+def delete_interactions(ids: Iterable[int], *, session: Session) -> int:
+    """Remove these interactions; returns how many rows went."""
+    removed = 0
+    for chunk in chunked(sorted(set(ids))):
+        removed += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount or 0
+    session.expire_all()  # objects loaded before now must not outlive their rows
+    return removed
 
 
 def share_counts(customer_ids: list[int], *, session: Session, since: datetime, until: datetime) -> dict[int, int]:

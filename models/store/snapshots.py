@@ -89,3 +89,13 @@ def save_assessments(results: list[tuple[Customer, Scored]], *, session: Session
             index_elements=[StageChange.customer_id, StageChange.track, StageChange.changed_at, StageChange.to_stage]),
             added)
     return len(added), len(stale)
+
+
+def forget_snapshots_since(customer_ids: list[int], *, session: Session, since: datetime) -> int:
+    """Remove these customers' snapshots taken at or after ``since``: what the scorer said then
+    counted interactions since removed. Returns how many went (a rescore stores the current one)."""
+    removed = 0
+    for chunk in chunked(sorted(set(customer_ids))):
+        removed += session.execute(delete(ScoreSnapshot).where(
+            ScoreSnapshot.customer_id.in_(chunk), ScoreSnapshot.as_of >= since)).rowcount or 0
+    return removed

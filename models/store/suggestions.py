@@ -100,16 +100,21 @@ def suggestion_in_teams(suggestion_id: int, *, session: Session, team_ids: Itera
 
 
 def complete_suggestion(
-    suggestion: Suggestion, *, session: Session, by_user: str, now: datetime, interaction_kind: str
+    suggestion: Suggestion, *, session: Session, by_user: str, now: datetime, interaction_kind: str,
+    log_touch: bool = True,
 ) -> bool:
-    """Done: log the gesture as an outbound ``interaction_kind`` interaction at ``now`` (once, however
-    often it is clicked) and close the suggestion. False when it was already closed."""
+    """Done: log the gesture as an ``interaction_kind`` interaction at ``now`` in the kind's default
+    direction, recorded as logged by ``by_user`` (once, however often it is clicked), and close the
+    suggestion; ``log_touch=False`` closes it without logging (the touch is already there). False
+    when it was already closed."""
     if suggestion.status in CLOSED_STATUSES:
         return False
-    log_interaction(
-        suggestion.customer, interaction_kind, session=session, occurred_at=now, direction="outbound",
-        note=suggestion.text, by_user=by_user, origin="suggestion", dedupe_key=f"suggestion:{suggestion.id}:done",
-    )
+    if log_touch:
+        log_interaction(
+            suggestion.customer, interaction_kind, session=session, occurred_at=now, note=suggestion.text,
+            by_user=by_user, origin="suggestion", dedupe_key=f"suggestion:{suggestion.id}:done",
+            logged_by=by_user, now=now,
+        )
     _answer(suggestion, "done", by_user=by_user, now=now)
     return True
 

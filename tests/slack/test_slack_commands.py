@@ -111,7 +111,7 @@ def test_help_and_unknown_subcommands_are_answered_in_the_ack(send, fake_slack):
     for text in ("help", "", "frobnicate<!here>"):
         response = send(tie(fake_slack, text))
         body = json.loads(response.body)
-        assert body["response_type"] == "ephemeral" and "/tie log &lt;customer&gt; &lt;kind&gt; [note]" in body["text"]
+        assert body["response_type"] == "ephemeral" and "/tie log &lt;customer&gt; &lt;kind&gt; [from|to|with] [note]" in body["text"]
     assert "&lt;!here&gt;" in body["text"] and "<!here>" not in body["text"]
     assert fake_slack.calls_to("respond") == []
 

@@ -2,6 +2,6 @@
 ``register(app, runtime)``. ``common`` (the acting member, scoped look-ups, request keys) and
 ``formatting`` (the text the listeners show) are helpers they share, and register nothing."""
 
-from bot.slack.listeners import actions, home, tie
+from bot.slack.listeners import actions, home, log_modal, tie
 
-LISTENER_MODULES = (tie, actions, home)
+LISTENER_MODULES = (tie, actions, home, log_modal)

@@ -8,50 +8,83 @@ click (or Slack's retry of one) changes nothing the second time.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime, time, timedelta
+from typing import NamedTuple, Protocol
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.jobs.score import rescore_safely
 from bot.rules.gestures import INTERACTION_KIND_FOR
 from bot.runtime import Runtime
 from bot.slack.blocks import (
     ACTION_DISMISS,
     ACTION_DONE,
     ACTION_SNOOZE,
+    escape_mrkdwn,
     suggestion_done_message,
 )
 from bot.slack.listeners.common import acknowledge, member_of, scoped_suggestion
+from bot.timeutil import local_date, local_moment
 from models.entities import Suggestion
+from models.store.interactions import logged_between
 from models.store.suggestions import complete_suggestion, dismiss_suggestion, snooze_suggestion
 from models.timeline import utcnow
 
 SNOOZE_FOR = timedelta(days=7)
+ALREADY_LOGGED_TEXT = ("Marked done. A {kind} with *{customer}* was already logged today, so no second contact was "
+                       "recorded.")
 NOT_YOURS_TEXT = "That suggestion is not about one of your team's customers, so nothing was changed."
 SUGGESTION_ACTIONS = re.compile(f"^({ACTION_DONE}|{ACTION_SNOOZE}|{ACTION_DISMISS})$")
 
 
-class Outcome(Protocol):
-    """What a button does to its suggestion; returns whether anything changed."""
+class Result(NamedTuple):
+    """What a click did: whether the suggestion changed, and anything the clicker should be told."""
 
-    def __call__(self, suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
+    changed: bool
+    note: str | None = None
+
+
+class Outcome(Protocol):
+    """What a button does to its suggestion."""
+
+    def __call__(self, suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> Result:
         """Apply the click of ``by_user`` at ``now``."""
 
 
-def mark_done(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
-    """Log the gesture the suggestion proposed (a share for a share…) and close it."""
+def mark_done(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> Result:
+    """Log the gesture the suggestion proposed (a share for a share…) and close it; when the same
+    kind of touch with the customer is already logged that (team-local) day, by anyone on the
+    team, only close it and say so: one gesture is one contact, however many ways it is reported."""
     kind = INTERACTION_KIND_FOR.get(suggestion.kind, "message")
-    return complete_suggestion(suggestion, session=session, by_user=by_user, now=now, interaction_kind=kind)
+    repeated = already_logged_today(suggestion, kind, session=session, now=now)
+    changed = complete_suggestion(suggestion, session=session, by_user=by_user, now=now, interaction_kind=kind,
+                                  log_touch=not repeated)
+    note = ALREADY_LOGGED_TEXT.format(kind=kind, customer=escape_mrkdwn(suggestion.customer.name))
+    return Result(changed, note if changed and repeated else None)
 
 
-def snooze(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> bool:
+def already_logged_today(suggestion: Suggestion, kind: str, *, session: Session, now: datetime) -> bool:
+    """Whether a ``kind`` touch with the suggestion's customer is stored for the team's local day of ``now``."""
+    zone = suggestion.customer.team.timezone
+    today = local_date(now, zone)
+    start = local_moment(today, time.min, zone)
+    end = local_moment(today + timedelta(days=1), time.min, zone)
+    return logged_between(suggestion.customer_id, kind, session=session, since=start, until=end)
+
+
+def snooze(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> Result:
     """Hide the suggestion for a week; it is delivered again when the week is over."""
-    return snooze_suggestion(suggestion, session=session, by_user=by_user, now=now, until=now + SNOOZE_FOR)
+    return Result(snooze_suggestion(suggestion, session=session, by_user=by_user, now=now, until=now + SNOOZE_FOR))
 
 
-OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss_suggestion}
+def dismiss(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> Result:
+    """Not relevant: closed for good."""
+    return Result(dismiss_suggestion(suggestion, session=session, by_user=by_user, now=now))
+
+
+OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss}
 
 
 def closed_message(suggestion: Suggestion) -> tuple[str, list[dict]]:
@@ -74,16 +107,23 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.session() as session:
             suggestion = scoped_suggestion(action.get("value"), session=session, member=member)
             if suggestion is None:
-                changed, message = False, None
+                message = None
             else:
-                changed = outcome(suggestion, session=session, by_user=member.slack_user, now=utcnow())
+                now = utcnow()
+                result = outcome(suggestion, session=session, by_user=member.slack_user, now=now)
                 message = closed_message(suggestion)
                 channel = (body.get("container") or {}).get("channel_id") or suggestion.slack_channel
                 ts = (body.get("container") or {}).get("message_ts") or suggestion.slack_ts
+                if result.changed and suggestion.status == "done" and result.note is None:
+                    session.commit()  # the click is what the manager did: keep it whatever the rescore does
+                    rescore_safely([suggestion.customer_id], session=session, as_of=now, params=runtime.scoring)
         if message is None:
             respond(text=NOT_YOURS_TEXT, response_type="ephemeral", replace_original=False)
-        elif changed and channel and ts:
+            return
+        if result.changed and channel and ts:
             text, blocks = message
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        if result.note:
+            respond(text=result.note, response_type="ephemeral", replace_original=False)
 
     app.action(SUGGESTION_ACTIONS)(ack=acknowledge, lazy=[apply_click])

@@ -2,7 +2,8 @@
 
 The ack path only parses the first word (``help`` and unknown subcommands are answered right in the
 ack); everything that reads or writes the store runs after the ack and replies through the
-command's response URL, ephemerally.
+command's response URL, ephemerally. ``/tie log`` with nothing after it opens the log modal
+(:mod:`bot.slack.listeners.log_modal`) instead of replying.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
+from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import member_of
-from bot.slack.listeners.tie import log, rate, snooze, status, top
+from bot.slack.listeners import log_modal
+from bot.slack.listeners.tie import log, rate, snooze, status, top, undo
 from bot.slack.listeners.tie.help import help_text
 from bot.slack.listeners.tie.request import Handler, TieRequest, split_subcommand
 from config.errors import UserError
@@ -28,6 +31,7 @@ HANDLERS: dict[str, Handler] = {
     "top": top.handle,
     "rate": rate.handle,
     "snooze": snooze.handle,
+    "undo": undo.handle,
 }
 FAILURE_TEXT = "Sorry, that did not work because of a problem on our side; nothing was changed. Please try again."
 
@@ -53,7 +57,8 @@ def register(app: App, runtime: Runtime) -> None:
     its own message; anything else as a problem on our side.
     """
 
-    def run_subcommand(command: dict, context: BoltContext, respond: Respond, request: BoltRequest) -> None:
+    def run_subcommand(command: dict, context: BoltContext, respond: Respond, request: BoltRequest,
+                       client: WebClient) -> None:
         subcommand, args = split_subcommand(command.get("text", ""))
         handler = HANDLERS.get(subcommand)
         if handler is None:
@@ -64,6 +69,9 @@ def register(app: App, runtime: Runtime) -> None:
                              now=utcnow(), params=runtime.scoring)
             with runtime.session() as session:
                 first = first_handling(tie.dedupe_key(), session=session, now=tie.now)
+                if first and subcommand == "log" and not args.strip():
+                    log_modal.open_log_modal(client, command, tie.member, session=session, now=tie.now)
+                    return
                 text = handler(tie, session) if first else None
         except UserError as exc:
             text = escape_mrkdwn(_sentence(str(exc)))

@@ -6,9 +6,13 @@ from bot.slack.blocks import escape_mrkdwn
 from config.vocabulary import INTERACTION_KINDS
 
 USAGE = {
-    "log": f"`/tie log <customer> <kind> [note]`: record a touch (kinds: {', '.join(INTERACTION_KINDS)})",
-    "status": "`/tie status <customer>`: score, stage, trend, why, last touches and open suggestions",
-    "top": "`/tie top`: your team's board, strongest relationship first",
+    "log": (f"`/tie log <customer> <kind> [from|to|with] [note]`: record a touch (kinds: {', '.join(INTERACTION_KINDS)}); "
+            "`from`: they reached out, `to`: we did, `with`: both (default: meeting, call, event both; purchase, trial "
+            "from them; anything else from us). `/tie log` alone opens a form"),
+    "undo": "`/tie undo`: remove the last touch you logged in the last 24 hours",
+    "status": "`/tie status <customer or company>`: score, stage, trend, why, last touches and open suggestions; "
+              "for a company, its account: contacts, coverage and whether it is single-threaded",
+    "top": "`/tie top`: your team's board, heavy users first, with owners",
     "rate": "`/tie rate <customer> <0-10>`: your own judgment of the tie (it calibrates the model)",
     "snooze": "`/tie snooze <customer> <days>`: no suggestions about this customer for a while",
     "help": "`/tie help`: this list",

@@ -1,56 +1,82 @@
-"""``/tie log <customer> <kind> [note]``: record a touch, reply with the new score and stage."""
+"""``/tie log <customer> <kind> [from|to|with] [note]``: record a touch, reply with the new score
+and stage (``/tie log`` alone opens the modal of :mod:`bot.slack.listeners.log_modal`).
+
+``from`` = they reached out (inbound), ``to`` = we did (outbound), ``with`` = both took part
+(mutual); without the word the kind's default applies (``config.vocabulary.DEFAULT_DIRECTIONS``),
+the same as on the command line and in a CSV import. The reply says which direction was stored.
+"""
 
 from __future__ import annotations
 
-import logging
+from datetime import datetime, timezone, tzinfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.jobs import score
-from bot.rules.status import RelationshipStatus
+from bot.jobs.score import rescore_safely
 from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import resolve_customer
 from bot.slack.listeners.formatting import preview, score_summary
 from bot.slack.listeners.tie.help import USAGE
 from bot.slack.listeners.tie.request import TieRequest
 from config.errors import InputError
+from config.scoring import ScoringParams
+from config.vocabulary import DIRECTION_WORDS
+from models.entities import Customer
 from models.store.interactions import check_kind, log_interaction
 
-RESCORE_ATTEMPTS = 3
-
-log = logging.getLogger(__name__)
+#: How a reply names each direction.
+DIRECTION_PHRASES = {
+    "inbound": "inbound: they reached out",
+    "outbound": "outbound: we reached out",
+    "mutual": "mutual: both took part",
+}
 
 
 def handle(request: TieRequest, session: Session) -> str:
     """Log the interaction once per invocation (a Slack retry finds the first record), then rescore."""
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
-    words = rest.split(maxsplit=1)
+    kind, direction, note = parse_touch(rest)
+    return record_touch(customer, kind, session=session, direction=direction, note=note, occurred_at=request.now,
+                        member=request.user_id, dedupe_key=request.dedupe_key(), now=request.now,
+                        params=request.params)
+
+
+def parse_touch(text: str) -> tuple[str, str | None, str]:
+    """``"email to asked about renewal"`` -> ``("email", "outbound", "asked about renewal")``: the
+    kind, the direction word if one follows it (None: the kind's default), and the note."""
+    words = text.split(maxsplit=1)
     if not words:
         raise InputError(f"what kind of touch was it? Usage: {USAGE['log']}")
     kind = check_kind(words[0])
-    note = words[1] if len(words) > 1 else ""
+    rest = words[1] if len(words) > 1 else ""
+    parts = rest.split(maxsplit=1)
+    direction = DIRECTION_WORDS.get(parts[0].lower()) if parts else None
+    if direction is not None:
+        rest = parts[1] if len(parts) > 1 else ""
+    return kind, direction, rest
+
+
+def record_touch(customer: Customer, kind: str, *, session: Session, direction: str | None, note: str,
+                 occurred_at: datetime, member: str, dedupe_key: str, now: datetime, params: ScoringParams,
+                 zone: tzinfo = timezone.utc) -> str:
+    """Store the touch (once per ``dedupe_key``) as logged by ``member``, commit it, rescore the
+    relationship as of ``now`` and say what was recorded and where the relationship stands (an
+    earlier time shown in ``zone``, the member's)."""
     logged = log_interaction(
-        customer, kind, session=session, occurred_at=request.now, note=note,
-        by_user=request.user_id, origin="slack", dedupe_key=request.dedupe_key(),
+        customer, kind, session=session, occurred_at=occurred_at, direction=direction, note=note,
+        by_user=member, origin="slack", dedupe_key=dedupe_key, logged_by=member, now=now,
     )
-    name, kind = customer.name, logged.interaction.kind
+    name, kind, direction = customer.name, logged.interaction.kind, logged.interaction.direction
     session.commit()  # the touch is what the manager asked for: keep it whatever the rescore does
-    status = _rescore(customer.id, session, request)
+    statuses = rescore_safely([customer.id], session=session, as_of=now, params=params)
     verb = "Logged" if logged.created else "Already logged"
     said = f": “{preview(note)}”" if note else ""
-    now = f"Now {score_summary(status)}." if status else "The score updates at the next scoring run."
-    return f"{verb} a {kind} with *{escape_mrkdwn(name)}*{said}.\n{now}"
+    when = "" if occurred_at == now else f" on {occurred_at.astimezone(zone):%Y-%m-%d at %H:%M}"
+    score = f"Now {score_summary(statuses[0])}." if statuses else "The score updates at the next scoring run."
+    return (f"{verb} {with_article(kind)} with *{escape_mrkdwn(name)}*{when}{said} ({DIRECTION_PHRASES[direction]})."
+            f"\n{score}")
 
 
-def _rescore(customer_id: int, session: Session, request: TieRequest) -> RelationshipStatus | None:
-    """Rescore right away. Two touches logged at once for one customer replay the same stage
-    changes, and the slower transaction's insert then conflicts; run again, it finds them stored."""
-    for _ in range(RESCORE_ATTEMPTS):
-        try:
-            with session.begin_nested():
-                return score.rescore_customer(customer_id, session=session, as_of=request.now, params=request.params)
-        except IntegrityError:
-            continue
-    log.warning("could not rescore customer %s after logging a touch; the next scoring run will", customer_id)
-    return None
+def with_article(word: str) -> str:
+    """``"email"`` -> ``"an email"``, ``"call"`` -> ``"a call"``."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from bot.cli import demo, interactions, scoring, setup, slack, sources, suggestions
+from bot.cli import accounts, demo, interactions, scoring, setup, slack, sources, suggestions
 from config.errors import UserError
 
-COMMAND_MODULES = (setup, sources, interactions, scoring, suggestions, slack, demo)
+COMMAND_MODULES = (setup, sources, interactions, scoring, suggestions, slack, demo, accounts)
 
 
 class StrongtieGroup(click.Group):
@@ -27,16 +27,33 @@ class StrongtieGroup(click.Group):
             sys.exit(1)
 
 
+#: Commands that keep running: they log each job run and each start or stop at INFO without -v.
+LONG_RUNNING = frozenset({"run", "serve", "socket", "worker"})
+
+
 @click.group(cls=StrongtieGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Log progress to stderr at INFO, the libraries' too (run, serve, socket and worker log "
+                   "one line per job run at INFO even without it).")
+@click.version_option(package_name="strongtie", prog_name="strongtie", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """strongtie: watch what your top customers publish, score each relationship, and get
     told in Slack what small, genuine thing to do next.
 
     The database is STRONGTIE_DATABASE_URL (default sqlite:///strongtie.db)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose=verbose, long_running=ctx.invoked_subcommand in LONG_RUNNING)
     ctx.obj = None  # the Runtime is built on first use, so --help needs no settings
+
+
+def configure_logging(*, verbose: bool, long_running: bool) -> None:
+    """Warnings only for one-shot commands; strongtie's own INFO lines (one per job run) for the
+    long-running ones; INFO from everything, libraries included, with ``-v``."""
+    stamp = "%(asctime)s " if long_running else ""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format=f"{stamp}%(levelname)s %(name)s: %(message)s")
+    if long_running:
+        logging.getLogger("bot").setLevel(logging.INFO)
 
 
 for _module in COMMAND_MODULES:

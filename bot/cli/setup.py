@@ -6,7 +6,7 @@ import click
 
 from bot.cli.kit import runtime
 from config.roster import load_roster
-from models.store.roster import apply_roster
+from models.store.roster import RosterChanges, apply_roster
 
 
 def register(cli: click.Group) -> None:
@@ -40,4 +40,18 @@ def roster_import(path: str) -> None:
     rt = runtime()
     with rt.session() as session:
         changes = apply_roster(parsed, session=session)
-    click.echo(f"Roster imported from {path}: {changes.summary()}")
+    click.echo(f"Roster imported from {path}: {import_summary(changes)}")
+
+
+def import_summary(changes: RosterChanges) -> str:
+    """What an import changed, counted in words that read right: ``9 customers added; 1 source
+    removed``, then the customers left untracked (beyond the team's top_n by revenue)."""
+    parts = []
+    for key, count in sorted(changes.counts.items()):
+        entity, verb = key.split(" ", 1)
+        if verb != "unchanged":
+            parts.append(f"{count} {entity}{'' if count == 1 else 's'} {verb}")
+    text = "; ".join(parts) if parts else "nothing changed"
+    if changes.untracked:
+        text += f". Untracked (beyond top_n by revenue): {', '.join(changes.untracked)}"
+    return text

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.cli.kit import emit_listing, runtime
+from bot.cli.kit import emit_json, emit_listing, runtime
 from bot.jobs.poll import poll_job
 from bot.timeutil import iso
 from connectors.metering import month_period
@@ -48,10 +48,31 @@ def poll(force: bool) -> None:
         click.echo(f"  {problem}", err=True)
 
 
-def _source_line(row: dict) -> str:
-    status = row["last_status"] or "never polled"
-    error = f"  ({row['last_error']})" if row["last_error"] else ""
-    return f"{row['id']:>4} {row['customer']:<24} {row['kind']:<9} {row['target']:<40} {status}, {row['posts']} posts{error}"
+def source_state(row: dict) -> str:
+    """How a source stands, in words: removed from the roster, disabled (e.g. gone for good, 410),
+    never polled, or its last status."""
+    if not row["in_roster"]:
+        return "removed from roster"
+    if not row["enabled"]:
+        return f"disabled ({row['last_status']})" if row["last_status"] not in (None, "disabled") else "disabled"
+    return row["last_status"] or "never polled"
+
+
+_COLUMNS = (("id", ">"), ("customer", "<"), ("kind", "<"), ("target", "<"), ("state", "<"), ("posts", ">"))
+
+
+def sources_table(rows: list[dict]) -> list[str]:
+    """The sources as aligned columns (each as wide as its longest value, however long a URL is),
+    then each source's last error on its own indented line."""
+    cells = [{"id": str(r["id"]), "customer": r["customer"], "kind": r["kind"], "target": r["target"],
+              "state": source_state(r), "posts": str(r["posts"])} for r in rows]
+    widths = {name: max([len(name)] + [len(c[name]) for c in cells]) for name, _ in _COLUMNS}
+    lines = ["  ".join(f"{name:{align}{widths[name]}}" for name, align in _COLUMNS).rstrip()]
+    for row, cell in zip(rows, cells):
+        lines.append("  ".join(f"{cell[name]:{align}{widths[name]}}" for name, align in _COLUMNS).rstrip())
+        if row["last_error"]:
+            lines.append(f"{'':>{widths['id']}}  {row['last_error']}")
+    return lines
 
 
 def source_row(source: Source, posts: int, month_spend: float | None = None) -> dict:
@@ -82,7 +103,8 @@ def source_row(source: Source, posts: int, month_spend: float | None = None) -> 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def sources(as_json: bool) -> None:
-    """Every source with its health: last poll, status, error and post count."""
+    """Every source with its health: state (its last status, or disabled, or removed from the
+    roster), post count and last error."""
     rt = runtime()
     connectors = build_connectors(rt.settings)
     metered = metered_connectors(connectors)
@@ -92,9 +114,12 @@ def sources(as_json: bool) -> None:
         spend = {p: c.metering.spend_usd(api_units(p, period, session=session)) for p, c in metered.items()}
         listed = all_sources(session=session)
         rows = [source_row(s, counts.get(s.id, 0), spend.get(connectors[s.kind].metered_provider or "")) for s in listed]
-    emit_listing(rows, as_json=as_json, noun="source", line=_source_line)
     if as_json:
+        emit_json(rows)
         return
+    for line in sources_table(rows) if rows else []:
+        click.echo(line)
+    click.echo(f"{len(rows)} source{'' if len(rows) == 1 else 's'}.")
     for provider, connector in metered.items():
         if any(connectors.get(row["kind"]) is connector for row in rows):
             budget = connector.metering.monthly_budget_usd

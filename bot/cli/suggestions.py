@@ -32,25 +32,26 @@ def register(cli: click.Group) -> None:
 @as_of_option(help="Preview only: print what the rules would propose at this ISO 8601 date-time, or at the end "
                    "of this date in each team's zone, and store nothing. Default: now (stores).")
 def suggest(as_json: bool, as_of: str | None) -> None:
-    """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority.
+    """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority, in
+    board order: by team, heavy users first (best revenue rank), then the best gesture first.
 
     Without --as-of, new suggestions are worked out and stored (re-running adds nothing), then every
     one a manager can still act on is listed, best first. With --as-of it is a pure preview: the
     gestures the rules would propose at that moment, stored nowhere (so nothing back-dated or
     future is ever delivered)."""
-    from bot.jobs.suggest import open_suggestions, preview_suggestions, suggest_job
+    from bot.jobs.suggest import open_suggestions, preview_records, suggest_job
 
     app = runtime()
     when = resolve_local_as_of(as_of)
     if when is not None:
-        records = [p.as_json() for p in preview_suggestions(app, as_of=when)]
+        records = preview_records(app, as_of=when)
     else:
         moment = utcnow()
         suggest_job(app, as_of=moment)
         with app.session() as session:
             records = open_suggestions(session=session, as_of=moment)
-    if as_json:
-        emit_json(records)
+    if as_json:  # the contract's fields: the owner as a Slack id
+        emit_json([{key: value for key, value in r.items() if key != "owner_name"} for r in records])
         return
     if when is not None:
         click.echo(f"Preview as of {as_of} (nothing stored):")
@@ -58,12 +59,13 @@ def suggest(as_json: bool, as_of: str | None) -> None:
 
 
 def format_suggestions(records: list[dict[str, Any]]) -> str:
-    """Suggestion records laid out for a terminal, one block per gesture."""
+    """Suggestion records laid out for a terminal, one block per gesture, owners by name."""
     if not records:
         return "No suggestions right now: nothing new, or every gesture is on cool-down."
     lines = []
     for number, record in enumerate(records, 1):
-        owner = f" (owner {record['owner']})" if record["owner"] else ""
+        name = record.get("owner_name") or record["owner"]
+        owner = f" (owner {name})" if name else ""
         lines.append(f"{number}. [{record['priority']:.0f}] {kind_label(record['kind'])}: {record['customer']}{owner}")
         lines.append(f"   {record['text']}")
         if record["post_url"]:

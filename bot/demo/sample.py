@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 import yaml
 
+from bot.cli.setup import import_summary
 from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import Settings
@@ -181,7 +182,7 @@ def load_demo_roster(runtime: Runtime, feeds_url: str) -> str:
     """Import the bundled roster, its feed URLs pointing at the loopback server."""
     text = (DATA / "roster.yaml").read_text(encoding="utf-8").replace("{feeds}", feeds_url)
     with runtime.session() as session:
-        return apply_roster(parse_roster(yaml.safe_load(text)), session=session).summary()
+        return import_summary(apply_roster(parse_roster(yaml.safe_load(text)), session=session))
 
 
 def demo_runtime(database: Path) -> Runtime:

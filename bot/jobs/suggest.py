@@ -41,7 +41,7 @@ from models.store.suggestions import (
     add_suggestion,
     suggestions_for,
 )
-from models.store.teams import all_teams
+from models.store.teams import all_teams, member_names
 from models.timeline import utcnow
 
 # An open suggestion older than this is stale news and no longer listed.
@@ -164,10 +164,43 @@ def _hourglass_since(session: Session, statuses: list[RelationshipStatus], as_of
 
 
 def open_suggestions(*, session: Session, as_of: datetime, team_id: int | None = None) -> list[dict[str, Any]]:
-    """The ``strongtie suggest --json`` records: suggestions a manager can act on now, best first."""
+    """The ``strongtie suggest --json`` records: suggestions a manager can act on now, in board
+    order (:func:`board_ordered`)."""
     rows = actionable_suggestions(session=session, as_of=as_of, max_age=OPEN_SUGGESTION_MAX_AGE, team_id=team_id)
-    return [
-        suggestion_record(kind=row.kind, customer=row.customer.name, owner=row.owner_user, text=row.text,
-                          post_url=row.post_url, reason=row.reason, priority=row.priority)
+    return board_ordered(session, [
+        (row.customer_id, suggestion_record(kind=row.kind, customer=row.customer.name, owner=row.owner_user,
+                                            text=row.text, post_url=row.post_url, reason=row.reason,
+                                            priority=row.priority))
         for row in rows
-    ]
+    ])
+
+
+def preview_records(runtime: Runtime, *, as_of: date | datetime) -> list[dict[str, Any]]:
+    """The records of :func:`preview_suggestions`, in board order (:func:`board_ordered`)."""
+    proposals = preview_suggestions(runtime, as_of=as_of)
+    with runtime.session() as session:
+        return board_ordered(session, [(p.customer_id, p.as_json()) for p in proposals])
+
+
+def board_ordered(session: Session, records: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Suggestion records (each with its customer's id) as every board orders relationships: by
+    team, heavy users first (best revenue rank), then the best suggestion first; each record gains
+    ``owner_name``, the owner as the roster names them (None when it does not)."""
+    ids = {customer_id for customer_id, _ in records}
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
+    names: dict[str, str] = {}
+    for team_id in {c.team_id for c in customers.values()}:
+        names.update(member_names(team_id, session=session))
+    teams = {t.id: t.name for t in all_teams(session=session)}
+
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[str, bool, int, float]:
+        customer = customers.get(item[0])
+        rank = customer.revenue_rank if customer else None
+        team = teams.get(customer.team_id, "") if customer else ""
+        return (team.casefold(), rank is None, rank or 0, -item[1]["priority"])
+
+    ordered = []
+    for _, record in sorted(records, key=key):
+        record["owner_name"] = names.get(record["owner"] or "")
+        ordered.append(record)
+    return ordered

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Protocol, Sequence
 
+from bot.rules.accounts import Account, single_threaded_accounts
 from bot.rules.gestures import PostFact
 from bot.rules.hourglass import StageCount, stall_stage
 from bot.rules.milestones import find_milestones
@@ -96,6 +97,7 @@ class Digest:
     hourglass: list[StageCount] = field(default_factory=list)
     stall: StageCount | None = None
     timezone: str = "UTC"
+    single_threaded: list[Account] = field(default_factory=list)  # accounts hanging by one contact
 
     @property
     def promotions(self) -> list[StageMove]:
@@ -165,6 +167,7 @@ def compose_digest(
         hourglass=hourglass,
         stall=stall_stage(hourglass),
         timezone=timezone,
+        single_threaded=single_threaded_accounts(statuses),
     )
 
 

@@ -53,14 +53,33 @@ class RelationshipStatus:
             "company": self.company,
             "team": self.team,
             "owner": self.owner,
-            "score": round(self.score, 1),
+            "score": _unsigned_zero(round(self.score, 1)),
             "stage": self.stage,
             "hourglass": self.hourglass,
             "at_risk": self.at_risk,
             "risk_reason": self.risk_reason,
             "last_interaction_at": iso(self.last_interaction_at),
-            "trend": round(self.trend, 1),
+            "trend": _unsigned_zero(round(self.trend, 1)),
             "stage_since": iso(self.stage_since),
             "components": {k: round(v, 2) for k, v in self.components.items()},
             "explanation": list(self.explanation),
         }
+
+
+def heavy_first(status: RelationshipStatus) -> tuple[bool, int, str]:
+    """Sort key of every list of relationships (``strongtie status``, ``/tie top``, App Home,
+    ``strongtie suggest``): heavy users first, as the product promises (best revenue rank first,
+    unranked last), then by name."""
+    return (status.revenue_rank is None, status.revenue_rank or 0, status.customer.casefold())
+
+
+def trend_text(trend: float) -> str:
+    """A trend in whole points as a reader sees it: ``+3``, ``-2``, and ``0`` for anything that
+    rounds to nothing (never ``-0`` or ``+0``)."""
+    points = round(trend)
+    return f"{points:+d}" if points else "0"
+
+
+def _unsigned_zero(value: float) -> float:
+    """``-0.0`` -> ``0.0`` (a rounded tiny fall must not print as ``-0.0``); others unchanged."""
+    return value + 0.0

@@ -62,7 +62,9 @@ def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
 
 @dataclass(frozen=True)
 class _Style:
-    """How text is marked up: Slack mrkdwn (escaped) or a plain terminal."""
+    """How text is marked up: Slack mrkdwn (escaped) or a plain terminal. ``escape`` and ``link``
+    take raw text (``link`` escapes its label itself) and ``bold`` wraps text already escaped, so
+    every text is escaped exactly once."""
 
     escape: Callable[[str | None], str]
     bold: Callable[[str], str]
@@ -215,7 +217,7 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
     posts = []
     for post in digest.notable_posts[:_LIST_LIMIT]:
         milestone = f" [{esc(post.milestone)}]" if post.milestone else ""
-        posts.append(f"\u2022 {style.bold(esc(post.customer))}{milestone}: {style.link(post.url, esc(post.title) or 'a post')}")
+        posts.append(f"\u2022 {style.bold(esc(post.customer))}{milestone}: {style.link(post.url, post.title or 'a post')}")
     sections.append(("Notable posts", posts or ["none"]))
 
     suggestions = []
@@ -226,8 +228,25 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
             suggestions.append(f"  \u2022 {esc(item.text)}{link}")
     sections.append(("Today's top suggestions", suggestions or ["none"]))
 
+    if digest.single_threaded:
+        sections.append(("Single-threaded accounts", _single_threaded_lines(digest, style)))
+
     sections.append(("Hourglass", _hourglass_lines(digest.hourglass, digest.stall, style)))
     return sections
+
+
+def _single_threaded_lines(digest: Digest, style: _Style) -> list[str]:
+    """Accounts among the heavy users with only one contact at building or better, heavy first."""
+    lines = []
+    for account in digest.single_threaded[:_LIST_LIMIT]:
+        champion = account.contacts[0]
+        owner = f" ({style.escape(champion.owner_name)})" if champion.owner_name else ""
+        count = len(account.contacts)
+        lines.append(f"\u2022 {style.bold(style.escape(account.account))}: only {style.escape(champion.customer)}{owner} "
+                     f"at {champion.stage.replace('_', ' ')} of {count} contact{'s' if count != 1 else ''}")
+    if len(digest.single_threaded) > _LIST_LIMIT:
+        lines.append(f"\u2026and {len(digest.single_threaded) - _LIST_LIMIT} more")
+    return lines
 
 
 def _moves_by_customer(moves: list[StageMove]) -> list[list[StageMove]]:

@@ -31,7 +31,7 @@ from models.scoring.hourglass import apply_commerce, update_hourglass
 from models.scoring.kinds import kind_facts
 from models.scoring.risk import Risk, risk_at, set_risk
 from models.scoring.transitions import Transition
-from models.scoring.wording import describe, figure
+from models.scoring.wording import describe, figure, promotion_words
 from models.timeline import Event, as_datetime
 
 _exp, _floor = math.exp, math.floor
@@ -318,8 +318,7 @@ class Replay:
             if from_stage == "unaware":
                 reason = f"first contact: {cause()}"
             elif _STAGE_INDEX[to_stage] > _STAGE_INDEX[from_stage]:
-                reason = (f"score {figure(score)} reached {p.promote_threshold(to_stage):g}, the {to_stage} "
-                          f"threshold, after {cause()}")
+                reason = f"{promotion_words(score, p.promote_threshold(to_stage), to_stage)}, after {cause()}"
             else:
                 reason = (f"score fell to {figure(score)}, under the {p.demote_threshold(from_stage):g} that "
                           f"{from_stage} needs to hold, after {cause()}")

@@ -47,6 +47,20 @@ def figure(points: float) -> str:
     return f"{math.floor(points * 10 + 1e-9) / 10:g}"
 
 
+def promotion_words(score: float, threshold: float, stage: str) -> str:
+    """Why a tie was promoted: 'score 67.2 reached 65, the building threshold', or, when the score
+    reads as the threshold itself, 'score reached 65, the building threshold' (never 'score 65
+    reached 65')."""
+    shown = figure(score)
+    head = "score reached" if shown == f"{threshold:g}" else f"score {shown} reached"
+    return f"{head} {threshold:g}, the {stage} threshold"
+
+
+def with_article(word: str) -> str:
+    """'an email', 'a call': a word with the article it reads with."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def describe(event: Event) -> str:
     """An interaction as a stage change names its cause: 'call on 2026-05-20'."""
     _, kind, _, at = event
@@ -55,10 +69,9 @@ def describe(event: Event) -> str:
 
 def _one_way_touch(kind: str, direction: str) -> str:
     """'an email we sent', 'a like from them'…: a one-way touch, named by who made it."""
-    article = "an" if kind[0] in "aeiou" else "a"
     if direction == "outbound" or (direction == "mutual" and kind in GESTURES):
-        return f"{article} {kind} we sent" if kind in CONVERSATIONAL else f"{article} {kind} from us"
-    return f"{article} {kind} from them"
+        return f"{with_article(kind)} we sent" if kind in CONVERSATIONAL else f"{with_article(kind)} from us"
+    return f"{with_article(kind)} from them"
 
 
 def risk_words(risk: Risk | None) -> str:

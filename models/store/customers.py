@@ -1,5 +1,6 @@
-"""Customers: look-ups by name (whole or as the start of a command's text) or id, the tracked ones,
-and snoozing one."""
+"""Customers: look-ups by name (whole or as the start of a command's text) or id, by company (an
+account), the tracked ones, and snoozing one. A name that matches nothing fails with the closest
+names of people and of companies alike."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def find_customer(name: str, *, session: Session, team_id: int | None = None) ->
         teams = ", ".join(sorted(session.get(Team, c.team_id).name for c in matches))
         raise StoreError(f"{name!r} names customers in several teams ({teams}); pass --team")
     if not matches:
-        raise UnknownNameError("customer", name, customer_names(session=session, team_id=team_id))
+        raise UnknownNameError("customer", name, lookup_names(session=session, team_id=team_id))
     return matches[0]
 
 
@@ -33,6 +34,35 @@ def customer_names(*, session: Session, team_id: int | None = None) -> list[str]
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
     return list(session.scalars(query))
+
+
+def company_names(*, session: Session, team_id: int | None = None) -> list[str]:
+    """The distinct company names (case-insensitively) of the customers of one team, or of all."""
+    query = select(Customer.company).where(Customer.company != "").order_by(Customer.id)
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    spelled: dict[str, str] = {}
+    for company in session.scalars(query):
+        spelled.setdefault(name_key(company), company.strip())  # as the roster first writes it
+    return list(spelled.values())
+
+
+def lookup_names(*, session: Session, team_id: int | None = None) -> list[str]:
+    """What an unknown customer name is compared with: every person and every company."""
+    people = customer_names(session=session, team_id=team_id)
+    known = {name_key(n) for n in people}
+    return people + [c for c in company_names(session=session, team_id=team_id) if name_key(c) not in known]
+
+
+def find_company(name: str, *, session: Session, team_ids: list[int]) -> str | None:
+    """The company called ``name`` (quotes, case and extra spaces ignored) as the roster writes it,
+    when a customer of one of these teams works there; ``None`` otherwise."""
+    wanted = name_key(name)
+    for team_id in team_ids:
+        for company in company_names(session=session, team_id=team_id):
+            if name_key(company) == wanted:
+                return company
+    return None
 
 
 def customer_with_owner(customer_id: int, *, session: Session) -> Customer | None:
@@ -58,7 +88,7 @@ def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple
         if candidate in by_key:
             return by_key[candidate], " ".join(words[cut:])
     guess = " ".join(words[:2]) if words else ""
-    raise UnknownNameError("customer", guess, [c.name for c in customers])
+    raise UnknownNameError("customer", guess, lookup_names(session=session, team_id=team_id))
 
 
 def tracked_customers(*, session: Session, team_id: int | None = None) -> list[Customer]:

@@ -12,12 +12,15 @@ class StoreError(UserError, ValueError):
 
 
 class UnknownNameError(StoreError):
-    """A name matched nothing; ``suggestions`` holds the closest known names."""
+    """A name matched nothing; ``suggestions`` holds the closest known names. With ``list_all`` (a
+    fixed vocabulary such as the interaction kinds) the message also lists every valid word."""
 
-    def __init__(self, what: str, name: str, known: list[str]) -> None:
+    def __init__(self, what: str, name: str, known: list[str], *, list_all: bool = False) -> None:
         self.name = name
         self.suggestions = close_matches(name, known)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        if list_all:  # a fixed vocabulary (kinds, directions): say every valid word
+            hint += f" Valid {what}s: {', '.join(known)}."
         super().__init__(f"unknown {what} {name!r}.{hint}")
 
 

@@ -30,7 +30,7 @@ def test_every_part_is_built(demo_output):
 
 
 def test_roster_and_polling(demo_output):
-    assert "21 customer added" in demo_output
+    assert "21 customers added" in demo_output
     assert "Untracked (beyond top_n by revenue): Zoe Kim" in demo_output
     poll = _section(demo_output, "1. Poll", "2. Board")
     assert "24 new posts" in poll  # every bundled post of the tracked customers

@@ -143,7 +143,7 @@ def test_status_board_is_readable(seeded):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert any("Jane Doe" in line and "strong_tie" in line for line in lines)
-    assert "3 relationship(s)" in result.output
+    assert "3 relationships," in result.output
 
 
 def test_status_rejects_a_bad_date_and_an_unknown_team(seeded):

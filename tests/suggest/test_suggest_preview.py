@@ -31,7 +31,7 @@ def test_suggest_as_of_stores_nothing(cli, db_url):
         assert result.exit_code == 0, result.output
         assert count_suggestions(runtime) == 0, as_of
     records = json.loads(cli("suggest", "--json", "--as-of", "2026-11-23T14:00:00Z").output)
-    assert [r["customer"] for r in records] == ["Ann <!channel> Lee", "Jane Doe", "Bob Roe"]
+    assert [r["customer"] for r in records] == ["Jane Doe", "Bob Roe", "Ann <!channel> Lee"]  # heavy users first
     text = cli("suggest", "--as-of", "2026-11-23T14:00:00Z").output
     assert "nothing stored" in text and count_suggestions(runtime) == 0
 

@@ -18,7 +18,7 @@ from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.slack.middleware import MEMBER_KEY, MemberScope
 from config.errors import InputError
 from models.entities import Customer, Suggestion
-from models.store.customers import customer_names, find_customer, match_customer_prefix
+from models.store.customers import find_customer, lookup_names, match_customer_prefix
 from models.store.errors import UnknownNameError
 from models.store.suggestions import actionable_suggestions, suggestion_in_teams
 
@@ -82,7 +82,7 @@ def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tup
             found = match_customer_prefix(text, session=session, team_id=team_id)
         except UnknownNameError as exc:
             guess = guess or exc.name
-            known.extend(customer_names(session=session, team_id=team_id))
+            known.extend(lookup_names(session=session, team_id=team_id))
             continue
         if best is None or len(found[1].split()) < len(best[1].split()):
             best = found

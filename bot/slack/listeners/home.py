@@ -1,4 +1,5 @@
-"""App Home: the member's own board and a summary of their team's hourglass."""
+"""App Home: the member's own board (heavy users first, as every board), then per team its hourglass
+and the accounts that hang by a single contact."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.jobs import score
-from bot.rules.status import RelationshipStatus
+from bot.rules.accounts import Account, single_threaded_accounts
+from bot.rules.status import RelationshipStatus, heavy_first
 from bot.runtime import Runtime
-from bot.slack.blocks import MAX_VIEW_BLOCKS, context_block, fitted_section_block, header_block
+from bot.slack.blocks import MAX_VIEW_BLOCKS, context_block, escape_mrkdwn, fitted_section_block, header_block
 from bot.slack.listeners.common import acknowledge, member_of, pending_suggestions
 from bot.slack.listeners.formatting import (
     customer_title,
     hourglass_summary,
     preview,
     score_summary,
+    stage_label,
 )
 from bot.slack.middleware import MemberScope
 from config.scoring import ScoringParams
@@ -37,14 +40,14 @@ def next_actions(session: Session, member: MemberScope, customer_ids: list[int],
 
 
 def home_view(member: MemberScope, *, session: Session, as_of: datetime, params: ScoringParams) -> dict[str, Any]:
-    """The Home tab for ``member``: their customers (score, stage, trend, risk, next action), then
-    each of their teams' hourglass."""
+    """The Home tab for ``member``: their customers, heavy users first (score, stage, trend, risk,
+    next action), then each of their teams' hourglass and single-threaded accounts."""
     team_statuses = {
         team_id: score.relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
         for team_id in member.team_ids
     }
     mine = [s for statuses in team_statuses.values() for s in statuses if s.owner == member.slack_user]
-    mine.sort(key=lambda s: (not s.at_risk, -s.score))
+    mine.sort(key=heavy_first)
     upcoming = next_actions(session, member, [s.customer_id for s in mine], as_of)
     blocks: list[dict[str, Any]] = [header_block("Your customers")]
     if not mine:
@@ -53,9 +56,21 @@ def home_view(member: MemberScope, *, session: Session, as_of: datetime, params:
     for team_id, team_name in zip(member.team_ids, member.team_names):
         blocks += [{"type": "divider"}, header_block(f"Team hourglass: {team_name}"),
                    fitted_section_block(hourglass_summary(team_statuses[team_id]))]
+        single = single_threaded_accounts(team_statuses[team_id])
+        if single:
+            blocks.append(fitted_section_block(single_threaded_text(single)))
     blocks.append(context_block(
         f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
+
+
+def single_threaded_text(accounts: list[Account]) -> str:
+    """The accounts that hang by one contact (at building or better), heavy users first."""
+    lines = [":warning: *Single-threaded accounts* (only one contact at building or better):"]
+    lines += [f"• *{escape_mrkdwn(a.account)}*: only {escape_mrkdwn(a.contacts[0].customer)} "
+              f"({stage_label(a.contacts[0].stage)}) of {len(a.contacts)} contact{'s' if len(a.contacts) != 1 else ''}"
+              for a in accounts]
+    return "\n".join(lines)
 
 
 def _customer_text(status: RelationshipStatus, suggestion: Suggestion | None) -> str:

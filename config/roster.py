@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config import identity
 from config.errors import UserError, quoted
 from config.names import clean_name, control_character, look_alike_key, name_key, name_problem
 from config.sources import SourceSpec, normalise_source
@@ -37,9 +38,9 @@ MAX_NUMBER = 10**15  # of revenue: beyond this a figure is a typo (and an intege
 MAX_TOP_N = 10_000  # customers tracked per team (the store's integer column holds far more)
 MAX_LABEL = 40  # of a field name or source kind the file made up, as a message repeats it
 
-TEAM_FIELDS = frozenset({"name", "slack_channel", "timezone", "digest_time", "top_n", "members", "customers"})
-MEMBER_FIELDS = frozenset({"slack_user", "name"})
-CUSTOMER_FIELDS = frozenset({"name", "company", "owner", "revenue", "sources"})
+TEAM_FIELDS = frozenset({"name", "slack_channel", "timezone", "digest_time", "top_n", "workspace", "members", "customers"})
+MEMBER_FIELDS = frozenset({"slack_user", "name", "email", "aliases", "bluesky", "mastodon"})
+CUSTOMER_FIELDS = frozenset({"name", "company", "owner", "revenue", "emails", "slack_users", "cadence_days", "sources"})
 
 
 MAX_PROBLEMS_SHOWN = 100
@@ -63,6 +64,15 @@ class MemberSpec:
 
     slack_user: str
     name: str
+    email: str | None = None
+    aliases: tuple[str, ...] = ()
+    bluesky: str | None = None
+    mastodon: str | None = None
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every address this member's own mail and meetings come from."""
+        return ((self.email,) if self.email else ()) + self.aliases
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,9 @@ class CustomerSpec:
     owner: str | None
     revenue: float
     sources: tuple[SourceSpec, ...] = ()
+    emails: tuple[str, ...] = ()
+    slack_users: tuple[str, ...] = ()
+    cadence_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,7 @@ class TeamSpec:
     top_n: int
     members: tuple[MemberSpec, ...] = ()
     customers: tuple[CustomerSpec, ...] = ()
+    workspace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,9 +232,17 @@ def _parse_customer(raw: Any, team: str, members: set[str], problems: _Problems,
         revenue = float(revenue_raw)
     _unknown_fields(raw, CUSTOMER_FIELDS, where, problems)
     sources = _parse_sources(raw.get("sources"), where, problems)
+
+    def report(field_name: str, message: str) -> None:
+        problems.add(where, field_name, message)
+
+    emails = identity.parse_addresses(raw.get("emails"), "emails", report)
+    slack_users = identity.parse_slack_users(raw.get("slack_users"), "slack_users", report)
+    cadence = identity.parse_cadence(raw.get("cadence_days"), "cadence_days", report)
     if not name:
         return None
-    return CustomerSpec(name=name, company=company, owner=owner, revenue=revenue, sources=sources)
+    return CustomerSpec(name=name, company=company, owner=owner, revenue=revenue, sources=sources,
+                        emails=emails, slack_users=slack_users, cadence_days=cadence)
 
 
 def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
@@ -273,7 +295,7 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
             problems.add(where, f"{label}.slack_user", f"{quoted(user)} is listed twice")
             continue
         if user:
-            members.append(MemberSpec(user, _text(member, "name", where, problems, required=False, label=f"{label}.name", is_name=True) or user))
+            members.append(_member(member, user, label, where, problems))
 
     customers: list[CustomerSpec] = []
     raw_customers = raw.get("customers") or []
@@ -291,6 +313,9 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
             problems.add(_where(name, spec.name), "name", f"{clash} in this team")
             continue
         customers.append(spec)
+    for customer_name, field_name, message in identity.shared_handles(members, customers):
+        problems.add(_where(name or f"#{index + 1}", customer_name), field_name, message)
+    workspace = identity.parse_workspace(raw.get("workspace"), "workspace", lambda f, m: problems.add(where, f, m))
     if not name:
         return None
     return TeamSpec(
@@ -301,6 +326,21 @@ def _parse_team(raw: Any, index: int, problems: _Problems) -> TeamSpec | None:
         top_n=top_n,
         members=tuple(members),
         customers=tuple(customers),
+        workspace=workspace,
+    )
+
+
+def _member(raw: dict, user: str, label: str, where: str, problems: _Problems) -> MemberSpec:
+    def report(field_name: str, message: str) -> None:
+        problems.add(where, f"{label}.{field_name}", message)
+
+    return MemberSpec(
+        slack_user=user,
+        name=_text(raw, "name", where, problems, required=False, label=f"{label}.name", is_name=True) or user,
+        email=identity.parse_address(raw.get("email"), "email", report),
+        aliases=identity.parse_addresses(raw.get("aliases"), "aliases", report),
+        bluesky=identity.parse_bluesky(raw.get("bluesky"), "bluesky", report),
+        mastodon=identity.parse_mastodon(raw.get("mastodon"), "mastodon", report),
     )
 
 

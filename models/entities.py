@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from config.identity import MAX_ADDRESS
 from config.roster import MAX_CHANNEL, MAX_NAME, MAX_TARGET, name_key
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS, SOURCE_KINDS, SUGGESTION_STATUSES, TRACKS
 from models.base import Base, UTCDateTime
@@ -53,6 +54,7 @@ class Team(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     top_n: Mapped[int] = mapped_column(Integer, default=20)
+    workspace: Mapped[Optional[str]] = mapped_column(String(MAX_CHANNEL))  # Slack team id, for multi-workspace installs
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[Member]] = relationship(back_populates="team", order_by="Member.id")
@@ -65,7 +67,8 @@ class Team(Base):
 
 
 class Member(Base):
-    """An account manager: a Slack user who belongs to one team."""
+    """An account manager: a Slack user who belongs to one team, with the addresses and handles
+    their own mail, meetings and replies come from (how captured contact is attributed to them)."""
 
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("team_id", "slack_user"),)
@@ -75,6 +78,15 @@ class Member(Base):
     slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL), index=True)
     name: Mapped[str] = mapped_column(String(MAX_NAME))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[Optional[str]] = mapped_column(String(MAX_ADDRESS))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bluesky: Mapped[Optional[str]] = mapped_column(String(MAX_ADDRESS))
+    mastodon: Mapped[Optional[str]] = mapped_column(String(MAX_ADDRESS))
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every address this member's own mail and meetings come from."""
+        return ((self.email,) if self.email else ()) + tuple(self.aliases or ())
 
     team: Mapped[Team] = relationship(back_populates="members")
 
@@ -98,6 +110,9 @@ class Customer(Base):
     revenue: Mapped[float] = mapped_column(Float, default=0.0)
     revenue_rank: Mapped[Optional[int]] = mapped_column(Integer)
     tracked: Mapped[bool] = mapped_column(Boolean, default=True)
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)  # addresses captured contact is matched on
+    slack_users: Mapped[list[str]] = mapped_column(JSON, default=list)  # their ids in Slack Connect channels
+    cadence_days: Mapped[Optional[int]] = mapped_column(Integer)  # keep-in-touch interval, when set
     in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
     snoozed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

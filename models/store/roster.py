@@ -63,6 +63,7 @@ def _upsert_team(spec: TeamSpec, session: Session, changes: RosterChanges) -> Te
         "timezone": spec.timezone,
         "digest_time": spec.digest_time,
         "top_n": spec.top_n,
+        "workspace": spec.workspace,
         "in_roster": True,
     }
     if team is None:
@@ -81,13 +82,21 @@ def _sync_members(team: Team, spec: TeamSpec, session: Session, changes: RosterC
     existing = {m.slack_user: m for m in session.scalars(select(Member).where(Member.team_id == team.id))}
     for member_spec in spec.members:
         member = existing.get(member_spec.slack_user)
+        values = {
+            "name": member_spec.name,
+            "active": True,
+            "email": member_spec.email,
+            "aliases": list(member_spec.aliases),
+            "bluesky": member_spec.bluesky,
+            "mastodon": member_spec.mastodon,
+        }
         if member is None:
-            member = Member(team_id=team.id, slack_user=member_spec.slack_user, name=member_spec.name, active=True)
+            member = Member(team_id=team.id, slack_user=member_spec.slack_user, **values)
             session.add(member)
             existing[member.slack_user] = member
             changes.note("member", "added")
         else:
-            changes.note("member", "updated" if _assign(member, {"name": member_spec.name, "active": True}) else "unchanged")
+            changes.note("member", "updated" if _assign(member, values) else "unchanged")
     listed = {m.slack_user for m in spec.members}
     for slack_user, member in existing.items():
         if slack_user not in listed and member.active:
@@ -140,6 +149,9 @@ def _sync_customers(team: Team, spec: TeamSpec, members: dict[str, Member], sess
             "revenue": customer_spec.revenue,
             "revenue_rank": ranks[customer_spec.name],
             "tracked": customer_spec.name in tracked,
+            "emails": list(customer_spec.emails),
+            "slack_users": list(customer_spec.slack_users),
+            "cadence_days": customer_spec.cadence_days,
             "in_roster": True,
         }
         customer = existing.get(key)

@@ -122,6 +122,10 @@ class Settings:
     x_price_per_post_usd: float = _setting("STRONGTIE_X_PRICE_PER_POST_USD", "x.price_per_post_usd", "float", 0.005)
     linkedin_access_token: Secret = _setting("LINKEDIN_ACCESS_TOKEN", "linkedin.access_token", "secret", "")
     linkedin_api_url: str = _setting("STRONGTIE_LINKEDIN_API_URL", "linkedin.api_url", "url", "https://api.linkedin.com")
+    #: Fernet key that encrypts stored credentials (calendar addresses, mailbox logins, workspace tokens)
+    secret_key: Secret = _setting("STRONGTIE_SECRET_KEY", "secret_key", "secret", "")
+    #: store meeting titles and mail subjects with captured contact (off: only time, people and kind)
+    capture_subjects: bool = _setting("STRONGTIE_CAPTURE_SUBJECTS", "capture.subjects", "bool", False)
     allow_private_networks: bool = _setting("STRONGTIE_ALLOW_PRIVATE_NETWORKS", "poll.allow_private_networks", "bool",
                                             False)
     poll_concurrency: int = _setting("STRONGTIE_POLL_CONCURRENCY", "poll.concurrency", "int", 16, 1)

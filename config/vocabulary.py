@@ -44,6 +44,8 @@ DEFAULT_DIRECTIONS: dict[str, str] = {
 #: Sources read as RSS/Atom feeds, and every source kind the roster accepts.
 FEED_KINDS = frozenset({"rss", "bluesky", "mastodon", "youtube", "substack"})
 SOURCE_KINDS = FEED_KINDS | {"twitter", "linkedin"}
+#: what a member can connect for strongtie to capture contact by itself
+CONNECTION_KINDS = ("calendar", "imap")
 
 #: What became of a suggestion.
 SUGGESTION_STATUSES = ("open", "sent", "done", "snoozed", "dismissed")

@@ -59,7 +59,7 @@ def wsgi_app(app: App, *, signing_secret: str, max_body_bytes: int = MAX_BODY_BY
             body = read_body(environ, limit=max_body_bytes)
             headers = request_headers(environ, body)
             authenticate(body, headers, signing_secret=signing_secret, now=clock())
-            request = bolt_request(body, headers, query=environ.get("QUERY_STRING", ""))
+            request = bolt_request(body, headers, query=environ.get("QUERY_STRING", ""), signing_secret=signing_secret)
         except Refusal as refusal:
             log.log(logging.WARNING if refusal.status == 400 else logging.INFO,
                     "refused a request to %s from %s (HTTP %d): %s", SLACK_EVENTS_PATH,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.scoring import ScoringParams, scoring_params
@@ -41,13 +41,21 @@ class Runtime:
         if self._engine is None:
             engine = make_engine(self.settings.database_url)
             try:
+                with engine.connect():  # any failure to connect, a bad URL option too, is the setting's
+                    pass
+            except DBAPIError as exc:
+                self._refuse(engine, exc)
+            try:
                 self.schema_revisions = migrate(engine)
             except (OperationalError, InterfaceError) as exc:
-                engine.dispose()
-                shown = masked_url(self.settings.database_url)
-                raise SettingsError(f"STRONGTIE_DATABASE_URL ({shown}): cannot open the database: {exc.orig}") from None
+                self._refuse(engine, exc)
             self._engine = engine
         return self._engine
+
+    def _refuse(self, engine: Engine, exc: DBAPIError) -> NoReturn:
+        engine.dispose()
+        shown = masked_url(self.settings.database_url)
+        raise SettingsError(f"STRONGTIE_DATABASE_URL ({shown}): cannot open the database: {exc.orig}") from None
 
     @property
     def scoring(self) -> ScoringParams:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from config.errors import quoted
 from config.roster import name_key
 from models.entities import Customer, Team
 from models.store.errors import StoreError, UnknownNameError
@@ -22,7 +23,7 @@ def find_customer(name: str, *, session: Session, team_id: int | None = None) ->
     matches = list(session.scalars(query))
     if len(matches) > 1:
         teams = ", ".join(sorted(session.get(Team, c.team_id).name for c in matches))
-        raise StoreError(f"{name!r} names customers in several teams ({teams}); pass --team")
+        raise StoreError(f"{quoted(name)} names customers in several teams ({teams}); pass --team")
     if not matches:
         raise UnknownNameError("customer", name, lookup_names(session=session, team_id=team_id))
     return matches[0]

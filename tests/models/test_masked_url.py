@@ -36,3 +36,16 @@ def test_an_unopenable_database_is_named_without_a_password_given_as_a_parameter
     assert result.exit_code == 1
     assert "cannot open the database" in result.output and "password=***" in result.output
     assert "hunter" not in result.output
+
+
+def test_a_bad_driver_option_is_one_line_naming_it_without_the_password(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STRONGTIE_DATABASE_URL", "postgresql+psycopg://strongtie@127.0.0.1:1/none?foo=bar&password=hunter2")
+    result = CliRunner().invoke(main, ["sources"])
+    assert result.exit_code == 1, result.output
+    assert 'invalid connection option "foo"' in result.output and "hunter" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

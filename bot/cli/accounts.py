@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.kit import emit_json, runtime
+from bot.cli.kit import echo, emit_json, runtime
 from bot.jobs.score import relationship_statuses
 from bot.rules.accounts import Account, account_summary, accounts_of
 from models.store.teams import team_id_for
@@ -37,7 +37,7 @@ def accounts(as_json: bool, team: str | None) -> None:
     if as_json:
         emit_json([a.as_json() for a in found])
         return
-    click.echo(accounts_text(found))
+    echo(accounts_text(found))
 
 
 def accounts_text(found: list[Account]) -> str:

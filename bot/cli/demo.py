@@ -17,6 +17,7 @@ from bot.jobs.poll import poll_job
 from bot.jobs.score import relationship_statuses, score_job
 from bot.jobs.suggest import open_suggestions, suggest_job
 from models.timeline import utcnow
+from bot.cli.kit import echo
 
 
 def register(cli: click.Group) -> None:
@@ -25,9 +26,9 @@ def register(cli: click.Group) -> None:
 
 
 def _section(title: str) -> None:
-    click.echo("")
+    echo("")
     click.secho(title, bold=True)
-    click.echo("─" * len(title))
+    echo("─" * len(title))
 
 
 @click.command()
@@ -52,36 +53,36 @@ def _run(path: Path) -> None:
     runtime = sample.demo_runtime(path)
 
     click.secho("strongtie demo: bundled sample data, no token, no network", bold=True)
-    click.echo(f"database: {path}")
+    echo(f"database: {path}")
     with sample.serve_bundled_feeds(now) as feeds_url:
-        click.echo(f"sample feeds served at {feeds_url}")
-        click.echo(f"roster: {sample.load_demo_roster(runtime, feeds_url)}")
-        click.echo(f"history: {sample.generate_history(runtime, now)} interactions over ~{sample.HISTORY_DAYS} days")
+        echo(f"sample feeds served at {feeds_url}")
+        echo(f"roster: {sample.load_demo_roster(runtime, feeds_url)}")
+        echo(f"history: {sample.generate_history(runtime, now)} interactions over ~{sample.HISTORY_DAYS} days")
 
         _section("1. Poll: what customers published")
-        click.echo(f"  {poll_job(runtime, force=True, now=now).line()}")
+        echo(f"  {poll_job(runtime, force=True, now=now).line()}")
         for line in sample.source_problems(runtime):
-            click.echo(f"  {line}")
+            echo(f"  {line}")
 
     _section("2. Board: every tracked relationship, heavy users first")
     score_job(runtime, as_of=now)
     with runtime.session() as session:
         statuses = relationship_statuses(session=session, as_of=now, params=runtime.scoring)
-    click.echo(board_text(statuses, now))
+    echo(board_text(statuses, now))
 
     _section("3. Hourglass: how many relationships sit in each stage")
     for line in hourglass_bars(statuses):
-        click.echo(line)
+        echo(line)
 
     _section("4. Today's suggestions")
     suggest_job(runtime, as_of=now)
     with runtime.session() as session:
         suggestions = open_suggestions(session=session, as_of=now)
-    click.echo(textwrap.indent(format_suggestions(suggestions), "  "))
+    echo(textwrap.indent(format_suggestions(suggestions), "  "))
 
     _section("5. Daily digest (dry run: printed, not sent)")
     for outcome in digest_job(runtime, as_of=now, dry_run=True):
-        click.echo(outcome.text)
+        echo(outcome.text)
 
-    click.echo("")
-    click.echo(f"Done in {time.monotonic() - started:.1f} s. Try it on your own team: see README.md, 'Running it for real'.")
+    echo("")
+    echo(f"Done in {time.monotonic() - started:.1f} s. Try it on your own team: see README.md, 'Running it for real'.")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import click
 
 from bot.cli.history_csv import CsvRow, RowChecker, member_of_team, read_csv
-from bot.cli.kit import emit_listing, parse_time_option, runtime
+from bot.cli.kit import echo, emit_listing, parse_time_option, runtime
 from bot.jobs.score import rescore_safely
 from bot.timeutil import iso
 from config.errors import InputError, UserError
@@ -74,10 +74,10 @@ def log(customer: str, kind: str, note: str, at: str | None, by: str | None, dir
                                  note=note, by_user=by, origin="cli", now=now)
         row = logged.interaction
         rescored = rescore_safely([found.id], session=session, as_of=now, params=rt.scoring)
-        click.echo(f"Logged {row.kind} ({row.direction}) with {found.name} at {iso(occurred_at)}.")
+        echo(f"Logged {row.kind} ({row.direction}) with {found.name} at {iso(occurred_at)}.")
         if rescored:
             status = rescored[0]
-            click.echo(f"Now {status.score:.0f}/100, {status.stage.replace('_', ' ')}"
+            echo(f"Now {status.score:.0f}/100, {status.stage.replace('_', ' ')}"
                        f"{', at risk' if status.at_risk else ''}.")
 
 
@@ -151,11 +151,11 @@ def interactions_import(path: str, team: str | None) -> None:
                 changed.add(row.customer.id)
         rescore_safely(changed, session=session, as_of=utcnow(), params=rt.scoring)
     if created:
-        click.echo(f"Imported {_count(created, 'interaction')} from {path} as batch {batch}; "
+        echo(f"Imported {_count(created, 'interaction')} from {path} as batch {batch}; "
                    f"{skipped} already present. To take this import back: "
                    f"strongtie interactions delete --batch {batch}")
     else:
-        click.echo(f"Imported 0 interactions from {path}; {skipped} already present.")
+        echo(f"Imported 0 interactions from {path}; {skipped} already present.")
 
 
 @interactions.command("delete")
@@ -186,7 +186,7 @@ def interactions_delete(ids: tuple[int, ...], batch: str | None) -> None:
         forget_snapshots_since(sorted(customers), session=session, since=earliest)
         rescore_safely(customers, session=session, as_of=utcnow(), params=rt.scoring)
     what = f" of batch {batch}" if batch else ""
-    click.echo(f"Deleted {_count(removed, 'interaction')}{what}; rescored {_count(len(customers), 'customer')}.")
+    echo(f"Deleted {_count(removed, 'interaction')}{what}; rescored {_count(len(customers), 'customer')}.")
 
 
 def _new_batch_id() -> str:
@@ -211,4 +211,4 @@ def rate(customer: str, rating: int, by: str | None, team: str | None) -> None:
         found = find_customer(customer, session=session, team_id=team_id_for(team, session=session))
         record_rating(found, rating, session=session, rated_at=now, by_user=by)
         rescore_safely([found.id], session=session, as_of=now, params=rt.scoring)
-        click.echo(f"Recorded your rating of {rating}/10 for {found.name}.")
+        echo(f"Recorded your rating of {rating}/10 for {found.name}.")

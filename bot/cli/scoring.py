@@ -6,7 +6,7 @@ import click
 from sqlalchemy.orm import Session
 
 from bot.cli.board import board_text
-from bot.cli.kit import as_of_option, emit_json, resolve_as_of, runtime
+from bot.cli.kit import as_of_option, echo, emit_json, resolve_as_of, runtime
 from bot.timeutil import iso
 from bot.jobs.score import relationship_statuses, score_job
 from config.scoring import COMPONENTS, ScoringParams
@@ -50,7 +50,7 @@ def status(as_json: bool, as_of: str | None, team: str | None) -> None:
     if as_json:
         emit_json([s.as_json() for s in statuses])
         return
-    click.echo(board_text(statuses, moment))
+    echo(board_text(statuses, moment))
 
 
 @click.command()
@@ -62,7 +62,7 @@ def score(as_of: str | None) -> None:
     summary = score_job(runtime(), as_of=moment)
     stages = ", ".join(f"{summary.by_stage[stage]} {stage.replace('_', ' ')}" for stage in TIE_STAGES
                        if summary.by_stage.get(stage))
-    click.echo(f"Scored {summary.scored} relationship(s) as of {iso(summary.as_of)}: {stages or 'none tracked'}; "
+    echo(f"Scored {summary.scored} relationship(s) as of {iso(summary.as_of)}: {stages or 'none tracked'}; "
                f"{summary.at_risk} at risk; stage changes {summary.stage_changes_added} added, "
                f"{summary.stage_changes_removed} removed.")
 
@@ -92,30 +92,30 @@ def calibrate(fit: bool) -> None:
     needed = MIN_RATINGS_TO_FIT if fit else MIN_RATINGS_TO_REPORT
     if len(points) < needed:
         what = "fit weights" if fit else "measure the model's error"
-        click.echo(f"Too few ratings to {what}: {len(points)} rated customer(s), at least {needed} needed. "
+        echo(f"Too few ratings to {what}: {len(points)} rated customer(s), at least {needed} needed. "
                    f"Rate more relationships with `strongtie rate CUSTOMER 0-10` or `/tie rate`.")
         return
     before = evaluate(points, params)
-    click.echo(f"{before.count} rated relationship(s), each scored as of its latest rating.")
-    click.echo(_evaluation_line("Current weights", before))
-    click.echo(f"(The research model reached about {RESEARCH_MAE:.2f} MAE and {RESEARCH_ACCURACY:.0%} accuracy.)")
+    echo(f"{before.count} rated relationship(s), each scored as of its latest rating.")
+    echo(_evaluation_line("Current weights", before))
+    echo(f"(The research model reached about {RESEARCH_MAE:.2f} MAE and {RESEARCH_ACCURACY:.0%} accuracy.)")
     if not fit:
         return
     weights = fit_weights(points, params)
     after = evaluate(points, params.with_weights(weights))
-    click.echo(_evaluation_line("Fitted weights ", after))
-    click.echo("")
-    click.echo(f"  {'component':<12} {'before':>7} {'after':>7}")
+    echo(_evaluation_line("Fitted weights ", after))
+    echo("")
+    echo(f"  {'component':<12} {'before':>7} {'after':>7}")
     for name in COMPONENTS:
-        click.echo(f"  {name:<12} {params.weight(name):7.1f} {weights[name]:7.1f}")
-    click.echo("")
+        echo(f"  {name:<12} {params.weight(name):7.1f} {weights[name]:7.1f}")
+    echo("")
     if len(points) < _FEW_FOR_A_FIT:
-        click.echo(f"Only {len(points)} ratings: a fit this small follows them closely and may not generalise; "
+        echo(f"Only {len(points)} ratings: a fit this small follows them closely and may not generalise; "
                    f"check it against new ratings before relying on it.")
-    click.echo("To use the fitted weights, put this in strongtie.toml:")
-    click.echo("[scoring]")
+    echo("To use the fitted weights, put this in strongtie.toml:")
+    echo("[scoring]")
     for name in COMPONENTS:
-        click.echo(f"weight_{name} = {weights[name]}")
+        echo(f"weight_{name} = {weights[name]}")
 
 
 def _evaluation_line(label: str, evaluation) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.kit import runtime
+from bot.cli.kit import echo, runtime
 from config.roster import load_roster
 from models.store.roster import RosterChanges, apply_roster
 
@@ -22,9 +22,9 @@ def init() -> None:
     rt.engine  # noqa: B018  (first use migrates)
     before, after = rt.schema_revisions
     if before == after:
-        click.echo(f"Schema is up to date (revision {after}).")
+        echo(f"Schema is up to date (revision {after}).")
     else:
-        click.echo(f"Schema migrated from {before or 'empty'} to revision {after}.")
+        echo(f"Schema migrated from {before or 'empty'} to revision {after}.")
 
 
 @click.group()
@@ -40,7 +40,7 @@ def roster_import(path: str) -> None:
     rt = runtime()
     with rt.session() as session:
         changes = apply_roster(parsed, session=session)
-    click.echo(f"Roster imported from {path}: {import_summary(changes)}")
+    echo(f"Roster imported from {path}: {import_summary(changes)}")
 
 
 def import_summary(changes: RosterChanges) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from bot.cli.kit import runtime
+from bot.cli.kit import echo, runtime
 
 if TYPE_CHECKING:  # the Slack stack is imported only by the commands that run it, so --help stays fast
     from bot.slack.server import SlackHTTPServer, SocketModeServer
@@ -87,7 +87,7 @@ def serve(host: str, port: int, threads: int) -> None:
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Put it behind an HTTPS proxy; every request is
     verified by its signature and refused if older than five minutes."""
     server = _http_server(host, port, threads)
-    click.echo(f"strongtie: serving Slack at {server.url}", err=True)
+    echo(f"strongtie: serving Slack at {server.url}", err=True)
     _serve_until_stopped(server)
 
 
@@ -95,7 +95,7 @@ def serve(host: str, port: int, threads: int) -> None:
 def socket() -> None:
     """Slack Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN), for teams without a public URL."""
     server = _socket_server()
-    click.echo("strongtie: connecting to Slack in Socket Mode", err=True)
+    echo("strongtie: connecting to Slack in Socket Mode", err=True)
     _serve_until_stopped(server)
 
 
@@ -124,15 +124,15 @@ def run(mode: str, host: str, port: int, threads: int) -> None:
         server.stop()
         raise
     where = "Socket Mode" if mode == "socket" else server.url
-    click.echo(f"strongtie: scheduler running ({', '.join(scheduler.job_ids())}); serving Slack via {where}", err=True)
+    echo(f"strongtie: scheduler running ({', '.join(scheduler.job_ids())}); serving Slack via {where}", err=True)
     try:
         _serve_until_stopped(server)
     finally:
         if not scheduler.shutdown(wait=True):  # waits for a running job only a few seconds
             # A job still running (a slow feed mid-poll) is crash-safe; waiting for it, or letting the
             # interpreter join its threads at exit, would keep a stopping process alive for minutes.
-            click.echo("strongtie: stopped, leaving a running job unfinished", err=True)
+            echo("strongtie: stopped, leaving a running job unfinished", err=True)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
-        click.echo("strongtie: stopped", err=True)
+        echo("strongtie: stopped", err=True)

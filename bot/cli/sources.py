@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.cli.kit import emit_json, emit_listing, runtime
+from bot.cli.kit import echo, emit_json, emit_listing, runtime
 from bot.jobs.poll import poll_job
 from bot.timeutil import iso
 from connectors.metering import month_period
@@ -43,9 +43,9 @@ def poll(force: bool) -> None:
             summary = poll_job(rt, force=force, progress=show)
     else:
         summary = poll_job(rt, force=force)
-    click.echo(summary.line())
+    echo(summary.line())
     for problem in summary.problems:
-        click.echo(f"  {problem}", err=True)
+        echo(f"  {problem}", err=True)
 
 
 def source_state(row: dict) -> str:
@@ -118,13 +118,13 @@ def sources(as_json: bool) -> None:
         emit_json(rows)
         return
     for line in sources_table(rows) if rows else []:
-        click.echo(line)
-    click.echo(f"{len(rows)} source{'' if len(rows) == 1 else 's'}.")
+        echo(line)
+    echo(f"{len(rows)} source{'' if len(rows) == 1 else 's'}.")
     for provider, connector in metered.items():
         if any(connectors.get(row["kind"]) is connector for row in rows):
             budget = connector.metering.monthly_budget_usd
             cap = f" of a ${budget:.2f} budget" if budget > 0 else " (no budget cap set)"
-            click.echo(f"{connector.network} spend this month: ${spend[provider]:.2f}{cap}.")
+            echo(f"{connector.network} spend this month: ${spend[provider]:.2f}{cap}.")
 
 
 @click.command()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from config.errors import UserError
+from config.templates import template_overrides
 
 
 class SettingsError(UserError, ValueError):
@@ -90,6 +91,17 @@ def _parse_database_url(name: str, raw: str) -> str:
     return value
 
 
+#: ``STRONGTIE_WORKERS``: the scheduler does the work itself, or queues it for ``strongtie worker``
+WORKER_MODES = ("inprocess", "external")
+
+
+def _parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    value = str(raw).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class _Var:
     env: str
@@ -122,6 +134,10 @@ class Settings:
     x_price_per_post_usd: float = _setting("STRONGTIE_X_PRICE_PER_POST_USD", "x.price_per_post_usd", "float", 0.005)
     linkedin_access_token: Secret = _setting("LINKEDIN_ACCESS_TOKEN", "linkedin.access_token", "secret", "")
     linkedin_api_url: str = _setting("STRONGTIE_LINKEDIN_API_URL", "linkedin.api_url", "url", "https://api.linkedin.com")
+    #: the Bluesky AppView read without a login (getAuthorFeed)
+    bluesky_api_url: str = _setting("STRONGTIE_BLUESKY_API_URL", "bluesky.api_url", "url", "https://public.api.bsky.app")
+    #: one base URL for every Mastodon request ("" : each account's own server)
+    mastodon_api_url: str = _setting("STRONGTIE_MASTODON_API_URL", "mastodon.api_url", "url", "")
     #: Fernet key that encrypts stored credentials (calendar addresses, mailbox logins, workspace tokens)
     secret_key: Secret = _setting("STRONGTIE_SECRET_KEY", "secret_key", "secret", "")
     #: store meeting titles and mail subjects with captured contact (off: only time, people and kind)
@@ -140,8 +156,21 @@ class Settings:
     suggest_daily_cap: int = _setting("STRONGTIE_SUGGEST_DAILY_CAP", "suggest.daily_cap", "int", 5, 1)
     #: no two gestures to one customer within this many days
     suggest_cooldown_days: float = _setting("STRONGTIE_SUGGEST_COOLDOWN_DAYS", "suggest.cooldown_days", "float", 3.0)
+    #: who does the scheduled work: ``inprocess`` (``strongtie run`` itself) or ``external``
+    #: (``strongtie run`` only queues it for ``strongtie worker`` processes; PostgreSQL only)
+    workers: str = _setting("STRONGTIE_WORKERS", "workers.mode", "workers", "inprocess")
+    #: a worker whose heartbeat is older than this is taken for dead and its jobs are run again
+    worker_stalled_seconds: float = _setting("STRONGTIE_WORKER_STALLED_SECONDS", "workers.stalled_seconds", "float",
+                                             30.0, 1)
     #: the ``[scoring]`` table of the TOML file (validated by :func:`config.scoring.scoring_params`)
     scoring: Mapping[str, Any] = field(default_factory=dict)
+    #: the ``[suggest.templates]`` table of the TOML file: draft template overrides (config/templates.py)
+    suggest_templates: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.workers == "external" and not self.database_url.startswith("postgresql"):
+            raise SettingsError("STRONGTIE_WORKERS=external needs a PostgreSQL STRONGTIE_DATABASE_URL: the embedded "
+                                "SQLite store runs in one process (leave STRONGTIE_WORKERS unset)")
 
     def require(self, name: str) -> None:
         """Fail with the variable's name when a setting a command needs is empty."""
@@ -179,6 +208,8 @@ def _convert(name: str, var: _Var, raw: Any, source: str) -> Any:
         return _parse_url(label, raw)
     if var.kind == "database_url":
         return _parse_database_url(label, raw)
+    if var.kind == "workers":
+        return _parse_choice(label, raw, WORKER_MODES)
     value = str(raw).strip()
     if not value:
         raise SettingsError(f"{label} is empty")
@@ -218,6 +249,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not isinstance(scoring, Mapping):
         raise SettingsError("[scoring] in the config file must be a table")
     values["scoring"] = dict(scoring)
+    values["suggest_templates"] = template_overrides(_lookup_toml(toml_data, "suggest.templates"))
     return Settings(**values)
 
 

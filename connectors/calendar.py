@@ -12,6 +12,7 @@ again in full, because a meeting that was in the future has become one to captur
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -131,3 +132,19 @@ class CalendarConnector(Connector):
         if cursor.last_modified:
             headers["If-Modified-Since"] = cursor.last_modified
         return headers
+
+
+class _HideRequestPaths(logging.Filter):
+    """urllib3 logs every request line at DEBUG with its path and query, and a calendar's path is
+    its secret: every path is cut from urllib3's connection-pool records (feeds' paths too, since
+    which request is a calendar's is not known there)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple("/…" if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args)
+        return True
+
+
+_URLLIB3_LOG = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _HideRequestPaths) for f in _URLLIB3_LOG.filters):
+    _URLLIB3_LOG.addFilter(_HideRequestPaths())

@@ -113,6 +113,10 @@ class Customer(Base):
     emails: Mapped[list[str]] = mapped_column(JSON, default=list)  # addresses captured contact is matched on
     slack_users: Mapped[list[str]] = mapped_column(JSON, default=list)  # their ids in Slack Connect channels
     cadence_days: Mapped[Optional[int]] = mapped_column(Integer)  # keep-in-touch interval, when set
+    # ``/tie cadence``: the interval set in Slack (0 = none), and the roster's cadence_days when it
+    # was set; it holds until a roster import changes that field (see models/store/cadence.py)
+    cadence_override_days: Mapped[Optional[int]] = mapped_column(Integer)
+    cadence_override_base: Mapped[Optional[int]] = mapped_column(Integer)
     in_roster: Mapped[bool] = mapped_column(Boolean, default=True)
     snoozed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -277,6 +281,22 @@ class Connection(Base):
     member: Mapped[Member] = relationship()
 
 
+class Capture(Base):
+    """Which connection captured which interaction, and as what: a meeting's event UID and
+    occurrence key, or an email's Message-ID and its own direction (``occurrence``). One captured
+    interaction may have several (two members in one meeting with one customer); a sync that no
+    longer finds it drops only its own, and the interaction goes with the last of them."""
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("connection_id", "interaction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(Text, index=True)  # event UID or Message-ID
+    occurrence: Mapped[str] = mapped_column(String(64))  # occurrence key, or the email's direction
+
+
 class Suggestion(Base):
     """A small gesture proposed to a customer's owner; ``dedupe_key`` keeps one per post/occasion."""
 
@@ -303,6 +323,25 @@ class Suggestion(Base):
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     acted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     acted_by: Mapped[Optional[str]] = mapped_column(String(40))
+    # why a manager said "Not relevant" (models.store.suggestions.DISMISS_REASONS), when they said
+    dismiss_reason: Mapped[Optional[str]] = mapped_column(String(20))
+
+    customer: Mapped[Customer] = relationship()
+
+
+class FollowUp(Base):
+    """A reminder a member set with ``/tie remind``: on ``due_on`` (a date on the team's calendar)
+    it comes back as a ``follow_up`` suggestion, keyed by the follow-up's id."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    member_user: Mapped[str] = mapped_column(String(40))  # Slack user id of who set it (and gets it)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    what: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)  # the request that set it
 
     customer: Mapped[Customer] = relationship()
 
@@ -372,3 +411,18 @@ class HandledRequest(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SlackConnectSighting(Base):
+    """A customer's listed Slack user seen posting in a channel the bot is in (issue 12): who is on
+    the other side of a shared channel, so a member's message there counts as outbound contact with
+    them. Never the message; only who, where and when last."""
+
+    __tablename__ = "slack_connect_sightings"
+    __table_args__ = (UniqueConstraint("channel", "slack_user", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(MAX_CHANNEL), index=True)
+    slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ import click
 
 from bot.cli.board import board_text, hourglass_bars
 from bot.cli.suggestions import format_suggestions
+from bot.demo import calendar as demo_calendar
 from bot.demo import sample
 from bot.jobs.digest import digest_job
 from bot.jobs.poll import poll_job
@@ -50,19 +51,21 @@ def demo(database: str | None) -> None:
 def _run(path: Path) -> None:
     started = time.monotonic()
     now = utcnow()
-    runtime = sample.demo_runtime(path)
+    runtime = demo_calendar.with_throwaway_key(sample.demo_runtime(path))
 
     click.secho("strongtie demo: bundled sample data, no token, no network", bold=True)
     echo(f"database: {path}")
-    with sample.serve_bundled_feeds(now) as feeds_url:
+    with sample.serve_bundled_feeds(now) as feeds_url, demo_calendar.serve_sample_calendar() as calendar_url:
         echo(f"sample feeds served at {feeds_url}")
         echo(f"roster: {sample.load_demo_roster(runtime, feeds_url)}")
+        echo(f"calendar: {demo_calendar.connect_sample_calendar(runtime, calendar_url)}")
         echo(f"history: {sample.generate_history(runtime, now)} interactions over ~{sample.HISTORY_DAYS} days")
 
         _section("1. Poll: what customers published")
         echo(f"  {poll_job(runtime, force=True, now=now).line()}")
         for line in sample.source_problems(runtime):
             echo(f"  {line}")
+        echo(f"  {demo_calendar.captured_meetings(runtime)} meetings captured from the sample calendar")
 
     _section("2. Board: every tracked relationship, heavy users first")
     score_job(runtime, as_of=now)

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from bot.cli import accounts, demo, interactions, scoring, setup, slack, sources, suggestions
+from bot.cli import accounts, connections, demo, interactions, scoring, setup, slack, sources, suggestions, workers
 from config.errors import UserError
 
-COMMAND_MODULES = (setup, sources, interactions, scoring, suggestions, slack, demo, accounts)
+COMMAND_MODULES = (setup, sources, interactions, scoring, suggestions, slack, demo, accounts, connections, workers)
 
 
 class StrongtieGroup(click.Group):

@@ -17,8 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Collection, Iterator, Mapping
 
+from bot.jobs.capture import CaptureSummary, sync_connections
+from bot.jobs.social import read_member_feeds, store_conversation
 from bot.runtime import Runtime
 from connectors.base import (
     Connector,
@@ -66,6 +68,7 @@ class PollSummary:
     disabled: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    capture: CaptureSummary | None = None  # the connections synced in the same pass
 
     def line(self) -> str:
         """The one-line report printed at the end of ``strongtie poll``."""
@@ -78,7 +81,8 @@ class PollSummary:
             parts.append(f"{self.skipped} skipped")
         if self.disabled:
             parts.append(f"{self.disabled} disabled")
-        return f"Polled {self.sources} source{'s' if self.sources != 1 else ''}: {', '.join(parts)} in {self.seconds:.1f} s."
+        synced = f" {self.capture.line()}" if self.capture and self.capture.connections else ""
+        return f"Polled {self.sources} source{'s' if self.sources != 1 else ''}: {', '.join(parts)} in {self.seconds:.1f} s.{synced}"
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,9 @@ def _read(task: _Task, limiter: _HostLimiter) -> _Outcome:
 class _Pass:
     """One polling pass: plan, read concurrently, store as results arrive."""
 
-    def __init__(self, runtime: Runtime, *, force: bool, now: datetime, progress: ProgressCallback | None) -> None:
+    def __init__(self, runtime: Runtime, *, force: bool, now: datetime, progress: ProgressCallback | None,
+                 source_ids: Collection[int] | None = None) -> None:
+        self.source_ids = source_ids  # only these sources (one worker job's share), or every due one
         self.runtime = runtime
         self.settings = runtime.settings
         self.force = force
@@ -218,6 +224,8 @@ class _Pass:
         finally:
             # On a crash, do not keep reading sources whose results nobody will store.
             pool.shutdown(wait=True, cancel_futures=True)
+        if self.source_ids is None:  # a worker job's share leaves members' feeds to a job of their own
+            read_member_feeds(self.runtime, connectors, now=self.now)  # members' replies and reposts (bot/jobs/social.py)
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
@@ -225,7 +233,7 @@ class _Pass:
         """Due sources as tasks; sources of a metered API get their share of its monthly budget (or wait)."""
         metered = metered_connectors(connectors)
         with self.runtime.session() as session:
-            sources = pollable_sources(session=session, now=self.now, force=self.force)
+            sources = pollable_sources(session=session, now=self.now, force=self.force, ids=self.source_ids)
             tasks = [_task_for(source, connectors[source.kind]) for source in sources]
             self.summary.sources = len(tasks)
             due = {task.connector.metered_provider for task in tasks}
@@ -307,7 +315,9 @@ class _Pass:
         )
         cursor = result.cursor
         with self.runtime.session() as session:
-            new_posts = store_posts(task.source_id, task.customer_id, result.records, session=session, fetched_at=self.now)
+            records = store_conversation(task.customer_id, task.ref.kind, result.records, session=session, now=self.now,
+                                         params=self.runtime.scoring)  # replies and reposts to members (bot/jobs/social.py)
+            new_posts = store_posts(task.source_id, task.customer_id, records, session=session, fetched_at=self.now)
             save_success(
                 task.source_id,
                 CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
@@ -354,9 +364,21 @@ class _Pass:
 
 
 def poll_job(runtime: Runtime, *, force: bool = False, now: datetime | None = None, progress: ProgressCallback | None = None) -> PollSummary:
-    """One polling pass over due sources (``force``: every enabled source), then return a summary.
+    """One polling pass over due sources (``force``: every enabled source), then the due connections
+    (:mod:`bot.jobs.capture`); return a summary.
 
     ``progress(done, total)`` is called after each source is stored (for a terminal display).
     """
     moment = now or utcnow()
-    return _Pass(runtime, force=force, now=moment, progress=progress).run()
+    summary = _Pass(runtime, force=force, now=moment, progress=progress).run()
+    summary.capture = sync_connections(runtime, force=force, now=moment)  # members' calendars and mailboxes
+    summary.seconds += summary.capture.seconds
+    summary.problems += summary.capture.problems
+    return summary
+
+
+def poll_sources(runtime: Runtime, source_ids: Collection[int], *, force: bool = False, now: datetime | None = None) -> PollSummary:
+    """Poll only these sources (those still due; with ``force``, each one still enabled): what one
+    queued job of a ``strongtie worker`` does (bot/workers/tasks.py). Members' feeds and the
+    connections are jobs of their own there."""
+    return _Pass(runtime, force=force, now=now or utcnow(), progress=None, source_ids=list(source_ids)).run()

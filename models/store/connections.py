@@ -3,6 +3,10 @@ sync, and saving a sync's outcome on the row (its cursor and health).
 
 The credential arrives and leaves sealed (:class:`models.crypto.SecretBox` is the caller's): this
 module never sees a plaintext secret. Each function takes ``session=`` and never commits.
+
+``options`` holds what is not secret: for ``imap`` ``host``, ``port``, ``user``, ``security``
+(tls, starttls, plain), ``folders`` (a list; empty: INBOX and the Sent folder) and ``xoauth2``;
+for ``calendar`` only the address's ``host`` (the rest of the address is the secret).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from config.errors import InputError
+from config.names import name_key
 from config.vocabulary import CONNECTION_KINDS
 from models.entities import Connection, Member, Team
 from models.store import clean
@@ -27,6 +33,38 @@ def add_connection(member: Member, kind: str, *, sealed_secret: str, options: Ma
     session.add(connection)
     session.flush()
     return connection
+
+
+def active_member(who: str, *, session: Session) -> Member:
+    """The active member of a team in the roster that ``who`` names: their Slack user id or their
+    name (any case). A member of several teams connects as a member of the first (roster order).
+    An unknown or ambiguous name is an :class:`InputError` listing the active members."""
+    members = list(session.scalars(
+        select(Member).join(Team, Member.team_id == Team.id)
+        .where(Member.active.is_(True), Team.in_roster.is_(True)).order_by(Team.id, Member.id)))
+    wanted = who.strip()
+    by_id = [m for m in members if m.slack_user.casefold() == wanted.casefold()]
+    if by_id:
+        return by_id[0]
+    by_name = [m for m in members if name_key(m.name or "") == name_key(wanted)]
+    if len({m.slack_user for m in by_name}) == 1:
+        return by_name[0]
+    if by_name:
+        ids = ", ".join(sorted({m.slack_user for m in by_name}))
+        raise InputError(f"member {wanted[:80]!r} names several members ({ids}): give the Slack user id")
+    listed = ", ".join(sorted({f"{m.slack_user} ({m.name})" for m in members})) or "none"
+    raise InputError(f"member {wanted[:80]!r} is not an active member of a team in the roster (members: {listed})")
+
+
+def replace_credential(connection: Connection, *, sealed_secret: str, options: Mapping[str, Any]) -> None:
+    """Connect an existing connection again (a new password, the same calendar pasted twice): the
+    new credential and options, its health reset and due for a sync at once; the cursor is kept."""
+    connection.secret = sealed_secret
+    connection.options = dict(options)
+    connection.status = "new"
+    connection.last_error = None
+    connection.error_count = 0
+    connection.next_check_at = None
 
 
 def connection_by_id(connection_id: int, *, session: Session) -> Connection | None:

@@ -3,5 +3,7 @@
 ``formatting`` (the text the listeners show) are helpers they share, and register nothing."""
 
 from bot.slack.listeners import actions, home, log_modal, tie
+from bot.slack.listeners import messages  # Slack Connect: channel messages count as contact
+from bot.slack.listeners import connections  # App Home: connect a calendar
 
-LISTENER_MODULES = (tie, actions, home, log_modal)
+LISTENER_MODULES = (tie, actions, home, log_modal, messages, connections)

@@ -16,6 +16,7 @@ from bot.rules.status import RelationshipStatus, heavy_first
 from bot.runtime import Runtime
 from bot.slack.blocks import MAX_VIEW_BLOCKS, context_block, escape_mrkdwn, fitted_section_block, header_block
 from bot.slack.listeners.common import acknowledge, member_of, pending_suggestions
+from bot.slack.listeners.connections_view import connection_blocks
 from bot.slack.listeners.formatting import (
     customer_title,
     hourglass_summary,
@@ -24,6 +25,7 @@ from bot.slack.listeners.formatting import (
     stage_label,
 )
 from bot.slack.middleware import MemberScope
+from bot.slack.reminder_blocks import keep_in_touch_blocks
 from config.scoring import ScoringParams
 from models.entities import Suggestion
 from models.timeline import utcnow
@@ -53,12 +55,14 @@ def home_view(member: MemberScope, *, session: Session, as_of: datetime, params:
     if not mine:
         blocks.append(fitted_section_block("You own no tracked customers yet."))
     blocks += [fitted_section_block(_customer_text(s, upcoming.get(s.customer_id))) for s in mine]
+    blocks += keep_in_touch_blocks(member, mine, session=session, as_of=as_of, params=params)
     for team_id, team_name in zip(member.team_ids, member.team_names):
         blocks += [{"type": "divider"}, header_block(f"Team hourglass: {team_name}"),
                    fitted_section_block(hourglass_summary(team_statuses[team_id]))]
         single = single_threaded_accounts(team_statuses[team_id])
         if single:
             blocks.append(fitted_section_block(single_threaded_text(single)))
+    blocks += connection_blocks(member, session=session)
     blocks.append(context_block(
         f"Updated {as_of.astimezone(member.timezone):%Y-%m-%d %H:%M %Z} · `/tie help` for commands"))
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

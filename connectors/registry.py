@@ -7,15 +7,18 @@ from typing import Mapping
 from config.settings import Settings
 from config.vocabulary import FEED_KINDS
 from connectors.base import Connector
+from connectors.bluesky import BlueskyConnector
 from connectors.feeds import FeedConnector
 from connectors.http import HttpClient, HttpLimits
 from connectors.linkedin import LinkedInConnector
+from connectors.mastodon import MastodonConnector
 from connectors.metering import Metering
 from connectors.twitter import XConnector
 
 
 def build_connectors(settings: Settings) -> Mapping[str, Connector]:
-    """One connector per source kind; X and LinkedIn skip their sources when no token is set.
+    """One connector per source kind; X and LinkedIn skip their sources when no token is set;
+    Bluesky and Mastodon are read through their public APIs, their RSS feeds the fall back.
     Every fetch, of any kind, has one total deadline: ``poll_fetch_timeout_seconds``."""
     deadline = settings.poll_fetch_timeout_seconds
     limits = HttpLimits.within(deadline)
@@ -35,7 +38,10 @@ def build_connectors(settings: Settings) -> Mapping[str, Connector]:
         timeout=(limits.connect_timeout, limits.read_timeout),
         total_timeout=deadline,
     )
-    connectors.update({x.kind: x, linkedin.kind: linkedin})
+    http = feeds.http  # the same bounded, URL-checked client: an account's server is a roster-given host
+    bluesky = BlueskyConnector(http, api_url=settings.bluesky_api_url, feeds=feeds)
+    mastodon = MastodonConnector(http, api_url=settings.mastodon_api_url or None, feeds=feeds)
+    connectors.update({x.kind: x, linkedin.kind: linkedin, bluesky.kind: bluesky, mastodon.kind: mastodon})
     return connectors
 
 

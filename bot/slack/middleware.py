@@ -26,6 +26,9 @@ from models.store.teams import teams_by_member
 log = logging.getLogger(__name__)
 
 MEMBER_KEY = "member"
+#: Events that are no member acting but a conversation the bot overhears (``listeners/messages.py``):
+#: they pass without a member scope, whoever sent them (a customer in a Slack Connect channel).
+OVERHEARD_EVENTS = frozenset({"message", "channel_shared", "channel_unshared"})
 STRANGER_TEXT = (
     "strongtie only works for members of a team in its roster, and the roster does not list you "
     "(Slack user {user}). Nothing was changed. Ask whoever runs strongtie to add you to your team."
@@ -165,6 +168,9 @@ def team_membership(directory: RosterDirectory) -> Callable[..., BoltResponse | 
     def require_team_member(
         context: BoltContext, body: dict, ack: Ack, respond: Respond, client: WebClient, next: Callable[[], None]
     ) -> BoltResponse | None:
+        if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in OVERHEARD_EVENTS:
+            next()  # not a member acting: the listener scopes it by workspace, channel and roster
+            return None
         user = context.user_id
         scope = directory.scope_for(user) if user else None
         if scope is not None:

@@ -44,6 +44,7 @@ class FakeSlackAPI(LoopbackServer):
         self._hook: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
         self._ts = itertools.count(1)
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
+        self.channel_names: dict[str, str] = {}  # channel id -> name, for conversations.info
 
     @property
     def base_url(self) -> str:
@@ -145,6 +146,15 @@ class FakeSlackAPI(LoopbackServer):
             return {"ok": True, "upload_url": self.base_url + "upload", "file_id": f"F{next(self._ts):08d}"}
         if method == "upload":
             return {"ok": True}
+        if method == "conversations.info":  # a channel named in channel_names; any other is not found
+            channel = args.get("channel", "")
+            with self._lock:
+                name = self.channel_names.get(channel)
+            if name is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": channel.startswith("C"),
+                                            "is_private": channel.startswith("G"), "is_ext_shared": True,
+                                            "is_shared": True, "is_member": True}}
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F0", "title": args.get("files", "")}]}
         return {"ok": True}

@@ -68,8 +68,20 @@ def hourglass_summary(statuses: Iterable[RelationshipStatus]) -> str:
     return " → ".join(f"{stage} {count}" for stage, count in stage_census(statuses))
 
 
+#: Touches strongtie captured by itself; their note says where (``in #acme-shared``, ``on Bluesky…``).
+CAPTURED_ORIGINS = frozenset({"calendar", "email", "slack_connect", "bluesky", "mastodon"})
+_WHO = {"inbound": "from them", "outbound": "from us", "mutual": "with them"}
+
+
 def interaction_line(interaction: Interaction, zone: tzinfo) -> str:
-    """One logged touch as a bullet: local date, kind, direction and a short escaped note."""
+    """One touch as a bullet. A logged one: local date, kind, direction and a short escaped note. A
+    captured one reads as a sentence, e.g. ``message from them in #acme-shared on 3 Dec``, so a
+    manager sees where the score came from without having typed anything."""
+    if interaction.origin in CAPTURED_ORIGINS:
+        local = interaction.occurred_at.astimezone(zone)
+        where = f" {preview(interaction.note)}" if interaction.note else ""
+        who = _WHO.get(interaction.direction, interaction.direction)
+        return f"• {interaction.kind} {who}{where} on {local.day} {local:%b %Y}"
     note = f": {preview(interaction.note)}" if interaction.note else ""
     return f"• {day(interaction.occurred_at, zone)} {interaction.kind} ({interaction.direction}){note}"
 

@@ -31,17 +31,26 @@ def register(cli: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @as_of_option(help="Preview only: print what the rules would propose at this ISO 8601 date-time, or at the end "
                    "of this date in each team's zone, and store nothing. Default: now (stores).")
-def suggest(as_json: bool, as_of: str | None) -> None:
+@click.option("--stats", is_flag=True, help="Per suggestion kind: how many were made, done, snoozed and dismissed "
+                                            "(with the reasons managers picked), instead of the list.")
+def suggest(as_json: bool, as_of: str | None, stats: bool) -> None:
     """Today's suggested gestures: kind, customer, owner, text, post_url, reason, priority, in
     board order: by team, heavy users first (best revenue rank), then the best gesture first.
 
     Without --as-of, new suggestions are worked out and stored (re-running adds nothing), then every
-    one a manager can still act on is listed, best first. With --as-of it is a pure preview: the
-    gestures the rules would propose at that moment, stored nowhere (so nothing back-dated or
-    future is ever delivered)."""
+    one a manager can still act on is listed, best first, then the reminders still to come
+    (``follow_up``, with ``due_on``). With --as-of it is a pure preview: the gestures the rules
+    would propose at that moment, stored nowhere (so nothing back-dated or future is ever
+    delivered). With --stats it reports what managers did with each kind instead."""
+    from bot.jobs.reminders import upcoming_records
     from bot.jobs.suggest import open_suggestions, preview_records, suggest_job
 
     app = runtime()
+    if stats:
+        if as_of is not None:
+            raise click.UsageError("--stats counts every suggestion made; it takes no --as-of")
+        show_stats(app, as_json=as_json)
+        return
     when = resolve_local_as_of(as_of)
     if when is not None:
         records = preview_records(app, as_of=when)
@@ -50,6 +59,7 @@ def suggest(as_json: bool, as_of: str | None) -> None:
         suggest_job(app, as_of=moment)
         with app.session() as session:
             records = open_suggestions(session=session, as_of=moment)
+            records += upcoming_records(session=session, as_of=moment)
     if as_json:  # the contract's fields: the owner as a Slack id
         emit_json([{key: value for key, value in r.items() if key != "owner_name"} for r in records])
         return
@@ -58,14 +68,42 @@ def suggest(as_json: bool, as_of: str | None) -> None:
     click.echo(format_suggestions(records))
 
 
+def show_stats(app: Any, *, as_json: bool) -> None:
+    """Print ``strongtie suggest --stats``: per kind, made / done / snoozed / dismissed (why)."""
+    from models.store.suggestions import DISMISS_REASONS, suggestion_stats
+
+    with app.session() as session:
+        stats = suggestion_stats(session=session)
+    if as_json:
+        emit_json([s.as_json() for s in stats])
+        return
+    if not stats:
+        click.echo("No suggestions made yet.")
+        return
+    click.echo(f"{'kind':<18} {'made':>5} {'done':>5} {'snoozed':>8} {'dismissed':>10} {'open':>5}  done rate")
+    for s in stats:
+        record = s.as_json()
+        rate = f"{record['done_rate']:.0%}" if record["done_rate"] is not None else "-"
+        click.echo(f"{kind_label(s.kind):<18} {s.made:>5} {s.done:>5} {s.snoozed:>8} {s.dismissed:>10} {s.open:>5}  {rate}")
+        if s.reasons:
+            why = ", ".join(f"{DISMISS_REASONS.get(reason, reason.replace('_', ' '))} {count}"
+                            for reason, count in s.reasons.items())
+            click.echo(f"{'':<18} dismissed because: {why}")
+
+
 def format_suggestions(records: list[dict[str, Any]]) -> str:
-    """Suggestion records laid out for a terminal, one block per gesture, owners by name."""
+    """Suggestion records laid out for a terminal, one block per gesture, owners by name; a
+    reminder still to come shows its day instead of a priority."""
     if not records:
         return "No suggestions right now: nothing new, or every gesture is on cool-down."
     lines = []
     for number, record in enumerate(records, 1):
         name = record.get("owner_name") or record["owner"]
         owner = f" (owner {name})" if name else ""
+        if record.get("due_on"):
+            lines.append(f"{number}. [{record['due_on']}] Reminder: {record['customer']}{owner}")
+            lines.append(f"   {record['text']}")
+            continue
         lines.append(f"{number}. [{record['priority']:.0f}] {kind_label(record['kind'])}: {record['customer']}{owner}")
         lines.append(f"   {record['text']}")
         if record["post_url"]:

@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.jobs.reminders import follow_up_proposals, mark_cadence_due
 from bot.jobs.score import relationship_statuses
 from bot.rules.gestures import (
     PastSuggestion,
     PostFact,
     Proposed,
+    PurchaseFact,
     SuggestionFacts,
     SuggestionPolicy,
     rank_key,
@@ -31,7 +33,7 @@ from bot.rules.suggestions import suggest
 from bot.runtime import Runtime
 from bot.timeutil import end_of_local_day
 from config.scoring import ScoringParams
-from models.entities import Customer, Team
+from models.entities import Customer, Interaction, Team
 from models.store.interactions import share_counts
 from models.store.posts import posts_between
 from models.store.snapshots import stage_history
@@ -85,14 +87,19 @@ def preview_suggestions(
 def propose(
     *, session: Session, as_of: datetime, policy: SuggestionPolicy, params: ScoringParams, team_id: int | None = None
 ) -> list[Proposed]:
-    """The new suggestions the rules make at ``as_of`` for every team (or one), read-only."""
+    """The new suggestions the rules make at ``as_of`` for every team (or one), read-only: the
+    rules' gestures (a relationship past its keep-in-touch cadence counts as one whose rhythm
+    broke) plus the reminders due today (:mod:`bot.jobs.reminders`)."""
     statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
-    return suggest(suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy), as_of)
+    statuses = mark_cadence_due(statuses, session=session, as_of=as_of, params=params)
+    gestures = suggest(suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy), as_of)
+    return sorted(gestures + follow_up_proposals(session=session, as_of=as_of, team_id=team_id), key=rank_key)
 
 
 def _policy(runtime: Runtime) -> SuggestionPolicy:
     return SuggestionPolicy(daily_cap=runtime.settings.suggest_daily_cap,
-                            cooldown_days=runtime.settings.suggest_cooldown_days)
+                            cooldown_days=runtime.settings.suggest_cooldown_days,
+                            templates=dict(runtime.settings.suggest_templates))
 
 
 def store_proposals(proposals: list[Proposed], *, session: Session, as_of: datetime) -> list[Proposed]:
@@ -120,7 +127,8 @@ def suggestion_facts(
     posts = [
         PostFact(post_id=p.id, customer_id=p.customer_id, url=p.url, title=p.title or "", text=p.text or "",
                  published_at=p.published_at or p.fetched_at)
-        for p in posts_between(ids, session=session, since=as_of - timedelta(days=policy.post_window_days), until=as_of)
+        for p in posts_between(ids, session=session, until=as_of,
+                               since=as_of - timedelta(days=max(policy.post_window_days, policy.check_in_lookback_days)))
     ]
     past = [
         PastSuggestion(customer_id=s.customer_id, owner=s.owner_user, dedupe_key=s.dedupe_key, status=s.status,
@@ -136,8 +144,21 @@ def suggestion_facts(
         hourglass_since=_hourglass_since(session, statuses, as_of),
         team_timezones={tid: t.timezone for tid, t in teams.items()},
         companies={cid: c.company for cid, c in customers.items()},
+        purchases=_latest_purchases(session, ids, as_of),
         policy=policy,
     )
+
+
+def _latest_purchases(session: Session, ids: list[int], as_of: datetime) -> dict[int, PurchaseFact]:
+    """Each customer's latest purchase up to ``as_of`` (what, from its note, and when), so a results
+    review or a referral ask can name what they bought."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(Interaction).where(Interaction.customer_id.in_(ids), Interaction.kind == "purchase",
+                                                     Interaction.occurred_at <= as_of)
+                           .order_by(Interaction.occurred_at, Interaction.id))
+    return {row.customer_id: PurchaseFact(row.customer_id, " ".join((row.note or "").split())[:60], row.occurred_at)
+            for row in rows}
 
 
 def _shares_this_week(session: Session, statuses: list[RelationshipStatus], teams: dict[int, Team], as_of: datetime) -> dict[int, int]:

@@ -220,10 +220,10 @@ def notable_posts(posts: Iterable[PostFact], by_id: Mapping[int, RelationshipSta
         status = by_id.get(post.customer_id)
         if status is None or not as_of - NOTABLE_POST_MAX_AGE < post.published_at <= as_of:
             continue
-        milestones = find_milestones(f"{post.title}\n{post.text}")
+        milestones = find_milestones(f"{post.title}\n{post.text}", post.published_at.date())
         title = post.title or " ".join(post.text.split())[:POST_TITLE_FROM_TEXT]
-        listed = NotablePost(status.customer, title, post.url, post.published_at,
-                             milestones[0].label if milestones else None)
+        label = (f"upcoming {milestones[0].label}" if milestones[0].upcoming else milestones[0].label) if milestones else None
+        listed = NotablePost(status.customer, title, post.url, post.published_at, label)
         ranked.append(((not milestones, heavy_first(status), -post.published_at.timestamp()), listed))
     ranked.sort(key=lambda item: item[0])
     return [listed for _, listed in ranked[:NOTABLE_POSTS]]

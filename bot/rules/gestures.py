@@ -23,6 +23,7 @@ STAGE_GESTURES: dict[str, str] = {"trust": "invite_trial", "buy": "results_revie
 STAGE_GATES: dict[str, frozenset[str]] = {
     "share": ANY_STAGE,
     "congratulate": ANY_STAGE,
+    "good_luck": ANY_STAGE,
     "follow_friday": ANY_STAGE,
     "check_in": ANY_STAGE,
     **{kind: frozenset({stage}) for stage, kind in STAGE_GESTURES.items()},
@@ -35,6 +36,7 @@ SUGGESTION_KINDS = tuple(STAGE_GATES)
 KIND_LABELS: dict[str, str] = {
     "share": "Share or comment",
     "congratulate": "Congratulate",
+    "good_luck": "Wish luck",
     "follow_friday": "#FollowFriday",
     "check_in": "Check in",
     "invite_trial": "Invite to try",
@@ -47,6 +49,7 @@ KIND_LABELS: dict[str, str] = {
 INTERACTION_KIND_FOR: dict[str, str] = {
     "share": "share",
     "congratulate": "comment",
+    "good_luck": "message",
     "follow_friday": "mention",
     "check_in": "message",
     "invite_trial": "message",
@@ -63,6 +66,11 @@ class SuggestionPolicy:
     cooldown_days: float = DEFAULTS.suggest_cooldown_days  # no two gestures to one customer within this many days
     post_window_days: float = 7.0  # a post older than this is no longer news
     freshness_half_life_days: float = 2.0
+    # a check-in mentions their latest milestone or post from this far back (a quiet tie is often
+    # quiet for weeks; the news it can open with may be older than a week)
+    check_in_lookback_days: float = 45.0
+    # template name -> the team's own draft (``[suggest.templates]``, validated by config.templates)
+    templates: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,15 @@ class PostFact:
     title: str
     text: str
     published_at: datetime
+
+
+@dataclass(frozen=True)
+class PurchaseFact:
+    """A customer's latest purchase: what they bought (the interaction's note) and when."""
+
+    customer_id: int
+    what: str
+    bought_at: datetime
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ class SuggestionFacts:
     hourglass_since: Mapping[int, datetime] = field(default_factory=dict)  # when each entered its hourglass stage
     team_timezones: Mapping[int, str] = field(default_factory=dict)  # team id -> IANA zone
     companies: Mapping[int, str] = field(default_factory=dict)  # customer id -> company, when not on the status
+    purchases: Mapping[int, PurchaseFact] = field(default_factory=dict)  # customer id -> their latest purchase
     policy: SuggestionPolicy = field(default_factory=SuggestionPolicy)
 
 

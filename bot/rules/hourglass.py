@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from statistics import median
 from typing import Iterable, Mapping, Protocol
@@ -79,7 +79,8 @@ def hourglass_counts(
         StageCount(
             stage=stage,
             count=counts[stage],
-            median_dwell_days=median(all_days[stage]) if all_days[stage] else None,
+            # a stage nobody is in has no dwell to show: past stays there are not where anyone is stuck
+            median_dwell_days=median(all_days[stage]) if all_days[stage] and counts[stage] else None,
             median_current_days=median(current_days[stage]) if current_days[stage] else None,
         )
         for stage in stages
@@ -95,15 +96,50 @@ class StageCount:
     count: int
     median_dwell_days: float | None  # over every stay in the stage, finished or ongoing
     median_current_days: float | None = None  # over the relationships in it now
+    longest: tuple[tuple[str, float], ...] = ()  # the heavy users sitting longest here: (customer, days so far)
+
+    @property
+    def dwell_label(self) -> str:
+        """The stage's median stay as every surface prints it (``"12 d"``), empty when it has none."""
+        return f"{self.median_dwell_days:.0f} d" if self.median_dwell_days is not None else ""
+
+
+#: Stages a relationship is not meant to leave: ``refer`` is the goal, so no one "stalls" there.
+GOAL_STAGES = frozenset({HOURGLASS_STAGES[-1]})
+LONGEST_PER_STAGE = 3  # how many of the longest-sitting heavy users the chart names per stage
 
 
 def stall_stage(counts: list[StageCount]) -> StageCount | None:
-    """Where relationships stall: the occupied stage whose occupants have sat there longest
-    (median of their current stays), the larger stage winning a tie."""
-    occupied = [c for c in counts if c.count and c.median_current_days is not None]
+    """Where relationships stall: among the stages a relationship is meant to leave (never the goal,
+    :data:`GOAL_STAGES`), the occupied one whose occupants have sat there longest (median of their
+    current stays), the larger stage winning a tie."""
+    occupied = [c for c in counts if c.count and c.median_current_days is not None and c.stage not in GOAL_STAGES]
     if not occupied:
         return None
     return max(occupied, key=lambda c: (c.median_current_days, c.count))
+
+
+def longest_sitting(
+    counts: list[StageCount], changes: Iterable[StageChangeLike], statuses: Iterable[RelationshipStatus],
+    as_of: datetime, limit: int = LONGEST_PER_STAGE,
+) -> list[StageCount]:
+    """``counts`` with each stage's :attr:`StageCount.longest`: the heavy users (those with a revenue
+    rank; the unranked only when no one ranked is there) who have sat in it longest, longest first
+    (ties: the better rank). These are the customers to act on where the funnel jams."""
+    by_id = {s.customer_id: s for s in statuses}
+    sitting: dict[str, list[tuple[bool, float, int, str]]] = defaultdict(list)
+    for stay in stage_stays(changes, as_of):
+        status = by_id.get(stay.customer_id)
+        if stay.left_at is None and status is not None and status.hourglass == stay.stage:
+            rank = status.revenue_rank
+            sitting[stay.stage].append((rank is None, -stay.days(as_of), rank or 0, status.customer))
+    result = []
+    for count in counts:
+        rows = sorted(sitting.get(count.stage, []))
+        heavy = [row for row in rows if not row[0]] or rows
+        longest = tuple((name, -negative_days) for _, negative_days, _, name in heavy[:limit])
+        result.append(replace(count, longest=longest))
+    return result
 
 
 def stage_census(statuses: Iterable[RelationshipStatus], track: str = "hourglass") -> list[tuple[str, int]]:

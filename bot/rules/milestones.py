@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+
+from bot.rules.tense import milestone_timing
 
 # kind -> how the milestone is named in a sentence ("Congratulate Jane on the <label>").
 MILESTONE_LABELS: dict[str, str] = {
@@ -21,6 +24,7 @@ MILESTONE_LABELS: dict[str, str] = {
     "hiring": "hiring news",
     "talk": "talk",
     "publication": "publication",
+    "event": "event",
 }
 
 _PATTERNS: dict[str, tuple[str, ...]] = {
@@ -37,6 +41,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:launching|introducing|unveiling)\b",
         r"\bis (?:now )?(?:live|generally available)\b",
         r"\bnow available\b",
+        r"\b(?:will|(?:'|’)ll) (?:launch|ship|release)\b",
         r"\blaunch(?:ed)? (?:of )?(?:our|a|the) new\b",
     ),
     "new_role": (
@@ -70,6 +75,8 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "talk": (
         r"\b(?:speaking|keynote|keynoting|presenting) (?:at|on)\b",
+        r"\b(?:spoke|presented|keynoted) at\b",
+        r"\b(?:gave|give|giving|deliver(?:ed|ing)?) (?:a|my|our|the) (?:talk|keynote)\b",
         r"\b(?:my|our) (?:talk|keynote|session|panel) (?:at|on)\b",
         r"\b(?:guest on|episode of) .{0,30}\bpodcast\b",
         r"\bpodcast episode\b",
@@ -77,6 +84,11 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     "publication": (
         r"\b(?:published|wrote|co-?authored) (?:a|my|our|the) (?:new )?(?:paper|book|article|study|report|piece)\b",
         r"\b(?:my|our) (?:new )?(?:book|paper) is out\b",
+    ),
+    "event": (
+        r"\b(?:hosting|host|hosted|running|ran) (?:a|an|our|the|my) (?:\w+ )?(?:webinar|meetup|summit|workshop|conference|roundtable)\b",
+        r"\b(?:at|visit|find us at) (?:our )?booth\b",
+        r"\bjoin us (?:at|for)\b",
     ),
 }
 
@@ -94,15 +106,25 @@ class Milestone:
     kind: str  # a key of MILESTONE_LABELS
     label: str  # e.g. "funding round"
     evidence: str  # the phrase that matched, as written in the post
+    timing: str = "past"  # "past" (happened: congratulate) or "upcoming" (to come: wish luck)
+    on: date | None = None  # the day the text gives for it, when it gives one
+
+    @property
+    def upcoming(self) -> bool:
+        """Whether the milestone is still to come (a talk next week, a launch on Thursday)."""
+        return self.timing == "upcoming"
 
 
-def find_milestones(text: str) -> list[Milestone]:
-    """Every milestone the text announces, in order of first appearance, each kind at most once."""
+def find_milestones(text: str, published: date | None = None) -> list[Milestone]:
+    """Every milestone the text announces, in order of first appearance, each kind at most once,
+    each with its timing (:mod:`bot.rules.tense`): dates in the text are read relative to
+    ``published``, the post's own date (without it, only the wording decides)."""
     found: list[tuple[int, Milestone]] = []
     for kind, patterns in _COMPILED.items():
         first = _first_unnegated_match(text, patterns)
         if first is not None:
-            found.append((first.start(), Milestone(kind, MILESTONE_LABELS[kind], first.group(0))))
+            timing, on = milestone_timing(text, first.start(), first.end(), published)
+            found.append((first.start(), Milestone(kind, MILESTONE_LABELS[kind], first.group(0), timing, on)))
     return [milestone for _, milestone in sorted(found, key=lambda pair: pair[0])]
 
 

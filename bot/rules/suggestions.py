@@ -6,9 +6,10 @@ made before (with its status). The job in ``bot/jobs/suggest.py`` gathers those 
 what :func:`suggest` proposes.
 
 Rules:
-- a new post -> share or comment on it, with a short draft; a milestone in it -> congratulate;
+- a new post -> share or comment on it, with a short draft; a milestone in it -> congratulate, or
+  wish luck when it is still to come (and ask how it went once its day has passed);
 - Fridays (team-local) -> a #FollowFriday shout-out for customers whose posts the team shared;
-- at risk -> a personal check-in that asks for nothing;
+- at risk -> a personal check-in that asks for nothing, opening with their latest milestone or post;
 - ``trust`` -> the first moment any offer is allowed (an invitation to try); ``buy`` -> a results
   review; ``repeat`` -> a referral ask, and never earlier.
 Guards: one suggestion per post or occasion (its ``dedupe_key``), nothing ever re-proposed once
@@ -107,10 +108,14 @@ def _candidates(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
     top_rank = max([20] + [s.revenue_rank or 0 for s in facts.statuses])
     found: list[Proposed] = []
     window_start = as_of - timedelta(days=facts.policy.post_window_days)
-    posts_by_customer: dict[int, list[PostFact]] = defaultdict(list)
+    lookback_start = as_of - timedelta(days=facts.policy.check_in_lookback_days)
+    posts_by_customer: dict[int, list[PostFact]] = defaultdict(list)  # news: in the post window
+    lookback_by_customer: dict[int, list[PostFact]] = defaultdict(list)  # what a check-in may mention
     for post in facts.posts:
-        if post.customer_id in by_customer and window_start < post.published_at <= as_of:
-            posts_by_customer[post.customer_id].append(post)
+        if post.customer_id in by_customer and lookback_start < post.published_at <= as_of:
+            lookback_by_customer[post.customer_id].append(post)
+            if window_start < post.published_at:
+                posts_by_customer[post.customer_id].append(post)
 
     for status in facts.statuses:
         company = status.company or facts.companies.get(status.customer_id, "")
@@ -120,7 +125,7 @@ def _candidates(facts: SuggestionFacts, as_of: datetime) -> list[Proposed]:
         if _is_friday(facts, status, as_of) and facts.shared_this_week.get(status.customer_id, 0) > 0:
             found.append(occasion.follow_friday(facts.shared_this_week[status.customer_id]))
         if status.at_risk:
-            found.append(occasion.check_in())
+            found.append(occasion.check_in(lookback_by_customer[status.customer_id]))
         stage_kind = STAGE_GESTURES.get(status.hourglass)
         if stage_kind is not None:
             found.append(occasion.for_stage(stage_kind))

@@ -269,13 +269,14 @@ def _hourglass_lines(counts: list[StageCount], stall: StageCount | None, style: 
     rows = []
     for row in counts:
         bar = "\u2588" * round(12 * row.count / widest) if row.count else "\u00b7"
-        dwell = f"median stay {row.median_dwell_days:.0f} d" if row.median_dwell_days is not None else ""
+        dwell = f"median stay {row.dwell_label}" if row.dwell_label else ""  # the chart's own label
         rows.append(f"{row.stage:<7} {bar:<12} {row.count:>3}  {dwell}".rstrip())
     lines = ["```" + "\n".join(rows) + "```"] if style is SLACK else rows
     if stall is not None:
         lines.append(
             f"Stalling at {style.bold(stall.stage)}: {stall.count} relationship{'s' if stall.count != 1 else ''}, "
             f"there a median {stall.median_current_days:.0f} days so far"
+            + (f" (longest: {style.escape(', '.join(f'{n} {d:.0f} d' for n, d in stall.longest))})" if stall.longest else "")
         )
     return lines
 

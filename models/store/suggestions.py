@@ -19,6 +19,13 @@ from models.store.sql import insert_once
 ACTIONABLE_STATUSES = ("open", "sent", "snoozed")
 # Suggestions a manager has answered for good: no click changes them any more.
 CLOSED_STATUSES = frozenset({"done", "dismissed"})
+#: Why a suggestion was "Not relevant", as the manager picks it after the click (value -> words).
+DISMISS_REASONS: dict[str, str] = {
+    "wrong_person": "wrong person",
+    "bad_timing": "bad timing",
+    "already_done": "already done",
+    "not_our_style": "not our style",
+}
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,60 @@ def dismiss_suggestion(suggestion: Suggestion, *, session: Session, by_user: str
         return False
     _answer(suggestion, "dismissed", by_user=by_user, now=now)
     return True
+
+
+def set_dismiss_reason(suggestion: Suggestion, reason: str) -> bool:
+    """Record why a dismissed suggestion was not relevant (one of :data:`DISMISS_REASONS`); a later
+    pick replaces an earlier one. False when the suggestion is not dismissed or the reason unknown."""
+    if suggestion.status != "dismissed" or reason not in DISMISS_REASONS:
+        return False
+    suggestion.dismiss_reason = reason
+    return True
+
+
+@dataclass(frozen=True)
+class KindStats:
+    """What managers did with the suggestions of one kind."""
+
+    kind: str
+    made: int
+    done: int
+    snoozed: int
+    dismissed: int
+    open: int  # open or delivered, not answered yet
+    reasons: dict[str, int]  # dismissal reason -> count (``unspecified`` when none was picked)
+
+    def as_json(self) -> dict[str, object]:
+        """The ``strongtie suggest --stats --json`` record of this kind."""
+        answered = self.done + self.snoozed + self.dismissed
+        return {"kind": self.kind, "made": self.made, "done": self.done, "snoozed": self.snoozed,
+                "dismissed": self.dismissed, "open": self.open,
+                "done_rate": round(self.done / answered, 3) if answered else None,
+                "dismissed_reasons": dict(self.reasons)}
+
+
+def suggestion_stats(*, session: Session, since: datetime | None = None) -> list[KindStats]:
+    """Per suggestion kind (most made first): how many were made, done, snoozed (and still
+    snoozed), dismissed (with their reasons), and still open; counted in SQL, one row per group."""
+    query = select(Suggestion.kind, Suggestion.status, Suggestion.dismiss_reason, func.count()).group_by(
+        Suggestion.kind, Suggestion.status, Suggestion.dismiss_reason)
+    if since is not None:
+        query = query.where(Suggestion.suggested_at >= since)
+    counts: dict[str, dict[str, int]] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for kind, status, reason, count in session.execute(query):
+        bucket = "open" if status in ("open", "sent") else status
+        counts.setdefault(kind, {}).setdefault(bucket, 0)
+        counts[kind][bucket] += count
+        if status == "dismissed":
+            key = reason or "unspecified"
+            reasons.setdefault(kind, {}).setdefault(key, 0)
+            reasons[kind][key] += count
+    stats = [KindStats(kind=kind, made=sum(c.values()), done=c.get("done", 0), snoozed=c.get("snoozed", 0),
+                       dismissed=c.get("dismissed", 0), open=c.get("open", 0),
+                       reasons=dict(sorted(reasons.get(kind, {}).items(), key=lambda item: (-item[1], item[0]))))
+             for kind, c in counts.items()]
+    return sorted(stats, key=lambda s: (-s.made, s.kind))
 
 
 def _answer(suggestion: Suggestion, status: str, *, by_user: str, now: datetime) -> None:

@@ -33,7 +33,7 @@ def test_roster_and_polling(demo_output):
     assert "21 customers added" in demo_output
     assert "Untracked (beyond top_n by revenue): Zoe Kim" in demo_output
     poll = _section(demo_output, "1. Poll", "2. Board")
-    assert "24 new posts" in poll  # every bundled post of the tracked customers
+    assert "26 new posts" in poll  # every bundled post of the tracked customers
     assert "Peter Walsh (rss)" in poll and "500" in poll  # the broken feed is named, the pass went on
 
 
@@ -68,3 +68,11 @@ def test_demo_refuses_to_reuse_a_database(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--database", str(existing)])
     assert result.exit_code == 1
     assert "already exists" in result.output
+
+
+def test_demo_wishes_luck_for_an_upcoming_talk_and_asks_after_a_promotion(demo_output):
+    """The bundled feeds hold a talk still to come (Rahul) and a promotion (Tomás, at risk)."""
+    suggestions = _section(demo_output, "4. Today's suggestions", "5. Daily digest")
+    assert "Wish luck: Rahul Mehta" in suggestions and "Good luck with the talk, Rahul!" in suggestions
+    assert "Congratulations on the talk, Rahul" not in suggestions
+    assert "Congratulations on the Chief Operating Officer role, Tomás! How is the new job treating you?" in suggestions

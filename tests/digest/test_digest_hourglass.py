@@ -119,3 +119,76 @@ def test_stage_census_counts_every_stage_in_order(track, expected):
 
     statuses = [status("weak_tie", "like"), status("weak_tie", "like"), status("building", "trust")]
     assert stage_census(statuses, track) == expected
+
+
+# --- where work is stuck: never the goal, no dwell where nobody is, the chart and the digest agree ----
+
+
+def rs(customer_id: int, name: str, hourglass: str, rank: int | None):
+    from bot.rules.status import RelationshipStatus
+
+    return RelationshipStatus(customer_id=customer_id, customer=name, company="", team="T", team_id=1, owner=None,
+                              owner_name=None, revenue_rank=rank, score=0.0, stage="weak_tie", hourglass=hourglass,
+                              at_risk=False, last_interaction_at=None)
+
+
+@pytest.mark.parametrize("counts, expected", [
+    pytest.param([StageCount("like", 2, 5, 5), StageCount("refer", 3, 90, 90)], "like", id="refer-is-the-goal"),
+    pytest.param([StageCount("refer", 3, 90, 90)], None, id="only-refer-nothing-stalls"),
+    pytest.param([StageCount("repeat", 1, 30, 30), StageCount("refer", 1, 300, 300)], "repeat",
+                 id="repeat-is-meant-to-be-left"),
+])
+def test_stalling_considers_only_stages_meant_to_be_left(counts, expected):
+    stall = stall_stage(counts)
+    assert (stall.stage if stall else None) == expected
+
+
+def test_a_stage_nobody_is_in_shows_no_dwell():
+    # customer 1 passed through know (10 d) and like (30 d) and sits in trust; nobody is in know or like now
+    counts = by_stage(hourglass_counts(HISTORY[:3], {1: "trust"}, AS_OF))
+    assert counts["know"].count == 0 and counts["know"].median_dwell_days is None and counts["know"].dwell_label == ""
+    assert counts["trust"].dwell_label == "60 d"
+
+
+def test_longest_sitting_heavy_users_per_stage():
+    from bot.rules.hourglass import longest_sitting
+
+    statuses = [rs(1, "Ana", "trust", 3), rs(2, "Ben", "like", 5), rs(3, "Cy", "like", 1), rs(4, "Dee", "know", None)]
+    counts = by_stage(longest_sitting(hourglass_counts(HISTORY, {s.customer_id: s.hourglass for s in statuses}, AS_OF),
+                                      HISTORY, statuses, AS_OF))
+    assert counts["like"].longest == (("Ben", 80.0), ("Cy", 10.0))  # longest first, whatever the rank
+    assert counts["trust"].longest == (("Ana", 60.0),)
+    assert counts["know"].longest == (("Dee", 30.0),)  # no one ranked there: the unranked are named
+    assert counts["try"].longest == ()
+
+
+def test_unranked_are_not_named_beside_heavy_users():
+    from bot.rules.hourglass import longest_sitting
+
+    statuses = [rs(2, "Ben", "like", None), rs(3, "Cy", "like", 4)]
+    counts = by_stage(longest_sitting(hourglass_counts(HISTORY, {2: "like", 3: "like"}, AS_OF), HISTORY, statuses,
+                                      AS_OF))
+    assert counts["like"].longest == (("Cy", 10.0),)
+
+
+def test_chart_and_digest_agree_on_the_stall_the_dwell_and_the_names():
+    from bot.report import chart_rows
+    from bot.rules.hourglass import longest_sitting
+    from bot.slack.blocks import SLACK, _hourglass_lines
+
+    statuses = [rs(1, "Ana", "trust", 3), rs(2, "Ben", "like", 5), rs(3, "Cy", "like", 1), rs(5, "Eve", "refer", 2)]
+    history = HISTORY + [Change(5, "refer", day(-200))]
+    counts = longest_sitting(hourglass_counts(history, {s.customer_id: s.hourglass for s in statuses}, AS_OF),
+                             history, statuses, AS_OF)
+    rows = {r.stage: r for r in chart_rows(counts)}
+    digest_text = "\n".join(_hourglass_lines(counts, stall_stage(counts), SLACK))
+    # trust: a median 60 days so far (like: 45); refer has sat 300 days, but refer is the goal
+    assert [r.stage for r in rows.values() if r.stalled] == ["trust"]
+    assert "Stalling at *trust*" in digest_text and "(longest: Ana 60 d)" in digest_text
+    assert rows["like"].longest == "Ben 80 d, Cy 10 d"
+    lines = {line.split()[0].strip("`"): line for line in digest_text.split("```")[1].splitlines()}
+    for stage, row in rows.items():
+        assert lines[stage].endswith(f"median stay {row.dwell_label}" if row.dwell_label else str(row.count))
+    assert rows["know"].dwell_label == "" and rows["try"].dwell_label == ""
+    png = render_hourglass_png(counts, title="East")
+    assert int.from_bytes(png[16:20], "big") == 1000

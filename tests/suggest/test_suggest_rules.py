@@ -206,7 +206,7 @@ def test_priority_fresher_post_first():
 def test_congratulation_names_the_milestone_and_links_the_post():
     facts = SuggestionFacts([status()], posts=[post(title="Thrilled to share I've been promoted to CTO")])
     (proposal,) = suggest(facts, THURSDAY)
-    assert "new role" in proposal.text and "Jane" in proposal.text
+    assert "CTO role" in proposal.text and "Jane" in proposal.text  # the role by its title
     assert proposal.post_url == "https://blog.example/10" and proposal.post_id == 10
     assert "new role" in proposal.reason
 

@@ -1,4 +1,5 @@
-"""The buttons on a suggestion DM: Done, Snooze and Not relevant.
+"""The buttons on a suggestion DM: Done, Snooze and Not relevant, and after Not relevant the
+short reason choice (wrong person, bad timing, already done, not our style) kept with the dismissal.
 
 Each click is acknowledged at once; the change and the ``chat.update`` of the message happen after
 the ack. A click changes a suggestion only from a state where that change makes sense, so a double
@@ -29,14 +30,23 @@ from bot.slack.listeners.common import acknowledge, member_of, scoped_suggestion
 from bot.timeutil import local_date, local_moment
 from models.entities import Suggestion
 from models.store.interactions import logged_between
-from models.store.suggestions import complete_suggestion, dismiss_suggestion, snooze_suggestion
+from models.store.suggestions import (
+    DISMISS_REASONS,
+    complete_suggestion,
+    dismiss_suggestion,
+    set_dismiss_reason,
+    snooze_suggestion,
+)
 from models.timeline import utcnow
 
 SNOOZE_FOR = timedelta(days=7)
 ALREADY_LOGGED_TEXT = ("Marked done. A {kind} with *{customer}* was already logged today, so no second contact was "
                        "recorded.")
 NOT_YOURS_TEXT = "That suggestion is not about one of your team's customers, so nothing was changed."
-SUGGESTION_ACTIONS = re.compile(f"^({ACTION_DONE}|{ACTION_SNOOZE}|{ACTION_DISMISS})$")
+#: The reason buttons shown once a suggestion is dismissed: action id -> reason.
+ACTION_REASON_PREFIX = "suggestion_reason_"
+REASON_ACTIONS = {f"{ACTION_REASON_PREFIX}{reason}": reason for reason in DISMISS_REASONS}
+SUGGESTION_ACTIONS = re.compile(f"^({ACTION_DONE}|{ACTION_SNOOZE}|{ACTION_DISMISS}|{'|'.join(REASON_ACTIONS)})$")
 
 
 class Result(NamedTuple):
@@ -84,22 +94,47 @@ def dismiss(suggestion: Suggestion, *, session: Session, by_user: str, now: date
     return Result(dismiss_suggestion(suggestion, session=session, by_user=by_user, now=now))
 
 
-OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss}
+def give_reason(reason: str) -> Outcome:
+    """The click on one reason button: keep why the dismissed suggestion was not relevant."""
+
+    def apply(suggestion: Suggestion, *, session: Session, by_user: str, now: datetime) -> Result:
+        return Result(set_dismiss_reason(suggestion, reason))
+
+    return apply
+
+
+OUTCOMES: dict[str, Outcome] = {ACTION_DONE: mark_done, ACTION_SNOOZE: snooze, ACTION_DISMISS: dismiss,
+                                **{action: give_reason(reason) for action, reason in REASON_ACTIONS.items()}}
 
 
 def closed_message(suggestion: Suggestion) -> tuple[str, list[dict]]:
     """The DM as it reads once acted on: what happened instead of buttons (a snooze's end as a date
-    in the customer's team's zone)."""
-    return suggestion_done_message(
+    in the customer's team's zone); a dismissal asks why (once answered, says why)."""
+    text, blocks = suggestion_done_message(
         kind=suggestion.kind, customer=suggestion.customer.name, text=suggestion.text,
         outcome=suggestion.status, post_url=suggestion.post_url, by=suggestion.acted_by,
         until=suggestion.snoozed_until if suggestion.status == "snoozed" else None,
         tz=suggestion.customer.team.timezone,
     )
+    if suggestion.status == "dismissed":
+        blocks = blocks + reason_blocks(suggestion.id, suggestion.dismiss_reason)
+    return text, blocks
+
+
+def reason_blocks(suggestion_id: int, reason: str | None) -> list[dict]:
+    """Under a dismissed suggestion: the reason picked, or the four reasons to pick from (each
+    button's value is the suggestion id, as on the other buttons)."""
+    if reason is not None:
+        return [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"Why: {DISMISS_REASONS[reason]}"}]}]
+    buttons = [{"type": "button", "action_id": action, "value": str(suggestion_id),
+                "text": {"type": "plain_text", "text": DISMISS_REASONS[why].capitalize()}}
+               for action, why in REASON_ACTIONS.items()]
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": "Why not? (helps tune the suggestions)"}]},
+            {"type": "actions", "block_id": f"dismiss_reason:{suggestion_id}", "elements": buttons}]
 
 
 def register(app: App, runtime: Runtime) -> None:
-    """Register the three suggestion buttons on ``app``."""
+    """Register the suggestion buttons (and the reason buttons after Not relevant) on ``app``."""
 
     def apply_click(body: dict, action: dict, context: BoltContext, respond: Respond, client: WebClient) -> None:
         member = member_of(context)

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import member_of
 from bot.slack.listeners import log_modal
-from bot.slack.listeners.tie import log, rate, snooze, status, top, undo
+from bot.slack.listeners.tie import cadence, log, rate, remind, snooze, status, top, undo
 from bot.slack.listeners.tie.help import help_text
 from bot.slack.listeners.tie.request import Handler, TieRequest, split_subcommand
 from config.errors import UserError
@@ -32,6 +32,8 @@ HANDLERS: dict[str, Handler] = {
     "rate": rate.handle,
     "snooze": snooze.handle,
     "undo": undo.handle,
+    "cadence": cadence.handle,
+    "remind": remind.handle,
 }
 FAILURE_TEXT = "Sorry, that did not work because of a problem on our side; nothing was changed. Please try again."
 

@@ -15,6 +15,10 @@ USAGE = {
     "top": "`/tie top`: your team's board, heavy users first, with owners",
     "rate": "`/tie rate <customer> <0-10>`: your own judgment of the tie (it calibrates the model)",
     "snooze": "`/tie snooze <customer> <days>`: no suggestions about this customer for a while",
+    "cadence": "`/tie cadence <customer> <days|off>`: keep in touch at least this often; past it without two-way "
+               "contact, a check-in is suggested and App Home shows them as due (`/tie cadence <customer>` shows it)",
+    "remind": "`/tie remind <customer> <when> <what>`: a follow-up that comes back as a suggestion that day (when: "
+              "today, tomorrow, friday, in 3 days, in 2 weeks, 2026-12-14)",
     "help": "`/tie help`: this list",
 }
 

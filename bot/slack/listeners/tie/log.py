@@ -17,6 +17,7 @@ from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import resolve_customer
 from bot.slack.listeners.formatting import preview, score_summary
 from bot.slack.listeners.tie.help import USAGE
+from bot.slack.listeners.tie.remind import reminder_hint
 from bot.slack.listeners.tie.request import TieRequest
 from config.errors import InputError
 from config.scoring import ScoringParams
@@ -36,9 +37,10 @@ def handle(request: TieRequest, session: Session) -> str:
     """Log the interaction once per invocation (a Slack retry finds the first record), then rescore."""
     customer, rest = resolve_customer(request.args, session=session, member=request.member)
     kind, direction, note = parse_touch(rest)
-    return record_touch(customer, kind, session=session, direction=direction, note=note, occurred_at=request.now,
-                        member=request.user_id, dedupe_key=request.dedupe_key(), now=request.now,
-                        params=request.params)
+    reply = record_touch(customer, kind, session=session, direction=direction, note=note, occurred_at=request.now,
+                         member=request.user_id, dedupe_key=request.dedupe_key(), now=request.now,
+                         params=request.params)
+    return reply + reminder_hint(customer, note, request.now)  # a note saying "follow up" offers /tie remind
 
 
 def parse_touch(text: str) -> tuple[str, str | None, str]:

@@ -105,6 +105,11 @@ def run_poll_cycle() -> None:
     if scheduler is None:
         return
     runtime = scheduler.runtime
+    if runtime.settings.workers == "external":  # the workers run it (bot/workers/): only queue it
+        from bot.workers.enqueue import scheduled_cycle
+
+        log.info("%s", scheduled_cycle(runtime))
+        return
     first_error: Exception | None = None
     for step in POLL_CYCLE_STEPS:
         try:
@@ -135,6 +140,11 @@ def run_digest(team_id: int) -> None:
         return
     name, zone, digest_time = found
     local_date = scheduled_digest_date(scheduler.now(), zone=zone, digest_time=digest_time)
+    if runtime.settings.workers == "external":  # a worker sends it, claimed once per local day as here
+        from bot.workers.enqueue import scheduled_digest
+
+        log.info("%s", scheduled_digest(runtime, name, local_date))
+        return
     log.info("%s", job_line(DIGEST_STEP, ref_to_obj(DIGEST_STEP)(runtime, team=name, local_date=local_date)))
 
 

@@ -25,6 +25,10 @@ def init() -> None:
         echo(f"Schema is up to date (revision {after}).")
     else:
         echo(f"Schema migrated from {before or 'empty'} to revision {after}.")
+    if rt.engine.dialect.name == "postgresql":  # the workers' job queue lives beside the schema
+        from bot.workers.app import install_queue
+
+        echo("Job queue created." if install_queue(rt.settings.database_url) else "Job queue is in place.")
 
 
 @click.group()

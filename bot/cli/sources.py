@@ -9,6 +9,7 @@ import click
 from bot.cli.kit import echo, emit_json, emit_listing, runtime
 from bot.jobs.poll import poll_job
 from bot.timeutil import iso
+from bot.workers.backend import require_postgres
 from connectors.metering import month_period
 from connectors.registry import build_connectors, metered_connectors
 from models.entities import Source
@@ -29,9 +30,14 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @click.option("--force", is_flag=True, help="Poll every enabled source now, not only those due.")
-def poll(force: bool) -> None:
+@click.option("--enqueue", is_flag=True, help="PostgreSQL only: queue a job per due source (every source with "
+                                              "--force) for `strongtie worker` processes, then exit.")
+def poll(force: bool, enqueue: bool) -> None:
     """One polling pass over due sources, then exit."""
     rt = runtime()
+    if enqueue:
+        echo(enqueue_polls_now(rt, force=force).line("poll job"))
+        return
     if sys.stdout.isatty():
         with click.progressbar(length=0, label="Polling", file=sys.stderr) as bar:
 
@@ -46,6 +52,14 @@ def poll(force: bool) -> None:
     echo(summary.line())
     for problem in summary.problems:
         echo(f"  {problem}", err=True)
+
+
+def enqueue_polls_now(rt, *, force: bool):
+    """``poll --enqueue``: queue the polls for the workers (procrastinate is loaded only here)."""
+    require_postgres(rt.settings.database_url, "strongtie poll --enqueue")
+    from bot.workers.enqueue import enqueue_polls, with_queue
+
+    return with_queue(rt, lambda app: enqueue_polls(app, rt, force=force))
 
 
 def source_state(row: dict) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -33,9 +33,11 @@ class CursorUpdate:
     extra: Mapping[str, Any]
 
 
-def pollable_sources(*, session: Session, now: datetime, force: bool = False) -> list[Source]:
+def pollable_sources(*, session: Session, now: datetime, force: bool = False,
+                     ids: Collection[int] | None = None) -> list[Source]:
     """Enabled sources in the roster whose customer is tracked and that are due at ``now``
-    (never checked, or ``next_check_at`` passed); with ``force``, all of them."""
+    (never checked, or ``next_check_at`` passed); with ``force``, all of them; with ``ids``, only
+    those of these."""
     query = (
         select(Source)
         .join(Customer, Source.customer_id == Customer.id)
@@ -45,6 +47,8 @@ def pollable_sources(*, session: Session, now: datetime, force: bool = False) ->
     )
     if not force:
         query = query.where((Source.next_check_at.is_(None)) | (Source.next_check_at <= now))
+    if ids is not None:
+        query = query.where(Source.id.in_(list(ids)))
     return list(session.scalars(query))
 
 

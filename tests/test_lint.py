@@ -25,3 +25,13 @@ def test_the_linter_sees_a_missing_docstring(tmp_path):
     (tmp_path / "bot" / "sample.py").write_text('"""Doc."""\n\n\ndef shown():\n    """Doc."""\n\n\ndef bare():\n    pass\n')
     result = ruff(".", cwd=tmp_path)
     assert result.returncode == 1 and "bot/sample.py:8:5: D103" in result.stdout
+
+
+def test_human_output_goes_through_the_terminal_safe_echo():
+    """Text from feeds and servers reaches the terminal only through ``bot.cli.kit.echo``, which
+    strips control characters; a plain ``click.echo`` elsewhere in the command line could print an
+    escape sequence a feed sent."""
+    cli = Path(__file__).parent.parent / "bot" / "cli"
+    offenders = [f"{path.name}:{number}" for path in sorted(cli.glob("*.py")) if path.name != "kit.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if "click.echo(" in line]
+    assert offenders == []

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from bot.cli import accounts, connections, demo, interactions, scoring, setup, slack, sources, suggestions, workers
+from bot.cli.kit import echo
 from config.errors import UserError
 
 COMMAND_MODULES = (setup, sources, interactions, scoring, suggestions, slack, demo, accounts, connections, workers)
@@ -23,7 +24,7 @@ class StrongtieGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)  # a server's words may be in it: made terminal-safe
             sys.exit(1)
 
 

@@ -11,6 +11,7 @@ import click
 
 from bot.cli.kit import (
     as_of_option,
+    echo,
     emit_json,
     resolve_local_as_of,
     runtime,
@@ -64,8 +65,8 @@ def suggest(as_json: bool, as_of: str | None, stats: bool) -> None:
         emit_json([{key: value for key, value in r.items() if key != "owner_name"} for r in records])
         return
     if when is not None:
-        click.echo(f"Preview as of {as_of} (nothing stored):")
-    click.echo(format_suggestions(records))
+        echo(f"Preview as of {as_of} (nothing stored):")
+    echo(format_suggestions(records))
 
 
 def show_stats(app: Any, *, as_json: bool) -> None:
@@ -78,17 +79,17 @@ def show_stats(app: Any, *, as_json: bool) -> None:
         emit_json([s.as_json() for s in stats])
         return
     if not stats:
-        click.echo("No suggestions made yet.")
+        echo("No suggestions made yet.")
         return
-    click.echo(f"{'kind':<18} {'made':>5} {'done':>5} {'snoozed':>8} {'dismissed':>10} {'open':>5}  done rate")
+    echo(f"{'kind':<18} {'made':>5} {'done':>5} {'snoozed':>8} {'dismissed':>10} {'open':>5}  done rate")
     for s in stats:
         record = s.as_json()
         rate = f"{record['done_rate']:.0%}" if record["done_rate"] is not None else "-"
-        click.echo(f"{kind_label(s.kind):<18} {s.made:>5} {s.done:>5} {s.snoozed:>8} {s.dismissed:>10} {s.open:>5}  {rate}")
+        echo(f"{kind_label(s.kind):<18} {s.made:>5} {s.done:>5} {s.snoozed:>8} {s.dismissed:>10} {s.open:>5}  {rate}")
         if s.reasons:
             why = ", ".join(f"{DISMISS_REASONS.get(reason, reason.replace('_', ' '))} {count}"
                             for reason, count in s.reasons.items())
-            click.echo(f"{'':<18} dismissed because: {why}")
+            echo(f"{'':<18} dismissed because: {why}")
 
 
 def format_suggestions(records: list[dict[str, Any]]) -> str:
@@ -130,11 +131,11 @@ def digest(team: str | None, as_of: str | None, dry_run: bool, force: bool) -> N
         raise UserError("no teams: import a roster first (strongtie roster import PATH)")
     for outcome in outcomes:
         if outcome.status == "dry_run":
-            click.echo(outcome.text + "\n")
+            echo(outcome.text + "\n")
             continue
         detail = f": {outcome.detail}" if outcome.detail else ""
         chart = " with the hourglass chart" if outcome.chart_attached else ""
-        click.echo(f"{outcome.team} {outcome.local_date}: {outcome.status}{chart}{detail}")
+        echo(f"{outcome.team} {outcome.local_date}: {outcome.status}{chart}{detail}")
     if any(o.status == "failed" for o in outcomes):
         sys.exit(1)
 
@@ -156,4 +157,4 @@ def report(png: str, team: str | None) -> None:
         title = report_title(session=session, team=team_row, as_of=moment)
     Path(png).write_bytes(render_hourglass_png(counts, title=title))
     summary = ", ".join(f"{c.stage} {c.count}" for c in counts)
-    click.echo(f"Wrote {png} ({summary})")
+    echo(f"Wrote {png} ({summary})")

@@ -15,8 +15,10 @@ from models.entities import Customer, Team
 from models.store.errors import StoreError, UnknownNameError
 
 
-def find_customer(name: str, *, session: Session, team_id: int | None = None) -> Customer:
-    """The customer called ``name`` (quotes and case ignored), optionally within one team."""
+def find_customer(name: str, *, session: Session, team_id: int | None = None, by_company: bool = True) -> Customer:
+    """The customer called ``name`` (quotes and case ignored), optionally within one team. A
+    company's name stands for its only contact; an account with several asks which one (without
+    ``by_company``, for a caller that shows the account itself, only people's names count)."""
     query = select(Customer).where(Customer.name_key == name_key(name))
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
@@ -25,8 +27,27 @@ def find_customer(name: str, *, session: Session, team_id: int | None = None) ->
         teams = ", ".join(sorted(session.get(Team, c.team_id).name for c in matches))
         raise StoreError(f"{quoted(name)} names customers in several teams ({teams}); pass --team")
     if not matches:
+        contacts = _company_contacts(name_key(name), session=session, team_id=team_id) if by_company else []
+        if contacts:
+            return _the_one_contact(name, contacts)
         raise UnknownNameError("customer", name, lookup_names(session=session, team_id=team_id))
     return matches[0]
+
+
+def _company_contacts(key: str, *, session: Session, team_id: int | None) -> list[Customer]:
+    """The customers still in the roster who work at the company whose name has this key."""
+    query = select(Customer).where(Customer.in_roster.is_(True), Customer.company != "").order_by(Customer.id)
+    if team_id is not None:
+        query = query.where(Customer.team_id == team_id)
+    return [c for c in session.scalars(query) if name_key(c.company) == key]
+
+
+def _the_one_contact(name: str, contacts: list[Customer]) -> Customer:
+    """A company name where one person is wanted: its only contact, or an error naming them all."""
+    if len(contacts) == 1:
+        return contacts[0]
+    shown = ", ".join(c.name for c in contacts[:10]) + (" …" if len(contacts) > 10 else "")
+    raise StoreError(f"{quoted(name)} is an account with {len(contacts)} contacts ({shown}); name one of them")
 
 
 def customer_names(*, session: Session, team_id: int | None = None) -> list[str]:
@@ -76,10 +97,11 @@ def customer_with_owner(customer_id: int, *, session: Session) -> Customer | Non
     return session.scalar(query)
 
 
-def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple[Customer, str]:
+def match_customer_prefix(text: str, *, session: Session, team_id: int, by_company: bool = True) -> tuple[Customer, str]:
     """Split free text into the longest known customer name it starts with and the rest.
 
-    ``/tie log Jane Doe call coffee`` must find "Jane Doe" even though it is unquoted.
+    ``/tie log Jane Doe call coffee`` must find "Jane Doe" even though it is unquoted. When no person's
+    name starts the text, a company's does, as in :func:`find_customer`.
     """
     words = text.split()
     customers = list(session.scalars(select(Customer).where(Customer.team_id == team_id)))
@@ -88,6 +110,10 @@ def match_customer_prefix(text: str, *, session: Session, team_id: int) -> tuple
         candidate = name_key(" ".join(words[:cut]))
         if candidate in by_key:
             return by_key[candidate], " ".join(words[cut:])
+    for cut in range(len(words), 0, -1) if by_company else ():
+        contacts = _company_contacts(name_key(" ".join(words[:cut])), session=session, team_id=team_id)
+        if contacts:
+            return _the_one_contact(" ".join(words[:cut]), contacts), " ".join(words[cut:])
     guess = " ".join(words[:2]) if words else ""
     raise UnknownNameError("customer", guess, lookup_names(session=session, team_id=team_id))
 

@@ -61,13 +61,15 @@ def request_key(action: str, body: Mapping[str, Any]) -> str:
     return f"slack:{action}:{digest}"
 
 
-def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tuple[Customer, str]:
+def resolve_customer(text: str, *, session: Session, member: MemberScope, by_company: bool = True) -> tuple[Customer, str]:
     """Split ``text`` into one of the member's customers and the words after the name.
 
     The name may be quoted (``"Jane Doe" call``) or unquoted, in which case the longest known
     name the text starts with wins (``Jane Doe call`` finds "Jane Doe", not "Jane").
     A member of several teams gets the longest match over all of them (team 1's "Jane" does not
-    shadow team 2's "Jane Doe"); on equal lengths the first team in roster order wins.
+    shadow team 2's "Jane Doe"); on equal lengths the first team in roster order wins. A company's
+    name stands for its only contact (see :func:`models.store.customers.find_customer`) unless
+    ``by_company`` is off.
     """
     if not text.strip():
         raise InputError("which customer? Give their name first (quote it if it has spaces).")
@@ -78,8 +80,8 @@ def resolve_customer(text: str, *, session: Session, member: MemberScope) -> tup
     for team_id in member.team_ids:
         try:
             if quoted:
-                return find_customer(quoted[0], session=session, team_id=team_id), quoted[1]
-            found = match_customer_prefix(text, session=session, team_id=team_id)
+                return find_customer(quoted[0], session=session, team_id=team_id, by_company=by_company), quoted[1]
+            found = match_customer_prefix(text, session=session, team_id=team_id, by_company=by_company)
         except UnknownNameError as exc:
             guess = guess or exc.name
             known.extend(lookup_names(session=session, team_id=team_id))

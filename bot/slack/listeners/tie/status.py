@@ -37,7 +37,7 @@ def handle(request: TieRequest, session: Session) -> str:
     zone, the calendar the manager lives by.
     """
     try:
-        customer, rest = resolve_customer(request.args, session=session, member=request.member)
+        customer, rest = resolve_customer(request.args, session=session, member=request.member, by_company=False)
     except UnknownNameError:
         text = _account_text(request, session)
         if text is None:

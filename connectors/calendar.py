@@ -23,7 +23,7 @@ from connectors.http import HttpClient, HttpLimits
 from connectors.ics import MAX_OCCURRENCES, Expansion, Identity, Window, expand
 
 #: Limits suited to calendars: a busy calendar's full history is larger than any feed.
-CALENDAR_LIMITS = HttpLimits(max_body_bytes=20 * 1024 * 1024)
+CALENDAR_LIMITS = HttpLimits(max_body_bytes=20 * 1024 * 1024, https_only_redirects=True)
 
 _URL = re.compile(r"(?i)\b(https?|webcals?)://(?:[^/\s'\"@]*@)?([^/\s'\"?#]+)[^\s'\"]*")
 

@@ -33,6 +33,8 @@ class HttpLimits:
     total_timeout: float = 30.0  # the whole GET, redirects and drains included; a trickling server is cut here
     max_body_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
+    #: refuse a redirect from https to http (a URL that is itself a secret must never travel in clear)
+    https_only_redirects: bool = False
     #: Most bytes read from a redirect's or an error's body to keep its connection for reuse;
     #: a longer body is not read: the connection is closed instead.
     max_drain_bytes: int = 64 * 1024
@@ -116,6 +118,8 @@ class HttpClient:
                 return HttpResponse(response.status, current, permanent, response.headers, body)
             self._discard(response)
             target = urljoin(current, location)
+            if self.limits.https_only_redirects and urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
+                raise FatalError(f"{urlsplit(current).hostname} redirected to an unencrypted http address; refused, since the address itself is secret")
             still_permanent = still_permanent and response.status in PERMANENT_REDIRECTS
             if still_permanent:
                 permanent = target

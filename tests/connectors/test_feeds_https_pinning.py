@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from fakes.feeds import FeedServer, Route, VirtualNetwork, rss, sample_items
 
-from connectors.base import Cursor, RetriableError, SourceRef
+from connectors.base import Cursor, FatalError, RetriableError, SourceRef
 from connectors.feeds import FeedConnector
 from connectors.http import HttpClient, HttpLimits
 
@@ -78,3 +78,23 @@ def test_a_certificate_for_another_name_is_refused(tls_server):
     with pytest.raises(RetriableError, match="SSLError"):
         read(ca, https_url(server, "mirror.example", "/feed.xml"))
     assert names == ["mirror.example"] and server.hits["/feed.xml"] == 0
+
+
+def test_a_secret_address_never_follows_a_redirect_down_to_http(tls_server):
+    # A calendar's address is its secret: a server answering 301 to http:// must not get it sent in clear.
+    server, ca, _names = tls_server
+    url = https_url(server, "feeds.example", "/private-5ec4e7/basic.ics")
+    server.add("/private-5ec4e7/basic.ics", Route(status=301, location="http://calendar.example/basic.ics"))
+
+    def client(**limits):
+        return HttpClient(allow_private=False, limits=HttpLimits(connect_timeout=2, read_timeout=2, total_timeout=5, **limits),
+                          resolver=lambda host, port: [PUBLIC], ca_certs=ca)
+
+    with pytest.raises(FatalError) as caught:
+        client(https_only_redirects=True).get(url)
+    assert "redirected to an unencrypted http address" in str(caught.value) and "5ec4e7" not in str(caught.value)
+    assert server.hits["/private-5ec4e7/basic.ics"] == 1
+    # a feed's address is no secret: without the bound the redirect is followed (and fails only at the next hop)
+    with pytest.raises((FatalError, RetriableError)) as followed:
+        client().get(url)
+    assert "unencrypted" not in str(followed.value)

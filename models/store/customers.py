@@ -36,10 +36,22 @@ def find_customer(name: str, *, session: Session, team_id: int | None = None, by
 
 def _company_contacts(key: str, *, session: Session, team_id: int | None) -> list[Customer]:
     """The customers still in the roster who work at the company whose name has this key."""
+    return _companies(session=session, team_id=team_id).get(key, [])
+
+
+def _companies(*, session: Session, team_id: int | None) -> dict[str, list[Customer]]:
+    """Company key -> its contacts still in the roster (of one team, or all), in one query."""
     query = select(Customer).where(Customer.in_roster.is_(True), Customer.company != "").order_by(Customer.id)
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
-    return [c for c in session.scalars(query) if name_key(c.company) == key]
+    companies: dict[str, list[Customer]] = {}
+    for customer in session.scalars(query):
+        companies.setdefault(name_key(customer.company), []).append(customer)
+    return companies
+
+
+def _most_words(keys) -> int:
+    return max((len(key.split()) for key in keys), default=0)
 
 
 def _the_one_contact(name: str, contacts: list[Customer]) -> Customer:
@@ -106,12 +118,15 @@ def match_customer_prefix(text: str, *, session: Session, team_id: int, by_compa
     words = text.split()
     customers = list(session.scalars(select(Customer).where(Customer.team_id == team_id)))
     by_key = {c.name_key: c for c in customers}
-    for cut in range(len(words), 0, -1):
+    # A name has at most as many words as the longest known one (a little slack for invisible
+    # characters a key drops): a 4,000-character command costs a few look-ups, not thousands.
+    for cut in range(min(len(words), _most_words(by_key) + 2), 0, -1):
         candidate = name_key(" ".join(words[:cut]))
         if candidate in by_key:
             return by_key[candidate], " ".join(words[cut:])
-    for cut in range(len(words), 0, -1) if by_company else ():
-        contacts = _company_contacts(name_key(" ".join(words[:cut])), session=session, team_id=team_id)
+    companies = _companies(session=session, team_id=team_id) if by_company else {}
+    for cut in range(min(len(words), _most_words(companies) + 2), 0, -1):
+        contacts = companies.get(name_key(" ".join(words[:cut])))
         if contacts:
             return _the_one_contact(" ".join(words[:cut]), contacts), " ".join(words[cut:])
     guess = " ".join(words[:2]) if words else ""

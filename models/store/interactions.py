@@ -147,13 +147,16 @@ def latest_interactions(customer_id: int, *, session: Session, limit: int) -> li
     return list(session.scalars(query))
 
 
-def last_logged_by(slack_user: str, *, session: Session, since: datetime) -> Interaction | None:
-    """The latest interaction ``slack_user`` recorded in Slack (``logged_by``) after ``since``,
-    with its customer loaded; None when there is none."""
+def last_logged_by(slack_user: str, *, session: Session, since: datetime, team_ids: Iterable[int]) -> Interaction | None:
+    """The latest interaction ``slack_user`` recorded in Slack (``logged_by``) after ``since`` with
+    a customer of one of ``team_ids`` (the teams they act for now), with its customer loaded; None
+    when there is none."""
     query = (
         select(Interaction)
+        .join(Customer, Interaction.customer_id == Customer.id)
         .options(selectinload(Interaction.customer))
-        .where(Interaction.logged_by == slack_user, Interaction.created_at > since)
+        .where(Interaction.logged_by == slack_user, Interaction.created_at > since,
+               Customer.team_id.in_(list(team_ids)))
         .order_by(Interaction.created_at.desc(), Interaction.id.desc())
         .limit(1)
     )

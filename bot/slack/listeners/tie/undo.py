@@ -29,8 +29,9 @@ def handle(request: TieRequest, session: Session) -> str:
     once per invocation (a Slack retry never removes a second one)."""
     if request.args.strip():
         raise InputError("`/tie undo` takes nothing after it: it removes the last touch you logged.")
-    last = last_logged_by(request.user_id, session=session, since=request.now - UNDO_WINDOW)
-    if last is None or last.customer.team_id not in request.member.team_ids:
+    last = last_logged_by(request.user_id, session=session, since=request.now - UNDO_WINDOW,
+                          team_ids=request.member.team_ids)
+    if last is None:
         return "Nothing to undo: you have logged no touch in Slack in the last 24 hours."
     customer = last.customer
     kind, note, occurred_at, customer_id = last.kind, last.note, last.occurred_at, customer.id

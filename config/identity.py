@@ -36,9 +36,15 @@ FREE_MAIL_DOMAINS = frozenset({
 Report = Callable[[str, str], None]  # (field, problem)
 
 
-def normalise_address(value: str) -> str:
-    """``"Jane@Acme.example "`` -> ``"jane@acme.example"``: how addresses are stored and compared."""
-    return value.strip().lower()
+def normalise_address(value: object) -> str:
+    """``value`` (a roster entry, a calendar's ``MAILTO:Jane@Acme.example``, a header's
+    ``<jane@acme.example>``) as a bare lower-case address without ``mailto:``; "" when it holds no
+    address. The one spelling every comparison of addresses uses."""
+    text = str(value or "").strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:]
+    text = text.strip().strip("<>").strip()
+    return text.lower() if "@" in text else ""
 
 
 def is_free_mail(address: str) -> bool:

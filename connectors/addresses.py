@@ -10,15 +10,9 @@ from __future__ import annotations
 from email.utils import getaddresses
 from typing import Iterable, Mapping
 
+from config.identity import normalise_address
 
-def normalise_address(value: object) -> str:
-    """``value`` (a calendar address, a header address, a roster entry) as a bare lower-case
-    address without ``mailto:``; "" when it holds no address."""
-    text = str(value or "").strip()
-    if text[:7].lower() == "mailto:":
-        text = text[7:]
-    text = text.strip().strip("<>").strip()
-    return text.lower() if "@" in text else ""
+__all__ = ["address_map", "header_addresses", "normalise_address"]
 
 
 def header_addresses(values: Iterable[str]) -> list[str]:

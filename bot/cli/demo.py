@@ -12,6 +12,7 @@ import click
 from bot.cli.board import board_text, hourglass_bars
 from bot.cli.suggestions import format_suggestions
 from bot.demo import calendar as demo_calendar
+from bot.demo import conversations as demo_conversations
 from bot.demo import sample
 from bot.jobs.digest import digest_job
 from bot.jobs.poll import poll_job
@@ -55,7 +56,9 @@ def _run(path: Path) -> None:
 
     click.secho("strongtie demo: bundled sample data, no token, no network", bold=True)
     echo(f"database: {path}")
-    with sample.serve_bundled_feeds(now) as feeds_url, demo_calendar.serve_sample_calendar() as calendar_url:
+    with sample.serve_bundled_feeds(now) as feeds_url, demo_calendar.serve_sample_calendar() as calendar_url, \
+            demo_conversations.serve_sample_bluesky(now) as bluesky_url:
+        runtime = demo_conversations.with_bluesky_api(runtime, bluesky_url)
         echo(f"sample feeds served at {feeds_url}")
         echo(f"roster: {sample.load_demo_roster(runtime, feeds_url)}")
         echo(f"calendar: {demo_calendar.connect_sample_calendar(runtime, calendar_url)}")
@@ -66,6 +69,11 @@ def _run(path: Path) -> None:
         for line in sample.source_problems(runtime):
             echo(f"  {line}")
         echo(f"  {demo_calendar.captured_meetings(runtime)} meetings captured from the sample calendar")
+        echo(f"  {demo_conversations.capture_sample_message(runtime, now)}")
+
+    _section("Captured conversations: contact nobody had to log")
+    for line in demo_conversations.captured_conversations(runtime):
+        echo(f"  {line}")
 
     _section("2. Board: every tracked relationship, heavy users first")
     score_job(runtime, as_of=now)

@@ -155,7 +155,8 @@ def capture(runtime: Runtime, body: Mapping[str, Any], client: WebClient) -> int
             return 0  # a workspace, channel or person the roster does not know
         keys = {t.key(message.at): t for t in touches}
         new = {key: t for key, t in keys.items() if key not in stored_keys(keys, session=session)}
-        note = f"in {channel_label(client, message.channel)}" if new else ""  # before any write: no lock held
+        session.commit()  # nothing written yet: end the transaction, so no lock is held while Slack answers
+        note = f"in {channel_label(client, message.channel)}" if new else ""
         if message.event_id and not first_handling(f"slack:event:{message.event_id}", session=session, now=now):
             return 0  # Slack's retry of an event already handled
         for customer in seen:

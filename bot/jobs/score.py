@@ -32,6 +32,7 @@ from bot.rules.status import RelationshipStatus
 from config.scoring import ScoringParams
 from models.entities import Customer
 from models.scoring.assess import Assessment, assess
+from models.store.cadence import effective_cadence
 from models.store.customers import customer_with_owner, tracked_customers
 from models.store.interactions import load_touches
 from models.store.posts import load_activity
@@ -84,12 +85,15 @@ def _status(customer: Customer, result: Assessment) -> RelationshipStatus:
 def assess_customers(customers: list[Customer], *, session: Session, as_of: datetime,
                      params: ScoringParams, history: bool = True) -> list[tuple[Customer, Assessment]]:
     """Run the model over each customer's stored interactions and posts up to ``as_of``
-    (``history``: keep the transitions, needed only to store them)."""
+    (``history``: keep the transitions, needed only to store them). A customer's keep-in-touch
+    cadence in force (the roster's ``cadence_days`` or ``/tie cadence``) is passed to the model as
+    that relationship's rhythm for the at-risk flag."""
     ids = [c.id for c in customers]
     with _cyclic_gc_paused():
         touches = load_touches(ids, session=session, until=as_of)
         activity = load_activity(ids, session=session, until=as_of)
-        return [(c, assess(touches.pop(c.id, ()), as_of, params, history=history, activity=activity.get(c.id, ())))
+        return [(c, assess(touches.pop(c.id, ()), as_of, params, history=history, activity=activity.get(c.id, ()),
+                           cadence_days=effective_cadence(c)))
                 for c in customers]
 
 

@@ -5,9 +5,9 @@ When more than that many days have passed since the last two-way contact (or the
 the relationship is *due*: App Home says so, and the suggestion rules treat it like a tie whose
 rhythm broke, so the usual check-in (with its guards: cool-down, daily cap, snoozes) is proposed.
 
-The cadence is the expected interval for this "due" rule only; the tie-strength model keeps
-judging its own rhythm (from the gaps between two-way contacts) for the score and the at-risk
-flag, so a cadence never changes a stored score or stage. Without a cadence nothing here applies.
+The tie-strength model also takes the cadence as the relationship's rhythm for its at-risk flag
+(``assess(..., cadence_days=...)``, see docs/scoring.md); it never changes a score or stage.
+Without a cadence nothing here applies.
 
 Two-way contact means what the model's replay counts (:func:`last_two_way`).
 """

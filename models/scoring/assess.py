@@ -95,7 +95,7 @@ def replay_order(touches: Iterable[Sequence], until: float) -> list[Event]:
 
 def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams | None = None,
            *, trend_days: float = TREND_DAYS, explain: bool = True, history: bool = True,
-           activity: Iterable[datetime | float] = ()) -> Assessment:
+           activity: Iterable[datetime | float] = (), cadence_days: float | None = None) -> Assessment:
     """Score one relationship as of ``as_of`` from its interactions ``(at, kind, direction)``.
 
     Pure: the same interactions (in any order) and ``as_of`` always give the same result,
@@ -106,12 +106,19 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
     ``activity`` is when the customer published (their posts: aware datetimes, or days since the
     epoch); those after ``as_of`` are ignored. It never adds points: it is explained on its own, and
     a silence while they keep posting puts the relationship at risk sooner (see docs/scoring.md).
+
+    ``cadence_days`` is the keep-in-touch interval set for this relationship (None or 0: none). It
+    replaces the rhythm the model learns from the gaps between two-way contacts: a silence past it
+    puts the relationship at risk ("keep-in-touch cadence of 14 days passed"). Score and stages do
+    not depend on it.
     """
+    if cadence_days is not None and not (0 <= cadence_days < math.inf):
+        raise ValueError(f"cadence_days must be a non-negative number of days, not {cadence_days!r}")
     params = params or ScoringParams()
     end = to_days(as_of)
     posts = sorted(day for day in (to_days(p) if isinstance(p, datetime) else float(p) for p in activity)
                    if day <= end)
-    replay = Replay(params, record=history, posts=posts)
+    replay = Replay(params, record=history, posts=posts, cadence=cadence_days)
     probe = end - trend_days
     probe_score: float | None = None
     previous: float | None = None

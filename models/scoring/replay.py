@@ -57,7 +57,7 @@ class Replay:
         "p", "w", "w_recency", "w_intensity", "w_intimacy", "int_h0", "int_k", "imm_h0", "imm_k", "dwell",
         "inv_fade_scale", "inv_recency_scale", "inv_intensity_scale", "inv_duration_scale",
         "inv_reciprocity_scale", "inv_services_scale", "reply_window", "min_silence", "one_way_offset",
-        "one_way_reach", "kind_facts", "promote", "demote", "record", "posts",
+        "one_way_reach", "kind_facts", "promote", "demote", "record", "posts", "cadence",
         # the score's aggregates
         "first", "last_contact", "last_event", "last_two_way", "last_in_conv", "last_out_conv",
         "intensity_level", "intimacy_level", "intimacy_event", "int_rate", "imm_rate", "in_weight", "out_weight",
@@ -73,13 +73,17 @@ class Replay:
         "active_limit", "silence_reference",
     )
 
-    def __init__(self, params: ScoringParams, *, record: bool = True, posts: Sequence[float] = ()) -> None:
+    def __init__(self, params: ScoringParams, *, record: bool = True, posts: Sequence[float] = (),
+                 cadence: float | None = None) -> None:
         """Start before any interaction: ``unaware``, score 0. ``record`` keeps the transitions
         with their reasons (not needed to know the stage); ``posts`` are when the customer
-        published, in days since the epoch, sorted."""
+        published, in days since the epoch, sorted; ``cadence`` is the keep-in-touch interval in
+        days set for this relationship (None: none), which replaces its learned rhythm for the
+        at-risk flag (see :mod:`models.scoring.risk`)."""
         p = params
         self.p = p
         self.posts = posts
+        self.cadence = cadence or None
         self.record = record
         self.w = weights_of(p)
         self.w_recency, self.w_intensity, self.w_intimacy = self.w[0], self.w[2], self.w[3]
@@ -96,7 +100,8 @@ class Replay:
         self.inv_reciprocity_scale = 1.0 / p.reciprocity_scale
         self.inv_services_scale = 1.0 / p.services_scale
         self.reply_window = p.reply_window_days
-        self.min_silence = p.risk_min_silence_days
+        # the least silence any at-risk criterion needs: a shorter cadence lowers it for its own criterion
+        self.min_silence = p.risk_min_silence_days if self.cadence is None else min(p.risk_min_silence_days, self.cadence)
         self.one_way_offset = p.one_way_recency_offset_days
         self.one_way_reach = p.one_way_recency_max_days
         self.kind_facts = kind_facts(p)
@@ -152,6 +157,8 @@ class Replay:
         self.rhythm_limit = p.risk_max_silence_days
         self.rhythm_stale = False
         self.active_limit = p.risk_min_silence_days  # the silence that is too long while they post
+        if self.cadence is not None:  # the agreed interval is the rhythm, whatever the gaps or their posts
+            self.rhythm_limit = self.active_limit = self.cadence
         self.silence_reference = math.inf
 
     # -- the score -------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ From ``weak_tie`` up, after at least ``risk_min_silence_days`` without two-way c
 relationship is at risk when its own rhythm is broken (a silence past a multiple of its usual gap
 between two-way contacts), when the customer keeps posting while we are silent, when the score fell
 sharply since the last interaction, or when it is close to the current stage's demotion threshold.
+A keep-in-touch cadence set for the relationship (``Replay.cadence``) replaces the learned rhythm:
+the silence past the cadence breaks it, however short (its own minimum) or long, and their posts no
+longer shorten it; the other criteria keep their ``risk_min_silence_days``.
 
 Every criterion can only switch on between two interactions (silence and posts since the last
 two-way contact only grow, the score only falls), which is what lets the daily checkpoints find the
@@ -35,9 +38,9 @@ OK, AT_RISK = RISK_STATES
 class Risk(NamedTuple):
     """Why a relationship is at risk, kept as numbers and worded only when shown."""
 
-    code: str  # silent | active | drop | near
+    code: str  # silent | cadence | active | drop | near
     silent_days: float  # days without two-way contact
-    value: float  # silent: the rhythm limit; active: their posts since; drop: points lost; near: the score
+    value: float  # silent, cadence: the silence limit; active: their posts since; drop: points lost; near: the score
     extra: float  # silent: the usual gap; active: 1 if there ever was two-way contact; near: the threshold
     stage: str
     last_touch: tuple[float, str, str] | None = None  # (days ago, kind, direction) when it came later, one-way
@@ -51,7 +54,7 @@ def risk_at(replay: Replay, t: float, score_at: Callable[[float], float]) -> Ris
         return None
     p = replay.p
     silent = t - replay.silence_reference
-    if silent < p.risk_min_silence_days:  # every criterion needs at least this much silence
+    if silent < replay.min_silence:  # every criterion needs at least this much silence (a cadence may lower it)
         return None
     if replay.rhythm_stale:
         _update_rhythm(replay)
@@ -62,8 +65,10 @@ def risk_at(replay: Replay, t: float, score_at: Callable[[float], float]) -> Ris
         posts = bisect_right(replay.posts, t) - bisect_right(replay.posts, replay.silence_reference)
         active = posts if posts >= p.risk_active_posts else 0
     if silent > replay.rhythm_limit:  # broken whatever they do; their activity is then a detail
-        return Risk("silent", silent, replay.rhythm_limit, replay.usual_gap or 0.0, replay.stage,
-                    _one_way_since(replay, t), active)
+        return Risk("silent" if replay.cadence is None else "cadence", silent, replay.rhythm_limit,
+                    replay.usual_gap or 0.0, replay.stage, _one_way_since(replay, t), active)
+    if silent < p.risk_min_silence_days:  # only a cadence shorter than this gets here
+        return None
     if active:
         return Risk("active", silent, active, float(replay.last_two_way is not None), replay.stage,
                     _one_way_since(replay, t))
@@ -109,6 +114,8 @@ def _update_rhythm(replay: Replay) -> None:
     if len(gaps) < 2:
         return
     replay.usual_gap = usual = sorted(gaps)[len(gaps) // 2]
+    if replay.cadence is not None:  # the agreed interval stands in for the learned one
+        return
     replay.rhythm_limit = min(p.risk_max_silence_days, max(p.risk_min_silence_days, p.risk_gap_factor * usual))
     replay.active_limit = min(replay.rhythm_limit,
                               max(p.risk_min_silence_days, p.risk_active_gap_factor * usual))

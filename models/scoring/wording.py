@@ -83,6 +83,10 @@ def risk_words(risk: Risk | None) -> str:
         text = f"no two-way contact for {risk.silent_days:.0f} days{usual}"
         if risk.posts:
             text += f", while they are active publicly ({risk.posts} posts meanwhile)"
+    elif risk.code == "cadence":
+        text = f"keep-in-touch cadence of {risk.value:g} days passed: no two-way contact for {risk.silent_days:.0f} days"
+        if risk.posts:
+            text += f", while they are active publicly ({risk.posts} posts meanwhile)"
     elif risk.code == "active":
         posts = f"{risk.value:.0f} post{'' if risk.value == 1 else 's'}"
         since = "two-way contact" if risk.extra else "contact"

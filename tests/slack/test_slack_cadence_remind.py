@@ -170,3 +170,18 @@ def test_home_shows_who_is_due_and_the_reminders_to_come(send, fake_slack, runti
     assert "Your reminders" in rendered
     assert "Follow up with Omar Haddad: ask about the &lt;b&gt;renewal&lt;/b&gt;" in rendered
     assert "not Dana's own" not in rendered
+
+
+def test_setting_a_cadence_stores_the_risk_it_implies_at_once(send, fake_slack, runtime, replies):
+    from models.entities import StageChange
+
+    now = datetime.now(timezone.utc)
+    with runtime.session() as session:
+        jane = session.scalar(select(Customer).where(Customer.name == "Jane Doe"))
+        for days in (60, 45, 30):  # a monthly rhythm: 20 days of silence is within it
+            log_interaction(jane, "meeting", session=session, occurred_at=now - timedelta(days=days + 20 - 30))
+        jane_id = jane.id
+    tie(send, fake_slack, "cadence Jane Doe 7")
+    with runtime.session() as session:
+        risks = list(session.scalars(select(StageChange).where(StageChange.customer_id == jane_id, StageChange.track == "risk")))
+    assert risks and risks[-1].to_stage == "at_risk" and "cadence of 7 days" in risks[-1].reason

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.jobs.score import rescore_safely
 from bot.slack.blocks import escape_mrkdwn
 from bot.slack.listeners.common import parse_whole_number, resolve_customer
 from bot.slack.listeners.tie.request import TieRequest
@@ -31,11 +32,19 @@ def handle(request: TieRequest, session: Session) -> str:
         return f"Keep in touch with {name} at least every {_days(days)}."
     if words in OFF_WORDS:
         set_cadence(customer, None, session=session)
+        _rescore(request, session, customer.id)
         return f"No keep-in-touch cadence for {name} any more (until the roster sets a new one)."
     days = parse_whole_number(words, what="the cadence in days (or `off`)", low=1, high=MAX_DAYS)
     set_cadence(customer, days, session=session)
+    _rescore(request, session, customer.id)
     return (f"Keep in touch with {name} at least every {_days(days)}: when that passes without two-way contact, "
             f"you get a check-in suggestion and App Home shows them as due.")
+
+
+def _rescore(request: TieRequest, session: Session, customer_id: int) -> None:
+    """The cadence feeds the at-risk check: store the stage history it implies now, as /tie log does."""
+    session.flush()
+    rescore_safely([customer_id], session=session, as_of=request.now, params=request.params)
 
 
 def _days(days: int) -> str:

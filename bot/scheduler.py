@@ -22,27 +22,25 @@ import os
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import ref_to_obj
 
 from bot.jobs.outcome import job_line
 from bot.runtime import Runtime
+from bot.scheduler_jobs import (
+    desired_jobs,
+    scheduled_digest_date,
+    trigger_signature,
+)
 from bot.scheduler_pool import JobExecutor, StoppableBackgroundScheduler
 from config.errors import UserError
-from config.roster import parse_digest_time
-from models.entities import Team
 from models.store.leases import acquire_lease, release_lease
-from models.store.teams import all_teams, team_by_id
+from models.store.teams import team_by_id
 from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,12 +51,6 @@ HEARTBEAT_SECONDS = 30.0  # renewal interval of the leader, and retry interval o
 SHUTDOWN_GRACE_SECONDS = 5.0  # how long stopping waits for a running job before leaving it behind
 JOBS_TABLE = "apscheduler_jobs"
 
-POLL_CYCLE_JOB_ID = "poll-cycle"
-ROSTER_SYNC_JOB_ID = "roster-sync"
-DIGEST_JOB_PREFIX = "digest:team:"
-ROSTER_SYNC_MINUTES = 10
-# A digest due during downtime is still worth sending if the bot is back within the working morning.
-DIGEST_GRACE = timedelta(hours=6)
 
 # The steps of one cycle, in order: the same functions `strongtie poll`, `status`, `suggest` run.
 POLL_CYCLE_STEPS = (
@@ -153,58 +145,6 @@ def resync_team_jobs() -> None:
     scheduler = _leading_scheduler("the roster sync")
     if scheduler is not None:
         scheduler.sync_jobs()
-
-
-# --- job specifications -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job the scheduler should hold: its stable id, the ``module:function`` it runs, when, and
-    how late a missed run may still happen."""
-
-    id: str
-    func: str
-    trigger: BaseTrigger
-    misfire_grace: timedelta
-    args: tuple[Any, ...] = ()
-    name: str = ""
-
-
-def trigger_signature(trigger: BaseTrigger) -> tuple[str, str, str]:
-    """What makes two triggers fire at the same moments (``str()`` leaves out the time zone)."""
-    return type(trigger).__name__, str(trigger), str(getattr(trigger, "timezone", ""))
-
-
-def digest_trigger(team: Team) -> CronTrigger:
-    """Every day at the team's ``digest_time`` in the team's own zone (DST-safe: the wall-clock time
-    holds across a change, it is not a fixed UTC offset)."""
-    at = parse_digest_time(team.digest_time)
-    return CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(team.timezone))
-
-
-def scheduled_digest_date(now: datetime, *, zone: str, digest_time: str) -> date:
-    """The team-local date of the latest scheduled digest run at or before ``now``: today once the
-    local clock has reached the digest time, yesterday before it."""
-    local = now.astimezone(ZoneInfo(zone))
-    today = local.date()
-    return today if local.time() >= parse_digest_time(digest_time) else today - timedelta(days=1)
-
-
-def desired_jobs(runtime: Runtime) -> list[JobSpec]:
-    """Every job the roster and settings call for, with ids stable across restarts."""
-    interval = timedelta(minutes=runtime.settings.poll_interval_minutes)
-    specs = [
-        JobSpec(POLL_CYCLE_JOB_ID, "bot.scheduler:run_poll_cycle", IntervalTrigger(minutes=runtime.settings.poll_interval_minutes),
-                misfire_grace=interval, name="poll, score, suggest, deliver"),
-        JobSpec(ROSTER_SYNC_JOB_ID, "bot.scheduler:resync_team_jobs", IntervalTrigger(minutes=ROSTER_SYNC_MINUTES),
-                misfire_grace=timedelta(minutes=ROSTER_SYNC_MINUTES), name="pick up roster changes"),
-    ]
-    with runtime.session() as session:
-        for team in all_teams(session=session):
-            specs.append(JobSpec(f"{DIGEST_JOB_PREFIX}{team.id}", "bot.scheduler:run_digest", digest_trigger(team),
-                                 misfire_grace=DIGEST_GRACE, args=(team.id,), name=f"digest for {team.name}"))
-    return specs
 
 
 # --- the scheduler ----------------------------------------------------------------------------------

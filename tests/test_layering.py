@@ -27,6 +27,7 @@ FORBIDDEN = {
     "connectors": ("bot", "models"),
     "models/store": ("models.scoring",),
     "bot/scheduler.py": ("bot.cli",),
+    "bot/scheduler_jobs.py": ("bot.cli",),
     "bot/jobs": ("bot.cli", "bot.slack.listeners"),
 }
 PURE = ("models/scoring", "bot/rules")

@@ -12,7 +12,7 @@ from helpers import store_roster
 
 from bot.jobs.deliver import ChannelPacer, deliver_suggestions_job
 from bot.jobs.digest import digest_job
-from bot.scheduler import desired_jobs
+from bot.scheduler_jobs import desired_jobs
 from config.errors import UserError
 from models.entities import Suggestion
 

@@ -21,7 +21,8 @@ from fakes.slack_requests import SIGNING_SECRET
 from helpers import eventually
 from sqlalchemy import select
 
-from bot.scheduler import POLL_CYCLE_JOB_ID, StrongtieScheduler
+from bot.scheduler import StrongtieScheduler
+from bot.scheduler_jobs import POLL_CYCLE_JOB_ID
 from bot.slack.app import build_app
 from bot.slack.server import HEALTH_PATH, wsgi_app
 from models.entities import Customer, SchedulerLease, Source

@@ -20,17 +20,14 @@ from helpers import eventually
 from sqlalchemy import delete, select, text
 
 from bot.scheduler import (
-    DIGEST_GRACE,
     LEASE_TTL,
-    POLL_CYCLE_JOB_ID,
     POLL_CYCLE_STEPS,
-    ROSTER_SYNC_JOB_ID,
     SchedulerAlreadyRunning,
     StrongtieScheduler,
     run_digest,
     run_poll_cycle,
-    scheduled_digest_date,
 )
+from bot.scheduler_jobs import DIGEST_GRACE, POLL_CYCLE_JOB_ID, ROSTER_SYNC_JOB_ID, scheduled_digest_date
 from models.entities import SchedulerLease, Team
 from models.store.leases import acquire_lease
 

@@ -35,6 +35,8 @@ SINGLE_OCCURRENCE = "once"
 #: Most occurrences expanded in one read (see :mod:`connectors.ics_bounds`); repeating events
 #: past it are left out and the read is marked incomplete.
 MAX_OCCURRENCES = 20_000
+#: A calendar unchanged (304) is still read whole this often, to find the meetings coming up.
+REREAD_AT_LEAST = timedelta(hours=24)
 #: Properties whose damage makes an event unreadable; a broken DESCRIPTION does not.
 _TIMING = frozenset({"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "UID"})
 
@@ -101,6 +103,9 @@ class Expansion:
     skipped: int = 0  # events left out because they were unreadable
     truncated: bool = False  # repeating events were left out to bound the work
     notes: list[str] = field(default_factory=list)
+    # ``(address, start)`` of each unlisted participant (not the member's, not a customer's) in a
+    # past occurrence the member was in, earliest first: who else was there (new contacts)
+    others: list[tuple[str, datetime]] = field(default_factory=list)
 
     @property
     def warning(self) -> str | None:
@@ -188,6 +193,15 @@ def _matched_customers(component: Any, identity: Identity) -> tuple[str, ...]:
     return tuple(sorted({identity.customers[a] for a in present if a in identity.customers}))
 
 
+def _unlisted(component: Any, identity: Identity, moment: datetime) -> list[tuple[str, datetime]]:
+    """The participants of an occurrence the member was in who are neither the member nor a listed
+    customer (none declined), each with the occurrence's start; [] when the member was not in it."""
+    present = [address for address, declined in _participants(component).items() if not declined]
+    if not any(address in identity.member_addresses for address in present):
+        return []
+    return [(a, moment) for a in present if a not in identity.member_addresses and a not in identity.customers]
+
+
 def _recurring_uids(calendar: icalendar.Calendar) -> set[str]:
     """UIDs of events that repeat or have moved occurrences (their occurrences carry keys)."""
     return {
@@ -222,6 +236,7 @@ def expand(
     meetings: list[Meeting] = []
     upcoming: list[Meeting] = []
     live: set[tuple[str, str]] = set()
+    others: list[tuple[str, datetime]] = []
     try:
         found = recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
         occurrences = sorted(((to_utc(c["DTSTART"].dt, zone), c) for c in found), key=lambda pair: pair[0])
@@ -237,6 +252,8 @@ def expand(
         if str(component.get("STATUS", "")).upper() == "CANCELLED" or (uid, key) in live:
             continue
         live.add((uid, key))
+        if moment <= as_of:
+            others += _unlisted(component, identity, moment)
         customers = _matched_customers(component, identity)
         if not customers:
             continue
@@ -252,9 +269,10 @@ def expand(
         notes.append(f"left out repeating events past {max_occurrences:,} occurrences in the window")
     # A read that left events out cannot tell a cancelled meeting from one it did not look at.
     complete_until = start if (too_often or truncated) else end
-    refresh_after = min([m.start for m in upcoming] + [end])
+    # read again at least daily, so a meeting entering the window ahead is seen a day before it
+    refresh_after = min([m.start for m in upcoming] + [as_of + min(window.ahead, REREAD_AT_LEAST)])
     return Expansion(meetings, upcoming, frozenset(live), start, complete_until, refresh_after, skipped,
-                     bool(too_often or truncated), notes)
+                     bool(too_often or truncated), notes, others)
 
 
 def stale_captures(captured: Iterable[tuple[str, str, str, datetime]], expansion: Expansion, *, as_of: datetime) -> set[tuple[str, str, str]]:

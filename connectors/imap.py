@@ -30,7 +30,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from imapclient.imapclient import SENT
 
 from connectors.base import ConnectorError, Cursor, FatalError, RetriableError, redact
-from connectors.mail import HEADER_FIELDS, EmailContact, MailMessage, MailPeople, classify, parse_headers
+from connectors.mail import HEADER_FIELDS, EmailContact, MailMessage, MailPeople, classify, parse_headers, unlisted_parties
 from connectors.safety import ALLOW_HINT, Resolver, address_problem, resolve_addresses
 
 SECURITIES = ("tls", "starttls", "plain")
@@ -83,6 +83,7 @@ class MailSync:
     messages_read: int = 0
     automated_skipped: int = 0
     folders: tuple[str, ...] = ()
+    others: tuple[tuple[str, datetime], ...] = ()  # unlisted people in members' mail (mail.unlisted_parties)
 
 
 def check_mailbox_host(login: MailboxLogin, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> None:
@@ -202,7 +203,8 @@ class ImapConnector:
         records = classify(messages, people, known_threads=known_threads)
         automated = sum(1 for m in messages if m.automated)
         next_cursor = Cursor(extra={"folders": states})
-        return MailSync(records, next_cursor, complete, len(messages), automated, tuple(folders))
+        return MailSync(records, next_cursor, complete, len(messages), automated, tuple(folders),
+                        tuple(unlisted_parties(messages, people)))
 
     def _read_folder(
         self, client: imapclient.IMAPClient, folder: str, state: Mapping[str, int] | None, since: date | None,

@@ -223,3 +223,17 @@ def classify(
         result.append(replace(contact, replies_to_other_side=answers))
     return result
 
+
+
+def unlisted_parties(messages: Iterable[MailMessage], people: MailPeople) -> list[tuple[str, datetime]]:
+    """``(address, date)`` of everyone in a message a member sent or received who is neither a
+    member nor a listed customer (bulk and automated mail left out), earliest first: the people a
+    member is in touch with who are not in the roster yet (new contacts at a known account)."""
+    found: list[tuple[str, datetime]] = []
+    for message in sorted(messages, key=lambda m: m.date):
+        everyone = (message.sender, *message.to, *message.cc)
+        if message.automated or not any(a in people.members for a in everyone):
+            continue
+        found += [(a, message.date) for a in dict.fromkeys(everyone)
+                  if a not in people.members and a not in people.customers]
+    return found

@@ -207,7 +207,7 @@ class Interaction(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     by_user: Mapped[Optional[str]] = mapped_column(String(40))  # Slack user id of the member
-    origin: Mapped[str] = mapped_column(String(20), default="cli")  # cli, slack, csv, demo, suggestion…
+    origin: Mapped[str] = mapped_column(String(20), default="cli")  # config.vocabulary.INTERACTION_ORIGINS
     dedupe_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the import that stored the row (printed by `interactions import`; `delete --batch` removes it)
@@ -426,3 +426,7 @@ class SlackConnectSighting(Base):
     slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Tables of what a capture sync notices besides interactions, kept in their own module.
+from models.entities_capture import NewContact, UpcomingMeeting  # noqa: E402,F401

@@ -29,13 +29,14 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.jobs.meeting_prep import note_new_contacts
 from bot.jobs.score import rescore_safely
 from bot.runtime import Runtime
 from config.errors import UserError
 from connectors.base import ConnectorError, Cursor, GoneError, RateLimitedError, RetriableError, redact
 from connectors.calendar import CALENDAR_LIMITS, CalendarConnector, CalendarSync, scrub_urls
 from connectors.http import HttpClient
-from connectors.ics import Identity, stale_captures
+from connectors.ics import Identity, Window, stale_captures
 from connectors.imap import ImapConnector, MailboxLogin, MailLimits, MailSync, RefusedMailboxError
 from connectors.mail import MailPeople
 from connectors.safety import UnsafeURLError
@@ -54,12 +55,16 @@ from models.store.captures import (
     upsert_captures,
 )
 from models.store.connections import due_connections, save_sync_failure, save_sync_success
+from models.store.meeting_prep import replace_upcoming
 from models.timeline import utcnow
 
 log = logging.getLogger(__name__)
 
 #: How far back a mailbox's first sync reads (a calendar reads its connector's window).
 MAIL_HISTORY = timedelta(days=365)
+#: How far ahead upcoming meetings are stored: two days, read at least daily, so each meeting is
+#: stored a day before it starts, in time for its prep the evening before (bot.rules.meeting_prep).
+UPCOMING_WINDOW = Window(ahead=timedelta(hours=48))
 
 
 @dataclass
@@ -105,6 +110,7 @@ class _Task:
     options: Mapping[str, Any] = field(default_factory=dict)
     cursor: Mapping[str, Any] = field(default_factory=dict)
     error_count: int = 0
+    team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ class _Sync:
         limits = replace(CALENDAR_LIMITS, connect_timeout=min(CALENDAR_LIMITS.connect_timeout, deadline),
                          read_timeout=min(CALENDAR_LIMITS.read_timeout, deadline), total_timeout=deadline)
         self.calendars = CalendarConnector(HttpClient(allow_private=self.settings.allow_private_networks, limits=limits,
-                                                      pool_size=self.settings.poll_concurrency))
+                                                      pool_size=self.settings.poll_concurrency), window=UPCOMING_WINDOW)
         mail = MailLimits()
         self.mailboxes = ImapConnector(allow_private=self.settings.allow_private_networks, limits=replace(
             mail, connect_timeout=min(mail.connect_timeout, deadline), read_timeout=min(mail.read_timeout, deadline)))
@@ -189,7 +195,7 @@ class _Sync:
                     teams[member.team_id] = team_people(member.team_id, session=session)
                 tasks.append(_Task(connection.id, connection.kind, label, member.slack_user, tuple(member.addresses),
                                    teams[member.team_id], secret, dict(connection.options or {}),
-                                   dict(connection.cursor or {}), connection.error_count or 0))
+                                   dict(connection.cursor or {}), connection.error_count or 0, member.team_id))
         for connection_id, label, error_count, exc in failed:
             self._store_failure(_Task(connection_id, "", label, "", (), TeamPeople({}, {}, "UTC"), "", error_count=error_count), exc)
         return tasks
@@ -267,6 +273,10 @@ class _Sync:
                                        expansion, as_of=self.now)
                 gone = [r.interaction_id for r in captured if (r.external_id, r.occurrence, str(r.customer_id)) in stale]
                 removed = release_captures(task.connection_id, gone, session=session) if gone else removed
+                replace_upcoming(task.connection_id, [(int(c), m.uid, m.occurrence_key, m.start) for m in expansion.upcoming
+                                                      for c in m.customers], session=session)
+                if task.team_id is not None:
+                    note_new_contacts(task.team_id, expansion.others, session=session)
                 cursor = {"etag": sync.cursor.etag, "last_modified": sync.cursor.last_modified, **sync.cursor.extra}
                 connection = session.get(Connection, task.connection_id)
             sealed = SecretBox(self.settings.secret_key).seal(sync.moved_url) if sync.moved_url else None
@@ -296,6 +306,8 @@ class _Sync:
                 touches += [CapturedTouch(int(customer), record.kind, record.model_direction, record.occurred_at, record.origin,
                                           record.message_id, record.direction, by_user=by) for customer in record.customers]
             outcome = upsert_captures(touches, connection_id=task.connection_id, session=session, now=self.now)
+            if task.team_id is not None:
+                note_new_contacts(task.team_id, sync.others, session=session)
             warning = None if sync.complete else f"read {sync.messages_read} messages; the rest at the next sync"
             save_sync_success(connection, cursor=dict(sync.cursor.extra), status="ok", now=self.now,
                               next_check_at=next_sync.after_sync(now=self.now, poll_interval_seconds=self.interval),

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot.jobs.score import relationship_statuses, score_job
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.report import hourglass_of, hourglass_title, render_hourglass_png
-from bot.rules.digest import NOTABLE_POST_MAX_AGE, Digest, DigestSuggestion, OpenSuggestion, compose_digest
+from bot.rules.digest import NOTABLE_POST_MAX_AGE, Digest, DigestSuggestion, NewContactItem, OpenSuggestion, compose_digest
 from bot.rules.gestures import PostFact
 from bot.rules.hourglass import StageCount
 from bot.runtime import Runtime
@@ -54,6 +54,7 @@ from models.store.digest_runs import (
     stale_digest_runs,
     take_over_digest_run,
 )
+from models.store.meeting_prep import mark_new_contacts_reported, unreported_new_contacts
 from models.store.posts import posts_fetched_between
 from models.store.snapshots import stage_changes_between
 from models.store.suggestions import actionable_suggestions
@@ -228,6 +229,7 @@ def _send_digest(runtime: Runtime, client: WebClient, team: Team, digest: Digest
     with runtime.session() as session:
         finish_digest_run(run_id, session=session, status="sent", text=terminal, slack_ts=slack_ts, error=chart_error,
                           now=utcnow())
+        mark_new_contacts_reported([c.contact_id for c in digest.new_contacts if c.contact_id], session=session, now=utcnow())
     return DigestOutcome(team.name, local_date, "sent", terminal, detail=chart_error or "", slack_ts=slack_ts,
                          chart_attached=chart_attached)
 
@@ -283,6 +285,8 @@ def build_digest(
         suggestions=[_open_suggestion(row) for row in suggestions],
         owner_names=member_names(team.id, session=session),
         hourglass=hourglass_of(statuses, session=session, as_of=as_of),
+        new_contacts=[NewContactItem(c.company, c.address, c.first_seen_at, c.id)
+                      for c in unreported_new_contacts(team.id, session=session, until=as_of)],
     )
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.jobs.meeting_prep import meeting_prep_proposals
 from bot.jobs.reminders import follow_up_proposals, mark_cadence_due
 from bot.jobs.score import relationship_statuses
 from bot.rules.gestures import (
@@ -93,7 +94,8 @@ def propose(
     statuses = relationship_statuses(session=session, as_of=as_of, params=params, team_id=team_id)
     statuses = mark_cadence_due(statuses, session=session, as_of=as_of, params=params)
     gestures = suggest(suggestion_facts(session=session, statuses=statuses, as_of=as_of, policy=policy), as_of)
-    return sorted(gestures + follow_up_proposals(session=session, as_of=as_of, team_id=team_id), key=rank_key)
+    preps = meeting_prep_proposals(session=session, statuses=statuses, as_of=as_of)
+    return sorted(gestures + follow_up_proposals(session=session, as_of=as_of, team_id=team_id) + preps, key=rank_key)
 
 
 def _policy(runtime: Runtime) -> SuggestionPolicy:

@@ -83,6 +83,16 @@ class DigestSuggestion:
 
 
 @dataclass(frozen=True)
+class NewContactItem:
+    """An unlisted person first seen at a tracked customer's company (reported once, not scored)."""
+
+    company: str
+    address: str
+    first_seen_at: datetime
+    contact_id: int | None = None  # the stored row, marked reported once the digest is sent
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything one team's digest says for one team-local date, covering ``(covered_from, covered_to]``."""
 
@@ -98,6 +108,7 @@ class Digest:
     stall: StageCount | None = None
     timezone: str = "UTC"
     single_threaded: list[Account] = field(default_factory=list)  # accounts hanging by one contact
+    new_contacts: list[NewContactItem] = field(default_factory=list)  # new people at tracked accounts
 
     @property
     def promotions(self) -> list[StageMove]:
@@ -142,6 +153,7 @@ def compose_digest(
     suggestions: Iterable[OpenSuggestion],
     owner_names: Mapping[str, str],
     hourglass: list[StageCount],
+    new_contacts: Sequence[NewContactItem] = (),
 ) -> Digest:
     """The digest of one team for ``local_date``, over what happened in ``(covered_from, as_of]``.
 
@@ -168,6 +180,7 @@ def compose_digest(
         stall=stall_stage(hourglass),
         timezone=timezone,
         single_threaded=single_threaded_accounts(statuses),
+        new_contacts=sorted(new_contacts, key=lambda c: (c.company.casefold(), c.first_seen_at, c.address)),
     )
 
 

@@ -231,6 +231,12 @@ def _digest_sections(digest: Digest, style: _Style) -> list[tuple[str, list[str]
     if digest.single_threaded:
         sections.append(("Single-threaded accounts", _single_threaded_lines(digest, style)))
 
+    if digest.new_contacts:
+        lines = [f"\u2022 new contact at {style.bold(esc(c.company))}: {esc(c.address)}" for c in digest.new_contacts[:_LIST_LIMIT]]
+        if len(digest.new_contacts) > _LIST_LIMIT:
+            lines.append(f"\u2026and {len(digest.new_contacts) - _LIST_LIMIT} more")
+        sections.append(("New contacts at your accounts", lines))
+
     sections.append(("Hourglass", _hourglass_lines(digest.hourglass, digest.stall, style)))
     return sections
 

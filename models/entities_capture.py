@@ -1,0 +1,48 @@
+"""What a capture sync notices besides interactions (issue 11, "Beyond the anchors"): the
+meetings with customers coming up (for meeting prep) and the unlisted people first seen at a
+tracked customer's company (for the digest). Imported by :mod:`models.entities`, so these tables
+are on the metadata wherever the others are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from config.identity import MAX_ADDRESS
+from config.roster import MAX_NAME
+from models.base import Base, UTCDateTime
+
+
+class UpcomingMeeting(Base):
+    """A meeting with a customer starting soon, as a connection's latest sync saw it (replaced
+    whole at each sync of that connection). ``uid`` and ``occurrence`` name the occurrence for good
+    (see :class:`connectors.ics.Meeting`), so a meeting-prep suggestion is made once per meeting."""
+
+    __tablename__ = "upcoming_meetings"
+    __table_args__ = (UniqueConstraint("connection_id", "customer_id", "uid", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    uid: Mapped[str] = mapped_column(Text)
+    occurrence: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class NewContact(Base):
+    """An unlisted address at a tracked customer's company domain, first seen in a member's
+    calendar or mailbox: the digest reports it once ("new contact at Acme"); nothing is scored."""
+
+    __tablename__ = "new_contacts"
+    __table_args__ = (UniqueConstraint("team_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(MAX_ADDRESS))
+    company: Mapped[str] = mapped_column(String(MAX_NAME))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

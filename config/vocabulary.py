@@ -24,6 +24,8 @@ INTERACTION_KINDS = (
     "meeting", "call", "email", "message", "comment", "share", "like", "mention",
     "gift", "event", "intro", "referral", "trial", "purchase", "note",
 )
+#: Where an interaction came from: typed (slack, button, cli, csv) or captured by strongtie itself.
+INTERACTION_ORIGINS = ("slack", "button", "cli", "csv", "calendar", "email", "slack_connect", "bluesky", "mastodon")
 #: Kinds that are no contact with the customer (an internal note): stored, never scored.
 NOT_CONTACT = frozenset({"note"})
 #: Who took part: they reached out, we did, or both.

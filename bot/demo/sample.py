@@ -173,7 +173,7 @@ def generate_history(runtime: Runtime, now: datetime, seed: int = 7) -> int:
             owner = customer.owner.slack_user if customer.owner else None
             for touch in PERSONAS[persona](rng):
                 log_interaction(customer, touch.kind, session=session, occurred_at=now - timedelta(days=touch.days_ago),
-                                direction=touch.direction, note=touch.note, by_user=owner, origin="demo")
+                                direction=touch.direction, note=touch.note, by_user=owner, origin="csv")  # the sample history, as if imported
                 count += 1
     return count
 

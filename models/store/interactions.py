@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from config.vocabulary import DEFAULT_DIRECTIONS, DIRECTIONS, INTERACTION_KINDS, NOT_CONTACT
+from config.vocabulary import DEFAULT_DIRECTIONS, DIRECTIONS, INTERACTION_KINDS, INTERACTION_ORIGINS, NOT_CONTACT
 from models.entities import Customer, Interaction
 from models.store.errors import StoreError, UnknownNameError
 from models.store.sql import chunked, insert_once, per_chunk
@@ -73,6 +73,14 @@ class Logged:
     created: bool  # False when the dedupe key had already been recorded
 
 
+def check_origin(origin: str) -> str:
+    """``origin`` when it is one of :data:`config.vocabulary.INTERACTION_ORIGINS` (a programming
+    error otherwise: no user types an origin)."""
+    if origin not in INTERACTION_ORIGINS:
+        raise ValueError(f"unknown interaction origin {origin!r}; one of {', '.join(INTERACTION_ORIGINS)}")
+    return origin
+
+
 def log_interaction(
     customer: Customer,
     kind: str,
@@ -105,7 +113,7 @@ def log_interaction(
         note=check_text(note, what="note"),
         occurred_at=occurred_at,
         by_user=check_member_id(by_user),
-        origin=origin,
+        origin=check_origin(origin),
         dedupe_key=dedupe_key,
         batch=batch,
         logged_by=check_member_id(logged_by),

@@ -119,7 +119,7 @@ def complete_suggestion(
     if log_touch:
         log_interaction(
             suggestion.customer, interaction_kind, session=session, occurred_at=now, note=suggestion.text,
-            by_user=by_user, origin="suggestion", dedupe_key=f"suggestion:{suggestion.id}:done",
+            by_user=by_user, origin="button", dedupe_key=f"suggestion:{suggestion.id}:done",
             logged_by=by_user, now=now,
         )
     _answer(suggestion, "done", by_user=by_user, now=now)

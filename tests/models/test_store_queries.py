@@ -63,7 +63,7 @@ def test_done_logs_the_gesture_once_and_closes_the_suggestion_at_the_time_given(
     assert complete_suggestion(suggestion, session=world, by_user=DANA, now=NOW, interaction_kind="share")
     assert (suggestion.status, suggestion.acted_by, suggestion.acted_at) == ("done", DANA, NOW)
     [logged] = interactions_for(session=world)
-    assert (logged.kind, logged.direction, logged.occurred_at, logged.origin) == ("share", "outbound", NOW, "suggestion")
+    assert (logged.kind, logged.direction, logged.occurred_at, logged.origin) == ("share", "outbound", NOW, "button")
     later = NOW + timedelta(minutes=5)
     assert not complete_suggestion(suggestion, session=world, by_user=DANA, now=later, interaction_kind="share")
     assert not snooze_suggestion(suggestion, session=world, by_user=DANA, now=later, until=later + timedelta(days=7))

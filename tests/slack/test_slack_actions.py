@@ -34,7 +34,7 @@ def test_done_logs_the_matching_interaction_and_updates_the_message(send, fake_s
     click(send, fake_slack, ACTION_DONE, sid)
     [interaction] = logged(runtime)
     assert interaction.customer_id == customer_id(runtime, "Jane Doe")
-    assert (interaction.kind, interaction.origin, interaction.by_user) == ("share", "suggestion", DANA)
+    assert (interaction.kind, interaction.origin, interaction.by_user) == ("share", "button", DANA)
     done = suggestion(runtime, sid)
     assert (done.status, done.acted_by) == ("done", DANA) and done.acted_at is not None
     [update] = fake_slack.calls_to("chat.update")

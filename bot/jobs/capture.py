@@ -209,7 +209,8 @@ class _Sync:
         except ConnectorError as error:
             return _Outcome(task, error=error)
         except Exception as exc:  # a connector bug must not end the sync
-            log.exception("unexpected failure syncing %s", task.label)
+            # no traceback: an exception's text can quote the calendar's address, which is its secret
+            log.error("unexpected failure syncing %s: %s: %s", task.label, type(exc).__name__, self._clean(str(exc), task))
             return _Outcome(task, error=RetriableError(f"unexpected {type(exc).__name__}"))
 
     def _read_calendar(self, task: _Task) -> CalendarSync:
@@ -240,7 +241,7 @@ class _Sync:
             else:
                 self._store_mailbox(task, outcome.result)
         except Exception as exc:  # the store refused this connection; the others go on
-            log.exception("could not store the sync of %s", task.label)
+            log.error("could not store the sync of %s: %s: %s", task.label, type(exc).__name__, self._clean(str(exc), task))
             self._store_failure(task, RetriableError(f"could not store what was read ({type(exc).__name__}); it will be read again"))
 
     def _warning(self, task: _Task, warning: str | None) -> str | None:
@@ -268,7 +269,11 @@ class _Sync:
                                          note=m.title or "", by_user=task.member_user)
                            for m in expansion.meetings for customer in m.customers]
                 outcome = upsert_captures(touches, connection_id=task.connection_id, session=session, now=self.now)
-                captured = captured_by(task.connection_id, session=session, origin="calendar")
+                # Only what this read could have found again may be stale: a customer taken off the
+                # roster, or a member without an address, keeps the meetings captured before.
+                listed = set(task.people.customers.values()) if task.member_addresses else set()
+                captured = [r for r in captured_by(task.connection_id, session=session, origin="calendar")
+                            if r.customer_id in listed]
                 stale = stale_captures([(r.external_id, r.occurrence, str(r.customer_id), r.occurred_at) for r in captured],
                                        expansion, as_of=self.now)
                 gone = [r.interaction_id for r in captured if (r.external_id, r.occurrence, str(r.customer_id)) in stale]

@@ -152,6 +152,29 @@ def test_a_moved_occurrence_moves_and_a_cancelled_one_goes_but_never_a_hand_logg
     assert [at for _, at, _ in captured(sessions, "cli")] == [datetime(2026, 2, 9, 10, tzinfo=UTC)]  # hand-logged stays
 
 
+@pytest.mark.parametrize("change", [
+    pytest.param("customer-removed", id="customer-taken-off-the-roster"),
+    pytest.param("member-address-removed", id="member-without-an-address"),
+])
+def test_a_roster_change_keeps_the_meetings_captured_before(world, server, make_runtime, sessions, change):
+    runtime = make_runtime(secret_key=Secret(KEY))
+    url = server.add(SECRET_PATH, Route(body=calendar(WEEKLY), content_type="text/calendar"))
+    world("U_DANA", "calendar", url)
+    poll_job(runtime, now=AS_OF)
+    before = captured(sessions)
+    assert len(before) == 7
+    with sessions.begin() as session:
+        if change == "customer-removed":
+            session.scalar(select(Customer).where(Customer.name == "Jane Doe")).in_roster = False
+        else:
+            session.scalar(select(Member).where(Member.slack_user == "U_DANA")).email = None
+    other = event("other@ourco", "20260305T100000Z", people=("dana@ourco.example", "bob@globex.example"))
+    server.add(SECRET_PATH, Route(body=calendar(WEEKLY, other), content_type="text/calendar"))  # read whole again
+    summary = poll_job(runtime, now=AS_OF + timedelta(hours=1), force=True)
+    assert "0 removed" in summary.line() or "removed" not in summary.line()
+    assert [c for c in captured(sessions) if c in before] == before
+
+
 def test_a_meeting_still_in_another_members_calendar_stays(world, server, make_runtime, sessions):
     runtime = make_runtime(secret_key=Secret(KEY))
     world("U_DANA", "calendar", server.add(SECRET_PATH, Route(body=calendar(WEEKLY), content_type="text/calendar")))

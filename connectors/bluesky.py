@@ -21,22 +21,13 @@ from typing import Any, ClassVar, Mapping
 from urllib.parse import quote, urlencode
 
 from connectors.base import Cursor, FatalError, Page, SourceRef
-from connectors.social import POST, REPLY, REPOST, SocialConnector, SocialRecord, parse_time
+from connectors.social import POST, REPLY, REPOST, SocialConnector, SocialRecord, json_object, json_text, parse_time
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 REPOST_REASON = "app.bsky.feed.defs#reasonRepost"
 MENTION_FEATURE = "app.bsky.richtext.facet#mention"
 #: Cursor key: ids of the items at the cursor's moment, already read.
 SEEN_AT_CURSOR = "bluesky_seen_at_cursor"
-
-
-def _at(value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a JSON object, else an empty one (a field of an unexpected shape)."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def did_of(uri: str) -> str:
@@ -55,13 +46,13 @@ def post_url(uri: str, handle: str) -> str | None:
 def mentioned_handles(record: Mapping[str, Any]) -> tuple[str, ...]:
     """The handles a post's mention facets cover, as written (``@dana.bsky.social``), lower-case.
     Facet indexes count UTF-8 bytes."""
-    text = _text(record.get("text")).encode("utf-8")
+    text = json_text(record.get("text")).encode("utf-8")
     found = []
     for facet in record.get("facets") or []:
-        facet = _at(facet)
-        if not any(_at(f).get("$type") == MENTION_FEATURE for f in facet.get("features") or []):
+        facet = json_object(facet)
+        if not any(json_object(f).get("$type") == MENTION_FEATURE for f in facet.get("features") or []):
             continue
-        index = _at(facet.get("index"))
+        index = json_object(facet.get("index"))
         start, end = index.get("byteStart"), index.get("byteEnd")
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
             found.append(text[start:end].decode("utf-8", "replace").lstrip("@").strip().lower())
@@ -71,55 +62,55 @@ def mentioned_handles(record: Mapping[str, Any]) -> tuple[str, ...]:
 def sort_key(item: Mapping[str, Any]) -> str:
     """When an item entered the author's feed, as a comparable UTC string: a repost's own time,
     else the post's (``indexedAt``, else ``createdAt``); "" when unknown."""
-    post = _at(item.get("post"))
-    reason = _at(item.get("reason"))
+    post = json_object(item.get("post"))
+    reason = json_object(item.get("reason"))
     value = reason.get("indexedAt") if reason.get("$type") == REPOST_REASON else post.get("indexedAt")
-    moment = parse_time(value) or parse_time(_at(post.get("record")).get("createdAt"))
+    moment = parse_time(value) or parse_time(json_object(post.get("record")).get("createdAt"))
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else ""
 
 
 def item_id(item: Mapping[str, Any]) -> str:
     """The item's identity: the post's URI, or for a repost who reposted which post."""
-    post = _at(item.get("post"))
-    reason = _at(item.get("reason"))
+    post = json_object(item.get("post"))
+    reason = json_object(item.get("reason"))
     if reason.get("$type") == REPOST_REASON:
-        return f"repost:{_text(_at(reason.get('by')).get('did'))}:{_text(post.get('uri'))}"
-    return _text(post.get("uri"))
+        return f"repost:{json_text(json_object(reason.get('by')).get('did'))}:{json_text(post.get('uri'))}"
+    return json_text(post.get("uri"))
 
 
 def item_record(item: Mapping[str, Any]) -> SocialRecord | None:
     """One feed item as a :class:`SocialRecord`; None when it has no post URI."""
-    post = _at(item.get("post"))
-    uri = _text(post.get("uri"))
+    post = json_object(item.get("post"))
+    uri = json_text(post.get("uri"))
     if not uri:
         return None
-    author = _at(post.get("author"))
-    handle, did = _text(author.get("handle")).lower(), _text(author.get("did"))
-    record = _at(post.get("record"))
-    text = plain_text(_text(record.get("text")))
-    reason = _at(item.get("reason"))
+    author = json_object(post.get("author"))
+    handle, did = json_text(author.get("handle")).lower(), json_text(author.get("did"))
+    record = json_object(post.get("record"))
+    text = plain_text(json_text(record.get("text")))
+    reason = json_object(item.get("reason"))
     common = {"external_id": item_id(item), "title": truncate(text, TITLE_LIMIT // 3), "text": text,
               "network": "bluesky", "mentions": mentioned_handles(record)}
     if reason.get("$type") == REPOST_REASON:
-        by = _at(reason.get("by"))
-        by_handle = _text(by.get("handle")).lower()
+        by = json_object(reason.get("by"))
+        by_handle = json_text(by.get("handle")).lower()
         return SocialRecord(
             **common, url=post_url(uri, handle), author=f"@{by_handle}" if by_handle else None,
             published_at=parse_time(reason.get("indexedAt")) or parse_time(record.get("createdAt")),
-            action=REPOST, actor=by_handle, actor_id=_text(by.get("did")),
+            action=REPOST, actor=by_handle, actor_id=json_text(by.get("did")),
             target_author=handle, target_author_id=did, target_id=uri, target_url=post_url(uri, handle),
         )
     base = {**common, "url": post_url(uri, handle), "author": f"@{handle}" if handle else None,
             "published_at": parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
             "actor": handle, "actor_id": did}
-    parent_uri = _text(_at(_at(record.get("reply")).get("parent")).get("uri"))
+    parent_uri = json_text(json_object(json_object(record.get("reply")).get("parent")).get("uri"))
     if not parent_uri:
         return SocialRecord(**base, action=POST)
-    parent_author = _at(_at(_at(item.get("reply")).get("parent")).get("author"))
-    parent_did = _text(parent_author.get("did")) or did_of(parent_uri)
+    parent_author = json_object(json_object(json_object(item.get("reply")).get("parent")).get("author"))
+    parent_did = json_text(parent_author.get("did")) or did_of(parent_uri)
     if parent_did and parent_did == did:  # a thread continued by its author: still their post
         return SocialRecord(**base, action=POST)
-    parent_handle = _text(parent_author.get("handle")).lower()
+    parent_handle = json_text(parent_author.get("handle")).lower()
     return SocialRecord(**base, action=REPLY, target_author=parent_handle, target_author_id=parent_did,
                         target_id=parent_uri, target_url=post_url(parent_uri, parent_handle))
 
@@ -146,7 +137,7 @@ class BlueskyConnector(SocialConnector):
         if source.target.startswith("did:"):
             return replace(cursor, external_user_id=source.target)
         body, _ = self.get_json(f"{self.api_url}/xrpc/com.atproto.identity.resolveHandle?{urlencode({'handle': source.target})}")
-        did = _text(_at(body).get("did"))
+        did = json_text(json_object(body).get("did"))
         if not did.startswith("did:"):
             raise FatalError(f"Bluesky could not resolve the handle {source.target}", retry_after=self.fatal_retry_seconds)
         return replace(cursor, external_user_id=did)
@@ -157,10 +148,10 @@ class BlueskyConnector(SocialConnector):
         if page_token:
             params["cursor"] = page_token
         body, headers = self.get_json(f"{self.api_url}/xrpc/app.bsky.feed.getAuthorFeed?{urlencode(params)}")
-        items = [item for item in (_at(body).get("feed") or []) if isinstance(item, Mapping)]
+        items = [item for item in (json_object(body).get("feed") or []) if isinstance(item, Mapping)]
         new = [item for item in items if self._is_new(item, cursor)]
         records = [record for record in map(item_record, new) if record is not None]
-        next_token = _at(body).get("cursor")
+        next_token = json_object(body).get("cursor")
         more = bool(next_token) and len(new) == len(items) and len(items) > 0
         self.check_budget(headers, more)
         return Page(records, str(next_token) if more else None, newest_marker=self._marker(items))

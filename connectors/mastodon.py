@@ -21,18 +21,10 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from connectors.base import Cursor, FatalError, Page, SourceRef
 from connectors.feeds import web_link
-from connectors.social import POST, REPLY, REPOST, SocialConnector, SocialRecord, parse_time
+from connectors.social import POST, REPLY, REPOST, SocialConnector, SocialRecord, json_object, json_text, parse_time
 from connectors.text import TITLE_LIMIT, plain_text, truncate
 
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-def _at(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def split_account(target: str) -> tuple[str, str]:
@@ -62,29 +54,29 @@ def status_record(status: Mapping[str, Any], home: str) -> SocialRecord | None:
     bare ``acct`` names are local to). None without an id."""
     if not status.get("id"):
         return None
-    account = _at(status.get("account"))
-    actor = canonical(_text(account.get("acct")), home)
-    boosted = _at(status.get("reblog"))
+    account = json_object(status.get("account"))
+    actor = canonical(json_text(account.get("acct")), home)
+    boosted = json_object(status.get("reblog"))
     shown = boosted or status
-    text = plain_text(_text(shown.get("content")))
-    mentions = tuple(m for m in (canonical(_text(_at(x).get("acct")), home) for x in shown.get("mentions") or []) if m)
+    text = plain_text(json_text(shown.get("content")))
+    mentions = tuple(m for m in (canonical(json_text(json_object(x).get("acct")), home) for x in shown.get("mentions") or []) if m)
     common = {
-        "external_id": _text(status.get("uri")) or str(status["id"]), "title": truncate(text, TITLE_LIMIT // 3), "text": text,
+        "external_id": json_text(status.get("uri")) or str(status["id"]), "title": truncate(text, TITLE_LIMIT // 3), "text": text,
         "author": actor or None, "published_at": parse_time(status.get("created_at")), "network": "mastodon",
         "actor": actor, "actor_id": str(account.get("id") or ""), "mentions": mentions,
     }
     if boosted:
         url = web_link(boosted.get("url")) or web_link(boosted.get("uri"))
         return SocialRecord(**common, url=url, action=REPOST,
-                            target_author=canonical(_text(_at(boosted.get("account")).get("acct")), home),
-                            target_author_id=str(_at(boosted.get("account")).get("id") or ""),
-                            target_id=_text(boosted.get("uri")), target_url=url)
+                            target_author=canonical(json_text(json_object(boosted.get("account")).get("acct")), home),
+                            target_author_id=str(json_object(boosted.get("account")).get("id") or ""),
+                            target_id=json_text(boosted.get("uri")), target_url=url)
     url = web_link(status.get("url")) or web_link(status.get("uri"))
     parent_account = str(status.get("in_reply_to_account_id") or "")
     if not status.get("in_reply_to_id") or parent_account == common["actor_id"]:
         return SocialRecord(**common, url=url, action=POST)  # a post, or a thread its author continued
-    parent = next((_at(m) for m in status.get("mentions") or [] if str(_at(m).get("id") or "") == parent_account), {})
-    return SocialRecord(**common, url=url, action=REPLY, target_author=canonical(_text(parent.get("acct")), home),
+    parent = next((json_object(m) for m in status.get("mentions") or [] if str(json_object(m).get("id") or "") == parent_account), {})
+    return SocialRecord(**common, url=url, action=REPLY, target_author=canonical(json_text(parent.get("acct")), home),
                         target_author_id=parent_account, target_id=str(status.get("in_reply_to_id")))
 
 
@@ -118,7 +110,7 @@ class MastodonConnector(SocialConnector):
             return cursor
         user, _ = split_account(source.target)
         body, _ = self.get_json(f"{self.base(source)}/api/v1/accounts/lookup?{urlencode({'acct': user})}")
-        account_id = _at(body).get("id")
+        account_id = json_object(body).get("id")
         if not account_id:
             raise FatalError(f"the Mastodon server has no account {source.target}", retry_after=self.fatal_retry_seconds)
         return replace(cursor, external_user_id=str(account_id))

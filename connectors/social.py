@@ -159,3 +159,14 @@ class SocialConnector(PagedConnector):
         if more and (headers.get(self.remaining_header) or "").strip() == "0":
             wait = reset_wait(headers.get(self.reset_header), self.clock()) or 60.0
             raise RateLimitedError(f"{self.network} rate limit used up; it resets in {wait:.0f} s", retry_after=wait)
+
+
+def json_object(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a field of an unexpected shape in an API
+    answer costs that field, never the read."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def json_text(value: Any) -> str:
+    """``value`` if it is a string, else ``""``."""
+    return value if isinstance(value, str) else ""

@@ -16,18 +16,17 @@ from bot.cli.history_csv import CsvRow, RowChecker, member_of_team, read_csv
 from bot.cli.kit import echo, emit_listing, parse_time_option, runtime
 from bot.jobs.score import rescore_safely
 from bot.timeutil import iso
-from config.errors import InputError, UserError
+from config.errors import InputError, UserError, quoted
 from config.vocabulary import DIRECTIONS, INTERACTION_KINDS
 from models.store.customers import find_customer
 from models.store.interactions import (
-    delete_interactions,
     interactions_by_id,
     interactions_for,
     interactions_in_batch,
     log_interaction,
+    remove_interactions,
 )
 from models.store.ratings import record_rating
-from models.store.snapshots import forget_snapshots_since
 from models.store.teams import member_names, team_id_for
 from models.timeline import utcnow
 
@@ -173,17 +172,14 @@ def interactions_delete(ids: tuple[int, ...], batch: str | None) -> None:
         if batch:
             found = interactions_in_batch(batch, session=session)
             if not found:
-                raise UserError(f"no interactions in batch {batch!r} (an import prints its batch id; "
+                raise UserError(f"no interactions in batch {quoted(batch)} (an import prints its batch id; "
                                 f"`strongtie interactions --json` shows each row's batch)")
         else:
             found = interactions_by_id(ids, session=session)
             missing = sorted(set(ids) - {i.id for i in found})
             if missing:
                 raise UserError(f"no interaction with id {', '.join(map(str, missing))}; nothing was deleted")
-        customers = {i.customer_id for i in found}
-        earliest = min(i.occurred_at for i in found)
-        removed = delete_interactions([i.id for i in found], session=session)
-        forget_snapshots_since(sorted(customers), session=session, since=earliest)
+        removed, customers = remove_interactions(found, session=session)
         rescore_safely(customers, session=session, as_of=utcnow(), params=rt.scoring)
     what = f" of batch {batch}" if batch else ""
     echo(f"Deleted {_count(removed, 'interaction')}{what}; rescored {_count(len(customers), 'customer')}.")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from config.vocabulary import DEFAULT_DIRECTIONS, DIRECTIONS, INTERACTION_KINDS, INTERACTION_ORIGINS, NOT_CONTACT
 from models.entities import Customer, Interaction
+from models.store.snapshots import forget_snapshots_since
 from models.store.errors import StoreError, UnknownNameError
 from models.store.sql import chunked, insert_once, per_chunk
 from models.timeline import MICROSECONDS_PER_DAY, Replayable
@@ -202,6 +203,20 @@ def delete_interactions(ids: Iterable[int], *, session: Session) -> int:
         removed += session.execute(delete(Interaction).where(Interaction.id.in_(chunk))).rowcount or 0
     session.expire_all()  # objects loaded before now must not outlive their rows
     return removed
+
+
+def remove_interactions(found: Iterable[Interaction], *, session: Session) -> tuple[int, set[int]]:
+    """Delete these interactions and the snapshots their customers took since the earliest of them
+    (what the scorer said then counted them); returns how many rows went and whose they were, for
+    the caller to rescore. What ``/tie undo`` and ``interactions delete`` both do."""
+    rows = list(found)
+    if not rows:
+        return 0, set()
+    customers = {i.customer_id for i in rows}
+    earliest = min(i.occurred_at for i in rows)
+    removed = delete_interactions([i.id for i in rows], session=session)
+    forget_snapshots_since(sorted(customers), session=session, since=earliest)
+    return removed, customers
 
 
 def share_counts(customer_ids: list[int], *, session: Session, since: datetime, until: datetime) -> dict[int, int]:

@@ -18,8 +18,7 @@ from bot.slack.listeners.formatting import preview, score_summary
 from bot.slack.listeners.tie.log import with_article
 from bot.slack.listeners.tie.request import TieRequest
 from config.errors import InputError
-from models.store.interactions import delete_interactions, last_logged_by
-from models.store.snapshots import forget_snapshots_since
+from models.store.interactions import last_logged_by, remove_interactions
 
 UNDO_WINDOW = timedelta(hours=24)
 
@@ -36,8 +35,7 @@ def handle(request: TieRequest, session: Session) -> str:
     customer = last.customer
     kind, note, occurred_at, customer_id = last.kind, last.note, last.occurred_at, customer.id
     name = customer.name
-    delete_interactions([last.id], session=session)
-    forget_snapshots_since([customer_id], session=session, since=occurred_at)
+    remove_interactions([last], session=session)
     session.commit()  # the removal is what the manager asked for: keep it whatever the rescore does
     statuses = rescore_safely([customer_id], session=session, as_of=request.now, params=request.params)
     when = occurred_at.astimezone(request.member.timezone)

@@ -281,22 +281,6 @@ class Connection(Base):
     member: Mapped[Member] = relationship()
 
 
-class Capture(Base):
-    """Which connection captured which interaction, and as what: a meeting's event UID and
-    occurrence key, or an email's Message-ID and its own direction (``occurrence``). One captured
-    interaction may have several (two members in one meeting with one customer); a sync that no
-    longer finds it drops only its own, and the interaction goes with the last of them."""
-
-    __tablename__ = "captures"
-    __table_args__ = (UniqueConstraint("connection_id", "interaction_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
-    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
-    external_id: Mapped[str] = mapped_column(Text, index=True)  # event UID or Message-ID
-    occurrence: Mapped[str] = mapped_column(String(64))  # occurrence key, or the email's direction
-
-
 class Suggestion(Base):
     """A small gesture proposed to a customer's owner; ``dedupe_key`` keeps one per post/occasion."""
 
@@ -413,20 +397,6 @@ class HandledRequest(Base):
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class SlackConnectSighting(Base):
-    """A customer's listed Slack user seen posting in a channel the bot is in (issue 12): who is on
-    the other side of a shared channel, so a member's message there counts as outbound contact with
-    them. Never the message; only who, where and when last."""
-
-    __tablename__ = "slack_connect_sightings"
-    __table_args__ = (UniqueConstraint("channel", "slack_user", "customer_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(MAX_CHANNEL), index=True)
-    slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-# Tables of what a capture sync notices besides interactions, kept in their own module.
-from models.entities_capture import NewContact, UpcomingMeeting  # noqa: E402,F401
+# The tables of captured contact (which connection holds which interaction, who was seen where, what
+# a sync noticed besides interactions) live in their own module, on the same metadata.
+from models.entities_capture import Capture, NewContact, SlackConnectSighting, UpcomingMeeting  # noqa: E402,F401

@@ -1,7 +1,8 @@
-"""What a capture sync notices besides interactions (issue 11, "Beyond the anchors"): the
-meetings with customers coming up (for meeting prep) and the unlisted people first seen at a
-tracked customer's company (for the digest). Imported by :mod:`models.entities`, so these tables
-are on the metadata wherever the others are.
+"""The tables of captured contact: which connection captured which interaction (:class:`Capture`),
+who of a customer's Slack users was seen in which shared channel (:class:`SlackConnectSighting`),
+and what a capture sync notices besides interactions: the meetings with customers coming up (for
+meeting prep) and the unlisted people first seen at a tracked customer's company (for the digest).
+Imported by :mod:`models.entities`, so these tables are on the metadata wherever the others are.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from config.identity import MAX_ADDRESS
-from config.roster import MAX_NAME
+from config.roster import MAX_CHANNEL, MAX_NAME
 from models.base import Base, UTCDateTime
 
 
@@ -46,3 +47,34 @@ class NewContact(Base):
     company: Mapped[str] = mapped_column(String(MAX_NAME))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class Capture(Base):
+    """Which connection captured which interaction, and as what: a meeting's event UID and
+    occurrence key, or an email's Message-ID and its own direction (``occurrence``). One captured
+    interaction may have several (two members in one meeting with one customer); a sync that no
+    longer finds it drops only its own, and the interaction goes with the last of them."""
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("connection_id", "interaction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(Text, index=True)  # event UID or Message-ID
+    occurrence: Mapped[str] = mapped_column(String(64))  # occurrence key, or the email's direction
+
+
+class SlackConnectSighting(Base):
+    """A customer's listed Slack user seen posting in a channel the bot is in (issue 12): who is on
+    the other side of a shared channel, so a member's message there counts as outbound contact with
+    them. Never the message; only who, where and when last."""
+
+    __tablename__ = "slack_connect_sightings"
+    __table_args__ = (UniqueConstraint("channel", "slack_user", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(MAX_CHANNEL), index=True)
+    slack_user: Mapped[str] = mapped_column(String(MAX_CHANNEL))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

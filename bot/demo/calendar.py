@@ -9,16 +9,16 @@ one, an all-day event with no customer). The demo's own temporary database gets 
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterator
 
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
+from bot.demo.loopback import serving
 from bot.runtime import Runtime
 from config.settings import Secret
 from models.crypto import SecretBox
@@ -55,15 +55,8 @@ def serve_sample_calendar() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CalendarHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{_PATH}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(CalendarHandler) as base_url:
+        yield f"{base_url}{_PATH}"
 
 
 def connect_sample_calendar(runtime: Runtime, url: str) -> str:

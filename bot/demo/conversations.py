@@ -17,11 +17,10 @@ whatever day the demo runs, the conversation happened a day or two before.
 from __future__ import annotations
 
 import json
-import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
@@ -30,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.demo.loopback import serving
 from bot.runtime import Runtime
 from bot.slack.listeners.formatting import interaction_line
 from bot.slack.listeners.messages import capture
@@ -93,15 +93,8 @@ def serve_sample_bluesky(now: datetime) -> Iterator[str]:
             else:
                 self._answer(400, {"error": "InvalidRequest", "message": "not in the demo's sample data"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BlueskyHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(BlueskyHandler) as base_url:
+        yield base_url
 
 
 class BundledChannels:

@@ -9,12 +9,11 @@ exercise every part of the model.
 from __future__ import annotations
 
 import random
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Callable, Iterator
 from xml.sax.saxutils import escape
@@ -22,6 +21,7 @@ from xml.sax.saxutils import escape
 import yaml
 
 from bot.cli.setup import import_summary
+from bot.demo.loopback import serving
 from bot.runtime import Runtime
 from config.roster import parse_roster
 from config.settings import Settings
@@ -88,19 +88,10 @@ def serve_bundled_feeds(now: datetime) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
-    server.daemon_threads = True
-    base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    for slug, feed in feeds.items():
-        rendered[slug] = None if feed.get("broken") else _render_feed(slug, feed, now, base_url)
-    # a short poll interval lets the demo end as soon as its last feed is read
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(FeedHandler) as base_url:
+        for slug, feed in feeds.items():  # rendered before anything asks: links name the base URL
+            rendered[slug] = None if feed.get("broken") else _render_feed(slug, feed, now, base_url)
         yield base_url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- generated history --------------------------------------------------------------------------

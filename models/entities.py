@@ -255,32 +255,6 @@ class StageChange(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Connection(Base):
-    """A member's calendar or mailbox that strongtie reads to capture contact by itself.
-
-    ``secret`` is the credential sealed by :class:`models.crypto.SecretBox` (a calendar's secret
-    address, a mailbox password or OAuth2 token) and is never shown; ``options`` holds what is not
-    secret (IMAP host, port, user, security, folders). Like a source, the row is also the sync's
-    cursor and health record."""
-
-    __tablename__ = "connections"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # calendar, imap
-    secret: Mapped[str] = mapped_column(Text)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    cursor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    next_check_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    last_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(40), default="new")  # new, ok, not_modified, error, disabled
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
-    error_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    member: Mapped[Member] = relationship()
-
-
 class Suggestion(Base):
     """A small gesture proposed to a customer's owner; ``dedupe_key`` keeps one per post/occasion."""
 
@@ -399,4 +373,4 @@ class HandledRequest(Base):
 
 # The tables of captured contact (which connection holds which interaction, who was seen where, what
 # a sync noticed besides interactions) live in their own module, on the same metadata.
-from models.entities_capture import Capture, NewContact, SlackConnectSighting, UpcomingMeeting  # noqa: E402,F401
+from models.entities_capture import Capture, Connection, NewContact, SlackConnectSighting, UpcomingMeeting  # noqa: E402,F401,I001

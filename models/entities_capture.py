@@ -1,4 +1,4 @@
-"""The tables of captured contact: which connection captured which interaction (:class:`Capture`),
+"""The tables of captured contact: members' calendars and mailboxes (:class:`Connection`), which connection captured which interaction (:class:`Capture`),
 who of a customer's Slack users was seen in which shared channel (:class:`SlackConnectSighting`),
 and what a capture sync notices besides interactions: the meetings with customers coming up (for
 meeting prep) and the unlisted people first seen at a tracked customer's company (for the digest).
@@ -8,14 +8,44 @@ Imported by :mod:`models.entities`, so these tables are on the metadata wherever
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from config.identity import MAX_ADDRESS
 from config.roster import MAX_CHANNEL, MAX_NAME
 from models.base import Base, UTCDateTime
+from models.timeline import utcnow
+
+if TYPE_CHECKING:  # the relationship names Member by string; SQLAlchemy resolves it
+    from models.entities import Member
+
+
+class Connection(Base):
+    """A member's calendar or mailbox that strongtie reads to capture contact by itself.
+
+    ``secret`` is the credential sealed by :class:`models.crypto.SecretBox` (a calendar's secret
+    address, a mailbox password or OAuth2 token) and is never shown; ``options`` holds what is not
+    secret (IMAP host, port, user, security, folders). Like a source, the row is also the sync's
+    cursor and health record."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # calendar, imap
+    secret: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    next_check_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(40), default="new")  # new, ok, not_modified, error, disabled
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
 
 
 class UpcomingMeeting(Base):

@@ -81,6 +81,26 @@ def local_date(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
+def local_days(moment: datetime, zones: dict[int, str]) -> dict[int, date]:
+    """Key (a team id, say) -> the calendar date at ``moment`` in that key's IANA zone."""
+    return {key: local_date(moment, zone) for key, zone in zones.items()}
+
+
+#: Weekday names, Monday first, as :meth:`date.weekday` numbers them.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def next_weekday(day: date, weekday: int) -> date:
+    """The first date strictly after ``day`` that falls on ``weekday`` (0 = Monday): said on a
+    Friday, "friday" is a week ahead."""
+    return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
+
+
+def previous_weekday(day: date, weekday: int) -> date:
+    """The last date strictly before ``day`` that falls on ``weekday`` (0 = Monday)."""
+    return day - timedelta(days=(day.weekday() - weekday - 1) % 7 + 1)
+
+
 def end_of_local_day(day: date, zone: str) -> datetime:
     """The last microsecond of ``day`` in the IANA ``zone``, as a UTC instant."""
     return local_moment(day + timedelta(days=1), time.min, zone) - timedelta(microseconds=1)

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rules.cadence import CadenceState, cadence_reason, cadence_state, with_cadence_due
-from bot.rules.followups import FOLLOW_UP_KIND, FollowUpFact, due_follow_ups, local_days, reminder_text
+from bot.rules.followups import FOLLOW_UP_KIND, FollowUpFact, due_follow_ups, reminder_text
 from bot.rules.gestures import Proposed, suggestion_record
 from bot.rules.status import RelationshipStatus
+from bot.timeutil import local_date, local_days
 from config.scoring import ScoringParams
 from models.entities import Customer, FollowUp, Team
 from models.scoring.wording import short_date
@@ -66,10 +67,9 @@ def follow_up_proposals(*, session: Session, as_of: datetime, team_id: int | Non
 
 
 def _fact(row: FollowUp) -> FollowUpFact:
-    zone = ZoneInfo(row.customer.team.timezone)
     return FollowUpFact(follow_up_id=row.id, customer_id=row.customer_id, customer=row.customer.name,
                         team_id=row.customer.team_id, member=row.member_user, due_on=row.due_on, what=row.what,
-                        created_on=row.created_at.astimezone(zone).date())
+                        created_on=local_date(row.created_at, row.customer.team.timezone))
 
 
 def _zones(session: Session, team_ids: set[int]) -> dict[int, str]:
@@ -89,7 +89,7 @@ def upcoming_records(*, session: Session, as_of: datetime, team_ids: list[int] |
         names.update(member_names(team_id, session=session))
     records = []
     for row in rows:
-        if row.due_on <= as_of.astimezone(ZoneInfo(row.customer.team.timezone)).date():
+        if row.due_on <= local_date(as_of, row.customer.team.timezone):
             continue  # due: the suggestion job makes it a suggestion
         record = suggestion_record(kind=FOLLOW_UP_KIND, customer=row.customer.name, owner=row.member_user,
                                    text=reminder_text(row.customer.name, row.what), post_url=None,

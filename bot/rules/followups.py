@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from bot.rules.gestures import Proposed
+from bot.timeutil import WEEKDAYS, next_weekday
 from config.errors import InputError
 
 #: How far ahead a reminder may be set.
@@ -23,7 +23,6 @@ FOLLOW_UP_PRIORITY = 90.0
 FOLLOW_UP_KIND = "follow_up"
 USAGE = "`/tie remind <customer> <when> <what>` (when: today, tomorrow, friday, next friday, in 3 days, in 2 weeks, 2026-12-14)"
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ALIASES = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {name: i for i, name in enumerate(WEEKDAYS)}
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
@@ -75,8 +74,7 @@ def _resolve(match: re.Match[str], today: date) -> date:
         count = match["count"].lower()
         number = _NUMBERS[count] if count in _NUMBERS else int(count)
         return today + timedelta(days=number * _UNITS[match["unit"].lower()])
-    weekday = _DAY_ALIASES[match["day"].lower()]
-    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return next_weekday(today, _DAY_ALIASES[match["day"].lower()])
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,3 @@ def reminder_text(customer: str, what: str) -> str:
     """How a reminder reads: "Follow up with Jane Doe: send the pricing deck"."""
     return f"Follow up with {customer}: {what}" if what else f"Follow up with {customer}."
 
-
-def local_days(moment: datetime, zones: dict[int, str]) -> dict[int, date]:
-    """Team id -> the team-local calendar date at ``moment``."""
-    return {team_id: moment.astimezone(ZoneInfo(zone)).date() for team_id, zone in zones.items()}

@@ -19,17 +19,18 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.timeutil import WEEKDAYS, next_weekday, previous_weekday
+
 _MONTHS = {name: index for index, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
      ("dec", "december")], start=1) for name in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.? (\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? (\d{{4}}))?", re.IGNORECASE)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({_MONTH})\b\.?(?:,? (\d{{4}}))?", re.IGNORECASE)
-_WEEKDAY = re.compile(rf"\b(last|this|next|on|this coming)? ?({'|'.join(_WEEKDAYS)})\b", re.IGNORECASE)
+_WEEKDAY = re.compile(rf"\b(last|this|next|on|this coming)? ?({'|'.join(WEEKDAYS)})\b", re.IGNORECASE)
 _TOMORROW = re.compile(r"\btomorrow\b", re.IGNORECASE)
 _YESTERDAY = re.compile(r"\byesterday\b", re.IGNORECASE)
 
@@ -99,7 +100,7 @@ def _date_in(scope: str, published: date) -> date | None:
     if _YESTERDAY.search(scope):
         return published - timedelta(days=1)
     if (match := _WEEKDAY.search(scope)) is not None:
-        return _weekday(published, (match.group(1) or "").lower(), _WEEKDAYS.index(match.group(2).lower()))
+        return _weekday(published, (match.group(1) or "").lower(), WEEKDAYS.index(match.group(2).lower()))
     return None
 
 
@@ -116,9 +117,9 @@ def _weekday(published: date, qualifier: str, weekday: int) -> date | None:
     """``on Thursday`` / ``next Thursday`` -> the coming one (readers disagree on which "next"
     means; both are to come); ``last Thursday`` -> the one before; a bare weekday says nothing."""
     if qualifier == "last":
-        return published - timedelta(days=(published.weekday() - weekday - 1) % 7 + 1)
+        return previous_weekday(published, weekday)
     if qualifier in ("on", "this", "next", "this coming"):
-        return published + timedelta(days=(weekday - published.weekday() - 1) % 7 + 1)
+        return next_weekday(published, weekday)
     return None
 
 

@@ -30,6 +30,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 from imapclient.imapclient import SENT
 
 from connectors.base import ConnectorError, Cursor, FatalError, RetriableError, redact
+from connectors.imap_pinned import PinnedIMAPClient
 from connectors.mail import HEADER_FIELDS, EmailContact, MailMessage, MailPeople, classify, parse_headers, unlisted_parties
 from connectors.safety import ALLOW_HINT, Resolver, address_problem, resolve_addresses
 
@@ -86,10 +87,11 @@ class MailSync:
     others: tuple[tuple[str, datetime], ...] = ()  # unlisted people in members' mail (mail.unlisted_parties)
 
 
-def check_mailbox_host(login: MailboxLogin, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> None:
+def check_mailbox_host(login: MailboxLogin, *, allow_private: bool, resolver: Resolver = resolve_addresses) -> list[str]:
     """Refuse a mailbox the bot must not reach: an unknown security, a loopback or private host
     unless private networks are allowed, and plain text (the password in clear) to anything but a
-    loopback or private host that is allowed."""
+    loopback or private host that is allowed. Returns the vetted addresses: the only ones to
+    connect to."""
     if login.security not in SECURITIES:
         raise RefusedMailboxError(f"unknown IMAP security {login.security!r}: use one of {', '.join(SECURITIES)}")
     try:
@@ -107,6 +109,7 @@ def check_mailbox_host(login: MailboxLogin, *, allow_private: bool, resolver: Re
         raise RefusedMailboxError(
             f"refused plain-text IMAP to {login.host}: it would send the password unencrypted; plain is allowed only to a "
             f"loopback or private address with STRONGTIE_ALLOW_PRIVATE_NETWORKS=1 (use tls or starttls)")
+    return addresses
 
 
 class ImapConnector:
@@ -131,25 +134,22 @@ class ImapConnector:
         """Read the headers that arrived since ``cursor`` and classify them; ``since`` bounds a
         folder's first read. Raises a connector error with no secret in it."""
         try:
-            check_mailbox_host(login, allow_private=self.allow_private, resolver=self.resolver)
-            with self._session(login) as client:
+            addresses = check_mailbox_host(login, allow_private=self.allow_private, resolver=self.resolver)
+            with _Session(self, login, addresses) as client:
                 return self._read(client, login, cursor, people, since, known_threads)
         except ConnectorError as error:
             error.message = redact(error.message, [login.secret])
             error.args = (error.message,)
             raise
 
-    def _session(self, login: MailboxLogin):
-        """A logged-in client, as a context manager that always closes the connection."""
-        return _Session(self, login)
-
-    def _connect(self, login: MailboxLogin) -> imapclient.IMAPClient:
+    def _connect(self, login: MailboxLogin, addresses: list[str]) -> imapclient.IMAPClient:
+        """A logged-in client connected to one of ``addresses`` (the vetted answers for the host)."""
         where = f"{login.host}:{login.effective_port}"
         context = self.ssl_context or ssl.create_default_context()
         timeout = imapclient.SocketTimeout(connect=self.limits.connect_timeout, read=self.limits.read_timeout)
         with _network_errors(where, login):
-            client = imapclient.IMAPClient(
-                login.host, port=login.effective_port, ssl=login.security == "tls", ssl_context=context, timeout=timeout)
+            client = PinnedIMAPClient(
+                login.host, addresses=addresses, port=login.effective_port, ssl=login.security == "tls", ssl_context=context, timeout=timeout)
         client.normalise_times = False  # INTERNALDATE as aware datetimes
         try:
             with _network_errors(where, login):
@@ -250,11 +250,11 @@ class ImapConnector:
 class _Session:
     """Connect and log in on enter, log out (or just close) on exit."""
 
-    def __init__(self, connector: ImapConnector, login: MailboxLogin) -> None:
-        self.connector, self.login, self.client = connector, login, None
+    def __init__(self, connector: ImapConnector, login: MailboxLogin, addresses: list[str]) -> None:
+        self.connector, self.login, self.addresses, self.client = connector, login, addresses, None
 
     def __enter__(self) -> imapclient.IMAPClient:
-        self.client = self.connector._connect(self.login)
+        self.client = self.connector._connect(self.login, self.addresses)
         return self.client
 
     def __exit__(self, *exc: object) -> None:

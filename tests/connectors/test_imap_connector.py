@@ -340,3 +340,21 @@ def test_a_shared_bcc_mailbox_attributes_by_the_addresses(mailbox):
     assert (records["<s@ourco>"].direction, records["<s@ourco>"].members, records["<s@ourco>"].customers) == (
         "outbound", ("U_SAM",), ("jane",))
     assert (records["<g@globex>"].direction, records["<g@globex>"].members) == ("inbound", ("U_DANA", "U_SAM"))
+
+
+def test_the_connection_goes_to_the_vetted_address_never_a_second_lookup(mailbox):
+    """The host is checked once and the client connects to what the check saw: a name that no DNS
+    would resolve (``.invalid``) still reaches the server, so nothing resolved it a second time."""
+    login, client = mailbox
+    put(client, "INBOX", mail("jane@acme.example", "dana@ourco.example", message_id="<pinned@acme>"))
+    seen: list[str] = []
+
+    def vetted(host, port):
+        seen.append(host)
+        return ["127.0.0.2", login.host]  # the first refuses (nothing listens there): the next is tried
+
+    renamed = MailboxLogin("mail.rebinding.invalid", login.user, login.secret, port=login.port, security="plain")
+    result = connector(resolver=vetted).sync(renamed, Cursor(), PEOPLE)
+    assert [r.message_id for r in result.records] == ["<pinned@acme>"]
+    assert seen == ["mail.rebinding.invalid"]
+

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
 from connectors.base import FatalError, RetriableError
+from connectors.deadline import remaining_seconds
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 ALLOW_HINT = "set STRONGTIE_ALLOW_PRIVATE_NETWORKS=1 to allow it"
@@ -29,10 +32,31 @@ class UnsafeURLError(FatalError):
     status = "refused"
 
 
+#: How long a lookup may take outside a fetch (inside one, the fetch's own deadline bounds it).
+DNS_TIMEOUT_SECONDS = 15.0
+# The system resolver cannot be interrupted, so lookups run on these threads and the caller stops
+# waiting at its deadline; a resolver that never answers holds at most this many threads.
+_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="strongtie-dns")
+
+
 def resolve_addresses(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to, in the resolver's order of preference, without
-    duplicates (literal IPs resolve to themselves, without DNS)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    duplicates (literal IPs resolve to themselves, without DNS).
+
+    Bounded in time: by what is left of the current fetch's deadline, or
+    :data:`DNS_TIMEOUT_SECONDS`; a slower answer raises :class:`TimeoutError` (an ``OSError``)."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    left = remaining_seconds()
+    timeout = DNS_TIMEOUT_SECONDS if left is None else left
+    lookup = _LOOKUPS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = lookup.result(timeout=timeout)
+    except FutureTimeout:
+        lookup.cancel()
+        raise TimeoutError(f"the DNS lookup of {host} took longer than {timeout:.1f} s") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 

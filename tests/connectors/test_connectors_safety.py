@@ -1,11 +1,14 @@
 """The URL-safety guard refuses what could reach our own network, without sending any traffic."""
 
 import socket
+import threading
+import time
 
 import pytest
 
 from connectors.base import RetriableError
-from connectors.safety import UnsafeURLError, address_problem, check_url
+from connectors.deadline import fetch_deadline
+from connectors.safety import UnsafeURLError, address_problem, check_url, resolve_addresses
 
 
 def no_dns(host, port):
@@ -125,3 +128,33 @@ def test_unsafe_literal_urls_are_refused(url, reason):
 def test_a_name_resolving_to_a_private_address_is_refused():
     with pytest.raises(UnsafeURLError, match=r"feeds\.example resolves to 10\.1\.2\.3, which is a private-network"):
         check_url("https://feeds.example/rss", allow_private=False, resolver=lambda host, port: ["10.1.2.3"])
+
+
+def test_a_dns_lookup_that_hangs_ends_at_the_fetch_deadline(monkeypatch):
+    """The system resolver cannot be interrupted; the caller stops waiting at its deadline and the
+    source is retried later, while the stuck lookup holds one thread of a bounded pool."""
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host == "slow.example":
+            release.wait(10)
+        return real("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    started = time.monotonic()
+    try:
+        with fetch_deadline(0.3), pytest.raises(RetriableError, match=r"could not resolve slow\.example .*DNS lookup"):
+            check_url("https://slow.example/feed", allow_private=False)
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+
+
+def test_literal_addresses_need_no_lookup(monkeypatch):
+    def no_dns(*args, **kwargs):
+        raise AssertionError("a literal address was looked up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    assert resolve_addresses("93.184.216.34", 443) == ["93.184.216.34"]
+    assert resolve_addresses("[2001:db8::1]", 443) == ["2001:db8::1"]

@@ -1,52 +1,53 @@
-"""Polling job: read every due source concurrently and store what is new, one source per transaction.
+"""Polling job: read every due source concurrently and store what is new.
 
 The scheduler (or ``strongtie poll``) only calls :func:`poll_job`; the source rows say what is due.
 Worker threads do the network reads (politely: at most ``poll_per_host`` at once per host); the
-calling thread stores each result as it arrives, so SQLite sees a single writer. Records and the
-new cursor are committed together, so a crash mid-pass re-fetches rather than loses or duplicates.
-One bad source never stops a pass: every failure is recorded on its own row.
+calling thread stores the results as they arrive, so SQLite sees a single writer. It stores every
+result that has arrived since its last transaction together (a few statements and one commit for
+up to :data:`~bot.jobs.poll_reads.STORE_BATCH` sources): the storing thread shares the
+interpreter lock with the readers, and each statement costs it a wait for the lock. Records and the new cursor are committed
+together, so a crash mid-pass re-fetches rather than loses or duplicates. One bad source never
+stops a pass: when a batch cannot be stored, its sources are stored again one per transaction, and
+every failure is recorded on its own row.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import queue
 import time
-from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Callable, Collection, Iterator, Mapping
+from typing import Callable, Collection, Mapping
 
 from bot.jobs.capture import CaptureSummary, sync_connections
+from bot.jobs.poll_reads import HostLimiter, Outcome, Task, interleave_hosts, next_batch, read_source, task_for
 from bot.jobs.social import read_member_feeds, store_conversation
 from bot.runtime import Runtime
 from connectors.base import (
     Connector,
     ConnectorError,
-    Cursor,
     FetchResult,
     GoneError,
     NotConfiguredError,
     PagedConnector,
     RateLimitedError,
     RetriableError,
-    SourceRef,
     redact,
 )
 from connectors.metering import MonthlyBudget, month_bounds, month_period
 from connectors.registry import build_connectors, metered_connectors, secrets_of
 from connectors.safety import UnsafeURLError
 from models import next_check
-from models.entities import Source
 from models.store import clean
-from models.store.posts import store_posts
+from models.store.posts import SourcePosts, store_posts_of
 from models.store.sources import (
     CursorUpdate,
+    ReadSuccess,
     pollable_sources,
     save_failure,
-    save_success,
+    save_successes,
 )
 from models.store.usage import add_api_units, api_units
 from models.timeline import utcnow
@@ -85,88 +86,6 @@ class PollSummary:
         return f"Polled {self.sources} source{'s' if self.sources != 1 else ''}: {', '.join(parts)} in {self.seconds:.1f} s.{synced}"
 
 
-@dataclass(frozen=True)
-class _Task:
-    source_id: int
-    customer_id: int
-    label: str
-    ref: SourceRef
-    cursor: Cursor
-    connector: Connector
-    host: str
-    error_count: int
-    interval_seconds: int | None
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What reading one source gave: its records and cursor, or the error that stopped it."""
-
-    task: _Task
-    result: FetchResult | None = None
-    error: ConnectorError | None = None
-
-    @property
-    def units(self) -> int:
-        """The units a metered API billed for the read, whether it succeeded or not."""
-        if self.result is not None:
-            return self.result.units
-        return self.error.units if self.error is not None else 0
-
-
-class _HostLimiter:
-    """At most ``per_host`` reads at once against any one host."""
-
-    def __init__(self, per_host: int) -> None:
-        self._per_host = per_host
-        self._lock = threading.Lock()
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        """Hold one of ``host``'s slots for the block, waiting while all of them are taken."""
-        with self._lock:
-            semaphore = self._semaphores.setdefault(host, threading.BoundedSemaphore(self._per_host))
-        with semaphore:
-            yield
-
-
-def _task_for(source: Source, connector: Connector) -> _Task:
-    ref = SourceRef(kind=source.kind, target=source.target, url=source.url)
-    cursor = Cursor(
-        url=source.url,
-        etag=source.etag,
-        last_modified=source.last_modified,
-        since_id=source.since_id,
-        external_user_id=source.external_user_id,
-        extra=dict(source.cursor_extra or {}),
-    )
-    return _Task(
-        source_id=source.id,
-        customer_id=source.customer_id,
-        label=f"{source.customer.name} {source.kind}:{source.target}",
-        ref=ref,
-        cursor=cursor,
-        connector=connector,
-        host=connector.host(ref),
-        error_count=source.error_count or 0,
-        interval_seconds=source.check_interval_seconds,
-    )
-
-
-def _interleave_hosts(tasks: list[_Task]) -> list[_Task]:
-    """Order tasks round-robin across hosts so workers rarely wait on one host's limit."""
-    by_host: dict[str, list[_Task]] = defaultdict(list)
-    for task in tasks:
-        by_host[task.host].append(task)
-    queues = list(by_host.values())
-    ordered: list[_Task] = []
-    for index in range(max((len(q) for q in queues), default=0)):
-        ordered.extend(q[index] for q in queues if index < len(q))
-    return ordered
-
-
 def _failure_of(error: ConnectorError) -> next_check.Failure:
     """What kind of failure ``error`` is, for the next-check rule (a subclass before its base)."""
     if isinstance(error, RateLimitedError):
@@ -178,18 +97,6 @@ def _failure_of(error: ConnectorError) -> next_check.Failure:
     if isinstance(error, UnsafeURLError):  # refused before any request, as a setting decides
         return next_check.SETTING
     return next_check.FATAL
-
-
-def _read(task: _Task, limiter: _HostLimiter) -> _Outcome:
-    """Run one connector read in a worker thread; never raises."""
-    try:
-        with limiter.slot(task.host):
-            return _Outcome(task, result=task.connector.fetch(task.ref, task.cursor, limit=task.limit))
-    except ConnectorError as error:
-        return _Outcome(task, error=error)
-    except Exception as exc:  # a connector bug must not end the pass
-        log.exception("unexpected failure reading %s", task.label)
-        return _Outcome(task, error=RetriableError(f"unexpected {type(exc).__name__}: {exc}"))
 
 
 class _Pass:
@@ -209,18 +116,31 @@ class _Pass:
         self.summary = PollSummary()
 
     def run(self) -> PollSummary:
-        """Plan the pass, read the due sources concurrently, store each result as it arrives."""
+        """Plan the pass, read the due sources concurrently, store the results in batches as they arrive."""
         started = time.monotonic()
         connectors = build_connectors(self.settings)
         tasks = self._plan(connectors)
-        limiter = _HostLimiter(self.settings.poll_per_host)
+        limiter = HostLimiter(self.settings.poll_per_host)
+        arrived: queue.SimpleQueue[Outcome | BaseException] = queue.SimpleQueue()
+
+        def deliver(future: Future[Outcome]) -> None:
+            try:
+                arrived.put(future.result())
+            except BaseException as exc:  # noqa: BLE001 - handed to the storing thread, which raises it
+                arrived.put(exc)
+
         pool = ThreadPoolExecutor(max_workers=self.settings.poll_concurrency, thread_name_prefix="poll")
         try:
-            futures: list[Future[_Outcome]] = [pool.submit(_read, task, limiter) for task in _interleave_hosts(tasks)]
-            for done, future in enumerate(as_completed(futures), start=1):
-                self._store(future.result())
+            for task in interleave_hosts(tasks):
+                pool.submit(read_source, task, limiter).add_done_callback(deliver)
+            stored = 0
+            while stored < len(tasks):
+                batch = next_batch(arrived)
+                self._store_batch(batch)
                 if self.progress:
-                    self.progress(done, len(futures))
+                    for done in range(stored + 1, stored + len(batch) + 1):
+                        self.progress(done, len(tasks))
+                stored += len(batch)
         finally:
             # On a crash, do not keep reading sources whose results nobody will store.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -229,12 +149,12 @@ class _Pass:
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
-    def _plan(self, connectors: Mapping[str, Connector]) -> list[_Task]:
+    def _plan(self, connectors: Mapping[str, Connector]) -> list[Task]:
         """Due sources as tasks; sources of a metered API get their share of its monthly budget (or wait)."""
         metered = metered_connectors(connectors)
         with self.runtime.session() as session:
             sources = pollable_sources(session=session, now=self.now, force=self.force, ids=self.source_ids)
-            tasks = [_task_for(source, connectors[source.kind]) for source in sources]
+            tasks = [task_for(source, connectors[source.kind]) for source in sources]
             self.summary.sources = len(tasks)
             due = {task.connector.metered_provider for task in tasks}
             used = {p: api_units(p, month_period(self.now), session=session) for p in metered if p in due}
@@ -242,7 +162,7 @@ class _Pass:
             tasks = self._within_budget(tasks, metered[provider], units)
         return tasks
 
-    def _within_budget(self, tasks: list[_Task], connector: Connector, used: int) -> list[_Task]:
+    def _within_budget(self, tasks: list[Task], connector: Connector, used: int) -> list[Task]:
         """``tasks`` with the reads of ``connector``'s sources capped by its monthly budget; the
         sources whose share is too small for one read are postponed, not read."""
         if not connector.configured:
@@ -253,7 +173,7 @@ class _Pass:
         if budget.per_source is None:
             return tasks
         shares = dict(zip((t.source_id for t in billed), budget.shares(len(billed))))
-        planned: list[_Task] = []
+        planned: list[Task] = []
         for task in tasks:
             share = shares.get(task.source_id)
             if share is None:
@@ -264,7 +184,7 @@ class _Pass:
                 self._postpone_for_budget(task, budget.wait_until or month_bounds(self.now)[1])
         return planned
 
-    def _postpone_for_budget(self, task: _Task, until: datetime) -> None:
+    def _postpone_for_budget(self, task: Task, until: datetime) -> None:
         budget = f"{task.connector.network} monthly budget ({task.connector.budget_setting})"
         with self.runtime.session() as session:
             save_failure(
@@ -278,20 +198,38 @@ class _Pass:
             )
         self.summary.skipped += 1
 
-    def _store(self, outcome: _Outcome) -> None:
+    def _store_batch(self, batch: list[Outcome]) -> None:
+        """Store the results of a batch of reads: the successes in one transaction (or, when that
+        fails, one per source, so only the source at fault fails), each failure on its own row."""
+        successes = []
+        for outcome in batch:
+            self._count_units(outcome.task, outcome.units)
+            if outcome.error is None:
+                successes.append(outcome)
+            else:
+                self._store(outcome)
+        if len(successes) > 1:
+            try:
+                self._store_successes(successes)
+                return
+            except Exception:  # the store refused one of them: find which, storing them one by one
+                log.info("could not store %d reads together; storing them one by one", len(successes), exc_info=True)
+        for outcome in successes:
+            self._store(outcome)
+
+    def _store(self, outcome: Outcome) -> None:
         task = outcome.task
-        self._count_units(task, outcome.units)
         try:
             if outcome.error is not None:
                 self._store_failure(task, outcome.error)
             else:
-                self._store_success(task, outcome.result)
+                self._store_successes([outcome])
         except Exception as exc:  # the store refused this source; the others go on
             log.exception("could not store the read of %s", task.label)
             error = RetriableError(f"could not store what was read ({type(exc).__name__}); it will be read again")
             self._store_failure(task, error)
 
-    def _count_units(self, task: _Task, units: int) -> None:
+    def _count_units(self, task: Task, units: int) -> None:
         """Count the units a metered API billed for this read in a transaction of their own,
         before anything else of the read is stored: whatever happens to the records next (a
         store failure, a crash), the spend is known and the budget paces the retry."""
@@ -304,7 +242,25 @@ class _Pass:
         except Exception:  # the records are still worth storing
             log.exception("could not count the %d %s units billed for reading %s", units, provider, task.label)
 
-    def _store_success(self, task: _Task, result: FetchResult) -> None:
+    def _store_successes(self, outcomes: list[Outcome]) -> None:
+        """Store successful reads, their posts and their sources' new cursors, in one transaction."""
+        reads: list[SourcePosts] = []
+        saved: list[ReadSuccess] = []
+        with self.runtime.session() as session:
+            for outcome in outcomes:
+                task, result = outcome.task, outcome.result
+                assert result is not None
+                records = store_conversation(task.customer_id, task.ref.kind, result.records, session=session, now=self.now,
+                                             params=self.runtime.scoring)  # replies and reposts to members (bot/jobs/social.py)
+                reads.append(SourcePosts(task.source_id, task.customer_id, records))
+                saved.append(self._read_success(task, result))
+            new_posts = store_posts_of(reads, session=session, fetched_at=self.now)
+            save_successes(saved, session=session)
+        self.summary.new_posts += sum(new_posts)
+        self.summary.not_modified += sum(int(outcome.result.not_modified) for outcome in outcomes if outcome.result)
+
+    def _read_success(self, task: Task, result: FetchResult) -> ReadSuccess:
+        """What to save on the source row after ``result``: its cursor, health and next check."""
         after = next_check.after_read(
             now=self.now,
             min_interval_seconds=self.min_interval,
@@ -314,24 +270,17 @@ class _Pass:
             max_interval_seconds=self.max_interval,
         )
         cursor = result.cursor
-        with self.runtime.session() as session:
-            records = store_conversation(task.customer_id, task.ref.kind, result.records, session=session, now=self.now,
-                                         params=self.runtime.scoring)  # replies and reposts to members (bot/jobs/social.py)
-            new_posts = store_posts(task.source_id, task.customer_id, records, session=session, fetched_at=self.now)
-            save_success(
-                task.source_id,
-                CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
-                session=session,
-                now=self.now,
-                status="not_modified" if result.not_modified else "ok",
-                warning=redact(result.warning, self.secrets) if result.warning else None,
-                next_check_at=after.at,
-                interval_seconds=after.interval_seconds,
-            )
-        self.summary.new_posts += new_posts
-        self.summary.not_modified += int(result.not_modified)
+        return ReadSuccess(
+            task.source_id,
+            CursorUpdate(cursor.url, cursor.etag, cursor.last_modified, cursor.since_id, cursor.external_user_id, cursor.extra),
+            now=self.now,
+            status="not_modified" if result.not_modified else "ok",
+            warning=redact(result.warning, self.secrets) if result.warning else None,
+            next_check_at=after.at,
+            interval_seconds=after.interval_seconds,
+        )
 
-    def _store_failure(self, task: _Task, error: ConnectorError) -> None:
+    def _store_failure(self, task: Task, error: ConnectorError) -> None:
         after = next_check.after_failure(
             _failure_of(error),
             now=self.now,

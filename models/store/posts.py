@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, Sequence
 
 from sqlalchemy import (
     bindparam,
@@ -28,8 +29,11 @@ _POSTS = Post.__table__
 _INSERT_POSTS = insert(_POSTS)
 
 
-_KNOWN_IDS = select(_POSTS.c.external_id).where(
-    _POSTS.c.source_id == bindparam("source_key"), _POSTS.c.external_id.in_(bindparam("external_ids", expanding=True))
+# The stored ids among those of several sources at once: a superset of the pairs asked for (any
+# of these sources, any of these ids), narrowed to exact pairs in Python.
+_KNOWN_PAIRS = select(_POSTS.c.source_id, _POSTS.c.external_id).where(
+    _POSTS.c.source_id.in_(bindparam("source_keys", expanding=True)),
+    _POSTS.c.external_id.in_(bindparam("external_ids", expanding=True)),
 )
 
 
@@ -58,27 +62,54 @@ def post_row(record: PostLike, *, fetched_at: datetime) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class SourcePosts:
+    """What one read of one source brought: the posts to store under it and its customer."""
+
+    source_id: int
+    customer_id: int
+    records: Sequence[PostLike]
+
+
 def store_posts(source_id: int, customer_id: int, records: Iterable[PostLike], *, session: Session, fetched_at: datetime) -> int:
-    """Insert the records the source does not have yet; return how many were new.
+    """Insert the records the source does not have yet; return how many were new."""
+    return store_posts_of([SourcePosts(source_id, customer_id, list(records))], session=session, fetched_at=fetched_at)[0]
+
+
+def store_posts_of(reads: Sequence[SourcePosts], *, session: Session, fetched_at: datetime) -> list[int]:
+    """Insert, for each read, the records its source does not have yet; return how many were new,
+    read by read.
 
     Every value is made storable first (:func:`post_row`), the same way on every database.
-    Core statements rather than ORM objects: a pass stores thousands of posts and the poller's
-    throughput is bounded by the statements its single storing thread issues.
+    Core statements for all the reads together (one lookup of the known ids per chunk, one
+    multi-row insert) rather than ORM objects or statements per source: a pass stores thousands
+    of posts from a single thread, and each statement costs that thread more than the rows do.
     """
-    fresh: dict[str, dict[str, object]] = {}
-    for record in records:
-        row = post_row(record, fetched_at=fetched_at)
-        fresh.setdefault(str(row["external_id"]), row)
-    if not fresh:
-        return 0
-    known: set[str] = set()
-    ids = list(fresh)
-    for chunk in chunked(ids):
-        known.update(session.scalars(_KNOWN_IDS, {"source_key": source_id, "external_ids": chunk}))
-    rows = [{"source_id": source_id, "customer_id": customer_id, **row} for key, row in fresh.items() if key not in known]
-    if rows:
-        session.execute(_INSERT_POSTS, rows)
-    return len(rows)
+    fresh: list[dict[str, dict[str, object]]] = []
+    for read in reads:
+        rows: dict[str, dict[str, object]] = {}
+        for record in read.records:
+            row = post_row(record, fetched_at=fetched_at)
+            rows.setdefault(str(row["external_id"]), row)
+        fresh.append(rows)
+    source_ids = sorted({read.source_id for read, rows in zip(reads, fresh) if rows})
+    external_ids = sorted({key for rows in fresh for key in rows})
+    known: set[tuple[int, str]] = set()
+    for sources in chunked(source_ids):
+        for ids in chunked(external_ids):
+            known.update((row[0], row[1]) for row in session.execute(_KNOWN_PAIRS, {"source_keys": list(sources), "external_ids": list(ids)}))
+    new_rows: list[dict[str, object]] = []
+    counts: list[int] = []
+    for read, rows in zip(reads, fresh):
+        before = len(new_rows)
+        for key, row in rows.items():
+            if (read.source_id, key) not in known:
+                known.add((read.source_id, key))  # a source read twice in one call stores its post once
+                new_rows.append({"source_id": read.source_id, "customer_id": read.customer_id, **row})
+        counts.append(len(new_rows) - before)
+    if new_rows:
+        session.execute(_INSERT_POSTS, new_rows)
+    return counts
 
 
 def post_counts(*, session: Session) -> dict[int, int]:

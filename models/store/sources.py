@@ -9,16 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Mapping, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import Customer, Source
 from models.store import clean
 
 _SOURCES = Source.__table__
-_UPDATE_SOURCE = update(_SOURCES).where(_SOURCES.c.id == bindparam("source_key"))
+_SUCCESS_COLUMNS = ("etag", "last_modified", "since_id", "external_user_id", "cursor_extra", "last_polled_at",
+                    "last_status", "last_error", "error_count", "next_check_at")
+# One statement for every successful read, so a pass saves many in one round trip: a URL that
+# did not move and an interval left as it is are passed as NULL and keep the stored values.
+_SAVE_SUCCESS = (
+    update(_SOURCES)
+    .where(_SOURCES.c.id == bindparam("source_key"))
+    .values({
+        **{name: bindparam(f"new_{name}") for name in _SUCCESS_COLUMNS},
+        "url": func.coalesce(bindparam("moved_to"), _SOURCES.c.url),
+        "check_interval_seconds": func.coalesce(bindparam("new_interval"), _SOURCES.c.check_interval_seconds),
+    })
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,19 @@ def pollable_sources(*, session: Session, now: datetime, force: bool = False,
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class ReadSuccess:
+    """A successful read of one source, to save on its row: the new cursor and its health."""
+
+    source_id: int
+    cursor: CursorUpdate
+    now: datetime
+    status: str
+    warning: str | None
+    next_check_at: datetime
+    interval_seconds: int | None
+
+
 def save_success(
     source_id: int,
     cursor: CursorUpdate,
@@ -63,30 +88,39 @@ def save_success(
     next_check_at: datetime,
     interval_seconds: int | None,
 ) -> None:
-    """Move the cursor and mark the source healthy (``warning`` keeps an ill-formed feed's note).
+    """Move the cursor and mark the source healthy (``warning`` keeps an ill-formed feed's note);
+    see :func:`save_successes`."""
+    save_successes([ReadSuccess(source_id, cursor, now, status, warning, next_check_at, interval_seconds)], session=session)
+
+
+def save_successes(reads: Sequence[ReadSuccess], *, session: Session) -> None:
+    """Move each read source's cursor and mark it healthy, all in one statement.
 
     What the source sent is made storable first (see :mod:`models.store.clean`): a validator or
     id that does not fit is dropped (the next read is then unconditional), a new URL that does
     not fit leaves the stored one."""
-    values: dict[str, Any] = {
-        "source_key": source_id,
-        "etag": clean.token(cursor.etag, clean.ETAG_LIMIT),
-        "last_modified": clean.token(cursor.last_modified, clean.LAST_MODIFIED_LIMIT),
-        "since_id": clean.token(cursor.since_id, clean.SINCE_ID_LIMIT),
-        "external_user_id": clean.token(cursor.external_user_id, clean.EXTERNAL_USER_ID_LIMIT),
-        "cursor_extra": clean.json_value(dict(cursor.extra)) or None,
-        "last_polled_at": now,
-        "last_status": clean.prose(status, clean.STATUS_LIMIT),
-        "last_error": clean.prose(warning, clean.ERROR_LIMIT),
-        "error_count": 0,
-        "next_check_at": next_check_at,
+    rows = [_success_values(read) for read in reads]
+    if rows:
+        session.execute(_SAVE_SUCCESS, rows)
+
+
+def _success_values(read: ReadSuccess) -> dict[str, Any]:
+    cursor = read.cursor
+    return {
+        "source_key": read.source_id,
+        "new_etag": clean.token(cursor.etag, clean.ETAG_LIMIT),
+        "new_last_modified": clean.token(cursor.last_modified, clean.LAST_MODIFIED_LIMIT),
+        "new_since_id": clean.token(cursor.since_id, clean.SINCE_ID_LIMIT),
+        "new_external_user_id": clean.token(cursor.external_user_id, clean.EXTERNAL_USER_ID_LIMIT),
+        "new_cursor_extra": clean.json_value(dict(cursor.extra)) or None,
+        "new_last_polled_at": read.now,
+        "new_last_status": clean.prose(read.status, clean.STATUS_LIMIT),
+        "new_last_error": clean.prose(read.warning, clean.ERROR_LIMIT),
+        "new_error_count": 0,
+        "new_next_check_at": read.next_check_at,
+        "moved_to": clean.url(cursor.url) or None,
+        "new_interval": read.interval_seconds,
     }
-    moved_to = clean.url(cursor.url)
-    if moved_to:
-        values["url"] = moved_to
-    if interval_seconds is not None:
-        values["check_interval_seconds"] = interval_seconds
-    session.execute(_UPDATE_SOURCE, values)
 
 
 def save_failure(

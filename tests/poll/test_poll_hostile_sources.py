@@ -119,7 +119,7 @@ def test_x_units_are_counted_even_when_storing_the_read_fails(x_api, make_runtim
     def refuse(*args, **kwargs):
         raise RuntimeError("the store refused the posts")
 
-    monkeypatch.setattr(poll_module, "store_posts", refuse)
+    monkeypatch.setattr(poll_module, "store_posts_of", refuse)
     summary = poll_job(runtime, now=NOW)
     assert summary.errors == 1 and x_api.posts_served == 7
     with sessions() as session:

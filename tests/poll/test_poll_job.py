@@ -235,15 +235,15 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
     urls = [server.add(f"/f{n}.xml", Route(body=rss(sample_items(f"s{n}", 3, now=NOW)))) for n in range(5)]
     ids = add_sources(*[("rss", url, url) for url in urls])
     victim = ids[2]
-    real_store = poll_module.store_posts
+    real_store = poll_module.store_posts_of
 
-    def failing_store(source_id, customer_id, records, **kwargs):
-        inserted = real_store(source_id, customer_id, records, **kwargs)  # rows written, then the failure
-        if source_id == victim:
+    def failing_store(reads, **kwargs):
+        inserted = real_store(reads, **kwargs)  # rows written, then the failure
+        if victim in {read.source_id for read in reads}:
             raise failure
         return inserted
 
-    monkeypatch.setattr(poll_module, "store_posts", failing_store)
+    monkeypatch.setattr(poll_module, "store_posts_of", failing_store)
     runtime = make_runtime(poll_concurrency=1)
     if pass_survives:
         summary = poll_job(runtime, now=NOW)
@@ -256,7 +256,7 @@ def test_a_failure_mid_pass_neither_loses_nor_duplicates(server, make_runtime, a
             poll_job(runtime, now=NOW)
     assert post_ids(sessions, victim) == []  # the victim's transaction rolled back whole
 
-    monkeypatch.setattr(poll_module, "store_posts", real_store)
+    monkeypatch.setattr(poll_module, "store_posts_of", real_store)
     poll_job(runtime, force=True, now=NOW + timedelta(minutes=5))
     for n, source_id in enumerate(ids):
         assert post_ids(sessions, source_id) == [f"s{n}-0", f"s{n}-1", f"s{n}-2"]

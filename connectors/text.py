@@ -91,10 +91,13 @@ def plain_text(markup: str | None, *, limit: int = TEXT_LIMIT) -> str:
     text."""
     if not markup:
         return ""
-    text = _visible_text(markup)
-    for _ in range(MARKUP_PASSES - 1):
-        if not _CDATA_MARKER.search(text):
-            break
-        text = _visible_text(text)
+    if "<" in markup or "&" in markup:
+        text = _visible_text(markup)
+        for _ in range(MARKUP_PASSES - 1):
+            if not _CDATA_MARKER.search(text):
+                break
+            text = _visible_text(text)
+    else:  # no tag, entity or opening CDATA marker: already the text a reader sees
+        text = markup
     text = _WHITESPACE.sub(" ", _CDATA_MARKER.sub(" ", text)).strip()
     return truncate(text, limit)

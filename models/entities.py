@@ -374,3 +374,4 @@ class HandledRequest(Base):
 # The tables of captured contact (which connection holds which interaction, who was seen where, what
 # a sync noticed besides interactions) live in their own module, on the same metadata.
 from models.entities_capture import Capture, Connection, NewContact, SlackConnectSighting, UpcomingMeeting  # noqa: E402,F401,I001
+from models.entities_scoring import ScoreInputChange  # noqa: E402,F401,I001

@@ -22,22 +22,25 @@ import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Iterable, Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.status import RelationshipStatus
 from config.scoring import ScoringParams
 from models.entities import Customer
-from models.scoring.assess import Assessment, assess
+from models.scoring.assess import TREND_DAYS, Assessment, verdict
+from models.scoring.incremental import Progress, begin, extend
 from models.store.cadence import effective_cadence
-from models.store.customers import customer_with_owner, tracked_customers
+from models.store.customers import customer_with_owner
 from models.store.interactions import load_touches
 from models.store.posts import load_activity
+from models.store.score_inputs import ScoredCustomer, compact_score_inputs, input_versions, scored_customers
 from models.store.snapshots import save_assessments
-from models.timeline import utcnow
+from models.timeline import to_days, utcnow
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -82,19 +85,102 @@ def _status(customer: Customer, result: Assessment) -> RelationshipStatus:
     )
 
 
-def assess_customers(customers: list[Customer], *, session: Session, as_of: datetime,
-                     params: ScoringParams, history: bool = True) -> list[tuple[Customer, Assessment]]:
+def assess_customers(customers: list[Customer] | list[ScoredCustomer], *, session: Session, as_of: datetime,
+                     params: ScoringParams, history: bool = True, words: bool = True) -> list[tuple[Any, Assessment]]:
     """Run the model over each customer's stored interactions and posts up to ``as_of``
     (``history``: keep the transitions, needed only to store them). A customer's keep-in-touch
     cadence in force (the roster's ``cadence_days`` or ``/tie cadence``) is passed to the model as
-    that relationship's rhythm for the at-risk flag."""
-    ids = [c.id for c in customers]
+    that relationship's rhythm for the at-risk flag. ``words=False`` leaves the explanations out
+    (a pass that only stores snapshots).
+
+    Incremental: a relationship this process replayed before, whose interactions, posts, cadence
+    and parameters have not changed since (its :func:`~models.store.score_inputs.input_versions`
+    count is the one replayed) and whose ``as_of`` was not later, is carried forward from there
+    without reading its interactions again; the others are loaded and replayed from their first
+    interaction. Either way the verdict is what a full replay gives (see docs/scoring.md). Resumed
+    with ``history``, the assessment's transitions are those after the previous ``as_of``
+    (``transitions_since``), which :func:`~models.store.snapshots.save_assessments` reconciles."""
+    end = to_days(as_of)
+    store = str(session.get_bind().url)  # the password hidden: a key, never shown
+    kept = _KEPT.setdefault((store, history), {})
+    if history and len(customers) > 1:  # a pass that stores (not a rescore after /tie log) folds the log
+        compact_score_inputs(session=session)
     with _cyclic_gc_paused():
-        touches = load_touches(ids, session=session, until=as_of)
-        activity = load_activity(ids, session=session, until=as_of)
-        return [(c, assess(touches.pop(c.id, ()), as_of, params, history=history, activity=activity.get(c.id, ()),
-                           cadence_days=effective_cadence(c)))
-                for c in customers]
+        # the counts first: a change committed after this read is replayed by the next pass
+        versions = input_versions([c.id for c in customers], session=session)
+        resumed: dict[int, _Kept] = {}
+        for customer in customers:
+            entry = kept.pop(customer.id, None)  # taken, so no other thread carries it at once
+            if (entry is not None and entry.version == versions.get(customer.id, 0) and entry.as_of <= as_of
+                    and entry.cadence == effective_cadence(customer) and (entry.params is params or entry.params == params)):
+                resumed[customer.id] = entry
+        fresh = [c.id for c in customers if c.id not in resumed]
+        touches = load_touches(fresh, session=session, until=_ALL_TIME) if fresh else {}
+        activity = load_activity(fresh, session=session, until=_ALL_TIME) if fresh else {}
+        results = []
+        for customer in customers:
+            entry = resumed.get(customer.id)
+            if entry is None:
+                cadence = effective_cadence(customer)
+                progress = begin(params, record=history, posts=sorted(activity.get(customer.id, ())), cadence=cadence)
+                events = touches.pop(customer.id, [])
+                events.sort()
+                extend(progress, events, end, TREND_DAYS)
+                result = verdict(progress, as_of, words=words)
+                progress.replay.transitions = []  # the result has them; the kept replay starts a new list
+                entry = _Kept(progress, versions.get(customer.id, 0), as_of, cadence, params)
+            else:
+                since = entry.as_of
+                extend(entry.progress, (), end, TREND_DAYS)
+                result = verdict(entry.progress, as_of, words=words, transitions_since=since)
+                entry.as_of = as_of
+            _keep(entry, customer.id, kept, history=history, session=session)
+            results.append((customer, result))
+        return results
+
+
+@dataclass(slots=True)
+class _Kept:
+    """A relationship's replay kept by this process, and what it was replayed from."""
+
+    progress: Progress
+    version: int  # its input_versions count when its interactions and posts were loaded
+    as_of: datetime  # the moment it was carried to
+    cadence: int | None
+    params: ScoringParams
+
+
+#: Replays kept by this process, per store and customer: apart those of read-only passes and those
+#: of passes that store their transitions (kept only once the pass commits: see _keep).
+_KEPT: dict[tuple[str, bool], dict[int, _Kept]] = {}
+_PENDING = "strongtie.kept_replays"
+_ALL_TIME = datetime(9999, 1, 1, tzinfo=timezone.utc)  # load every known interaction: later ones wait their time
+
+
+def _keep(entry: _Kept, customer_id: int, kept: dict[int, _Kept], *, history: bool, session: Session) -> None:
+    """Keep a relationship's replay for the next pass. One whose transitions are stored is kept
+    only when the session commits them: a later pass stores only the transitions after it."""
+    if not history:
+        kept[customer_id] = entry
+        return
+    session.info.setdefault(_PENDING, []).append((kept, customer_id, entry))
+
+
+@event.listens_for(Session, "after_commit")
+def _commit_kept(session: Session) -> None:
+    for kept, customer_id, entry in session.info.pop(_PENDING, ()):
+        kept[customer_id] = entry
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_kept(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def forget_kept_replays() -> None:
+    """Drop every replay this process kept (the next pass replays every relationship in full)."""
+    for kept in _KEPT.values():
+        kept.clear()
 
 
 @contextmanager
@@ -120,10 +206,14 @@ def relationship_statuses(*, session: Session, as_of: datetime, params: ScoringP
 
     Sorted by team, then revenue rank.
     """
-    customers = tracked_customers(session=session, team_id=team_id)
-    customers.sort(key=lambda c: (c.team.name.casefold(), c.revenue_rank is None, c.revenue_rank or 0, c.id))
+    customers = scored_customers(session=session, team_id=team_id)
+    customers.sort(key=lambda c: (c.team.casefold(), c.revenue_rank is None, c.revenue_rank or 0, c.id))
     results = assess_customers(customers, session=session, as_of=as_of, params=params, history=False)
-    return [_status(customer, result) for customer, result in results]
+    return [RelationshipStatus(
+        customer_id=c.id, customer=c.name, company=c.company, team=c.team, team_id=c.team_id, owner=c.owner,
+        owner_name=c.owner_name, revenue_rank=c.revenue_rank, score=r.score, stage=r.stage, hourglass=r.hourglass,
+        at_risk=r.at_risk, last_interaction_at=r.last_interaction_at, trend=r.trend, stage_since=r.stage_since,
+        components=r.components, explanation=r.explanation, risk_reason=r.risk_reason) for c, r in results]
 
 
 def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummary:
@@ -131,8 +221,8 @@ def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummar
     the stage changes that led there, and commit. Running it twice for one ``as_of`` changes nothing."""
     as_of = as_of or utcnow()
     with runtime.session() as session:
-        customers = tracked_customers(session=session)
-        results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring)
+        customers = scored_customers(session=session)
+        results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         added, removed = save_assessments(results, session=session, as_of=as_of)
     by_stage: dict[str, int] = defaultdict(int)
     for _, result in results:

@@ -26,15 +26,13 @@ from typing import NamedTuple
 
 from config.scoring import COMPONENTS, ScoringParams
 from config.vocabulary import NOT_CONTACT
-from models.scoring.checkpoints import advance
 from models.scoring.combine import combine
-from models.scoring.replay import Replay
+from models.scoring.incremental import Progress, begin, extend, score_at_probe
 from models.scoring.risk import risk_at
 from models.scoring.transitions import Transition
 from models.scoring.wording import activity_words, explain_components, risk_words
 from models.timeline import MICROSECONDS_PER_DAY, Event, Replayable, as_datetime, to_days
 
-_floor = math.floor
 _time = itemgetter(0)  # an event's time in days
 
 
@@ -69,6 +67,7 @@ class Assessment:
     two_way: bool  # whether any contact so far went both ways (else the one-way cap applies)
     transitions: list[Transition] = field(default_factory=list)  # empty with history=False
     recent_posts: int = 0  # the customer's posts in the activity window before as_of
+    transitions_since: datetime | None = None  # None: transitions is the whole path; else only after this
 
 
 #: Days over which a relationship's trend (its score change) is measured.
@@ -116,36 +115,37 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
         raise ValueError(f"cadence_days must be a non-negative number of days, not {cadence_days!r}")
     params = params or ScoringParams()
     end = to_days(as_of)
-    posts = sorted(day for day in (to_days(p) if isinstance(p, datetime) else float(p) for p in activity)
-                   if day <= end)
-    replay = Replay(params, record=history, posts=posts, cadence=cadence_days)
-    probe = end - trend_days
-    probe_score: float | None = None
-    previous: float | None = None
-    next_midnight = math.inf
-    events = replay_order(touches, end)
-    for event in events:
-        t = event[0]
-        if probe_score is None and t > probe:
-            probe_score = replay.score(probe) if previous is not None and previous <= probe else 0.0
-        if t > next_midnight:  # a daily checkpoint lies between the previous interaction and this one
-            advance(replay, previous, t, inclusive=False)
-        replay.on_event(event)
-        previous = t
-        next_midnight = _floor(t) + 1
-    if previous is not None:
-        advance(replay, previous, end, inclusive=True)
-    if probe_score is None:
-        probe_score = replay.score(probe) if previous is not None else 0.0
+    posts = sorted(to_days(p) if isinstance(p, datetime) else float(p) for p in activity)
+    progress = begin(params, record=history, posts=posts, cadence=cadence_days)
+    extend(progress, replay_order(touches, end), end, trend_days)
+    return verdict(progress, as_of, trend_days=trend_days, explain=explain)
+
+
+def verdict(progress: Progress, as_of: datetime, *, trend_days: float = TREND_DAYS, explain: bool = True,
+            words: bool = True, transitions_since: datetime | None = None) -> Assessment:
+    """The :class:`Assessment` at ``as_of`` of a replay carried there by
+    :func:`~models.scoring.incremental.extend` (with the same ``trend_days``). Its transitions are
+    those the replay recorded: the whole path, or the path after ``transitions_since`` when the
+    replay was resumed from a kept one (and cleared from it then, so it does not grow).
+    ``words=False`` keeps the components' points but leaves the explanation empty (a pass that
+    stores snapshots needs no words)."""
+    replay = progress.replay
+    params = replay.p
+    end = progress.end
+    posts = replay.posts
     features = replay.features(end)
     score = combine(features, replay.w, replay.score_cap)  # replay.score(end), without working out the features again
     risk_now = risk_at(replay, end, lambda _t: score) if replay.at_risk else None
-    recent_posts = len(posts) - bisect_right(posts, end - params.activity_window_days)
-    components, explanation = explain_components(replay, events, end, as_of, features, score) if explain else ({}, [])
+    recent_posts = bisect_right(posts, end) - bisect_right(posts, end - params.activity_window_days)
+    components, explanation = (explain_components(replay, progress.contacts, len(progress.recent), end, as_of,
+                                                  features, score, words=words) if explain else ({}, []))
     if explain:
         components["activity"] = 0.0
-        if recent_posts:
+        if recent_posts and words:
             explanation.append(activity_words(recent_posts, params.activity_window_days))
+    transitions = replay.transitions
+    if transitions_since is not None:
+        replay.transitions = []
     return Assessment(
         as_of=as_of,
         score=score,
@@ -155,12 +155,13 @@ def assess(touches: Iterable[Sequence], as_of: datetime, params: ScoringParams |
         at_risk=replay.at_risk,
         risk_reason=risk_words(risk_now or replay.risk_reason) if replay.at_risk else "",
         last_interaction_at=None if replay.last_event is None else as_datetime(replay.last_event[3]),
-        trend=score - probe_score,
+        trend=score - score_at_probe(progress, end - trend_days),
         components=components,
         explanation=explanation,
         features=dict(zip(COMPONENTS, features, strict=True)),
         two_way=replay.last_two_way is not None,
-        transitions=replay.transitions,
+        transitions=transitions,
         recent_posts=recent_posts,
+        transitions_since=transitions_since,
     )
 

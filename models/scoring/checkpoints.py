@@ -27,7 +27,8 @@ _floor, _ceil = math.floor, math.ceil
 def advance(replay: Replay, start: float, end: float, *, inclusive: bool) -> None:
     """Play the daily checkpoints strictly after ``start`` up to ``end`` (``end`` itself only when
     ``inclusive``), with no interaction in between: a promotion the dwell held back, demotions and
-    at-risk flags.
+    at-risk flags. ``start`` is the latest interaction, or the moment the checkpoints were already
+    played up to (a pass resuming a kept replay): playing ``(a, b]`` then ``(b, c]`` is playing ``(a, c]``.
 
     The score only falls here, so a promotion can only happen at the first checkpoint the
     dwell allows, and a demotion at the first checkpoint below the threshold (bisection).
@@ -42,7 +43,7 @@ def advance(replay: Replay, start: float, end: float, *, inclusive: bool) -> Non
     if not replay.pending_promotion:
         # Fast path, the common case: no demotion by the last day and no risk flag to raise.
         threshold = replay.demote[replay.stage_index]
-        lowest = replay.score_after_event - (last_day - start) * replay.fall_rate - 1e-6  # the score can't be lower
+        lowest = replay.score_after_event - (last_day - replay.last_contact) * replay.fall_rate - 1e-6  # can't be lower
         if threshold > 0 and lowest < threshold:
             end_score = replay.score(float(last_day))
         if end_score is None or end_score >= threshold:

@@ -23,6 +23,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import attrgetter
 
 from config.scoring import ScoringParams
 from config.vocabulary import TIE_STAGES
@@ -42,6 +43,13 @@ _STAGE_INDEX = {stage: i for i, stage in enumerate(TIE_STAGES)}
 _STRONGEST = len(TIE_STAGES) - 1  # no promotion above it
 _RHYTHM_GAPS = 8  # the usual gap is the median of this many latest gaps between two-way contacts
 _NO_FEATURES = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+#: The running state the score reads (Replay.features and combine), the latest interaction first.
+_SCORE_STATE = ("last_contact", "first", "intensity_level", "int_rate", "intimacy_level", "imm_rate",
+                "recency_reference", "duration_value", "reciprocity_value", "services_value", "score_cap")
+_score_state = attrgetter(*_SCORE_STATE)
+#: id(params) -> (params, weights, kind facts, promotion and demotion thresholds by stage): what a
+#: replay derives from its parameters, built once per parameter set (a pass keeps 20,000 replays)
+_DERIVED: dict[int, tuple] = {}
 
 
 class Replay:
@@ -85,7 +93,13 @@ class Replay:
         self.posts = posts
         self.cadence = cadence or None
         self.record = record
-        self.w = weights_of(p)
+        derived = _DERIVED.get(id(p))
+        if derived is None or derived[0] is not p:  # shared by every replay of one parameter set
+            if len(_DERIVED) >= 64:  # parameter sets come and go in tests and calibration
+                _DERIVED.clear()
+            derived = _DERIVED[id(p)] = (p, weights_of(p), kind_facts(p), tuple(p.promote_threshold(s) for s in TIE_STAGES),
+                                         tuple(p.demote_threshold(s) for s in TIE_STAGES))
+        _, self.w, self.kind_facts, self.promote, self.demote = derived
         self.w_recency, self.w_intensity, self.w_intimacy = self.w[0], self.w[2], self.w[3]
         self.int_h0, self.int_k = p.intensity_half_life_days, p.intensity_half_life_growth
         self.imm_h0, self.imm_k = p.intimacy_half_life_days, p.intimacy_half_life_growth
@@ -104,9 +118,6 @@ class Replay:
         self.min_silence = p.risk_min_silence_days if self.cadence is None else min(p.risk_min_silence_days, self.cadence)
         self.one_way_offset = p.one_way_recency_offset_days
         self.one_way_reach = p.one_way_recency_max_days
-        self.kind_facts = kind_facts(p)
-        self.promote = [p.promote_threshold(stage) for stage in TIE_STAGES]
-        self.demote = [p.demote_threshold(stage) for stage in TIE_STAGES]
         # recency counts days since this moment: the last two-way contact, or up to one_way_reach days
         # later when a one-way touch came after it (never set by one-way touches alone)
         self.recency_reference = -math.inf
@@ -202,6 +213,23 @@ class Replay:
         a score always equals the one its reported features give. Called a few million times in a
         full scoring pass, which is why :meth:`features` skips the decays that would multiply by 1."""
         return combine(self.features(t), self.w, self.score_cap)
+
+    def score_state(self) -> tuple:
+        """What :meth:`score` reads of the running state (the latest interaction's time first),
+        kept so the score at a later time can be asked of an earlier state (the trend's probe)."""
+        return _score_state(self)
+
+    def score_with(self, state: tuple, t: float) -> float:
+        """The score at ``t`` that the running state ``state`` (from :meth:`score_state`) gives:
+        the same code as :meth:`score`, so the same figure as replaying up to that state."""
+        now = _score_state(self)
+        for name, value in zip(_SCORE_STATE, state, strict=True):
+            setattr(self, name, value)
+        try:
+            return self.score(t)
+        finally:
+            for name, value in zip(_SCORE_STATE, now, strict=True):
+                setattr(self, name, value)
 
     def silence(self, t: float) -> float:
         """Days at ``t`` since the last two-way contact (or since the last contact, if none was)."""

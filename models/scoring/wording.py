@@ -10,9 +10,7 @@ reason ever contradicts the figure beside it.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from datetime import datetime
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from models.scoring.combine import component_points
@@ -24,9 +22,8 @@ if TYPE_CHECKING:
     from models.scoring.risk import Risk
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_INTENSITY_WINDOW_DAYS = 90  # the explanation counts recent contact over this many days
+INTENSITY_WINDOW_DAYS = 90  # the explanation counts recent contact over this many days
 _REASONS_SHOWN = 5
-_time = itemgetter(0)  # an event's time in days
 
 
 def short_date(moment: datetime, as_of: datetime) -> str:
@@ -124,14 +121,18 @@ def activity_words(recent_posts: int, window_days: float) -> str:
             "(public activity adds no points by itself)")
 
 
-def explain_components(replay: Replay, events: list[Event], end: float, as_of: datetime, features: tuple[float, ...],
-            score: float) -> tuple[dict[str, float], list[str]]:
+def explain_components(replay: Replay, contacts: int, recent: int, end: float, as_of: datetime,
+                       features: tuple[float, ...], score: float, *, words: bool = True
+                       ) -> tuple[dict[str, float], list[str]]:
     """Each component's points (plus ``cap``, what the clamp or the one-way cap took away, so they
-    add up to ``score``) and the top reasons in words, largest first. ``events`` are the replayed
-    interactions, in replay order."""
+    add up to ``score``) and the top reasons in words, largest first. ``contacts`` is how many
+    interactions were replayed, ``recent`` how many of them in the last
+    :data:`INTENSITY_WINDOW_DAYS` days. ``words=False``: the points only, no reasons."""
     points = component_points(features, replay.w)
     cap = score - sum(points.values())
     points["cap"] = 0.0 if abs(cap) < 1e-9 else cap  # float noise (or -0.0) when nothing was taken away
+    if not words:
+        return points, []
     if replay.first is None:
         return points, ["no interaction yet"]
     fade = replay.fade(end)
@@ -148,8 +149,7 @@ def explain_components(replay: Replay, events: list[Event], end: float, as_of: d
         if name == "duration":
             return f"in touch for {replay.last_contact - replay.first:.0f} days{fading()}"
         if name == "intensity":
-            recent = len(events) - bisect_right(events, end - _INTENSITY_WINDOW_DAYS, key=_time)
-            return f"{len(events)} contact(s), {recent} in the last {_INTENSITY_WINDOW_DAYS} days"
+            return f"{contacts} contact(s), {recent} in the last {INTENSITY_WINDOW_DAYS} days"
         if name == "intimacy":
             _, kind, _, at = replay.intimacy_event
             return f"{kind} on {short_date(as_datetime(at), as_of)}"

@@ -44,11 +44,15 @@ class Scored(Protocol):
     components: dict[str, float]
     #: the stage path: moves with ``track``, ``at``, ``from_stage``, ``to_stage``, ``score``, ``reason``
     transitions: Sequence[Any]
+    #: None when ``transitions`` is the whole path; else the moment after which it is (a pass that
+    #: carried a kept replay forward: the path up to that moment was stored by an earlier pass)
+    transitions_since: datetime | None
 
 
 def save_assessments(results: list[tuple[Customer, Scored]], *, session: Session, as_of: datetime) -> tuple[int, int]:
     """Upsert the snapshots at ``as_of`` and make the stored stage changes up to ``as_of`` equal the
-    replayed path. Returns (changes added, changes removed).
+    replayed path (after a result's ``transitions_since``, when it has one). Returns (changes
+    added, changes removed).
 
     Conflict-tolerant inserts, because two writers can store the same path at once (two
     ``/tie log`` for one customer, or the scheduled job next to a Slack rescore): both compute
@@ -56,13 +60,19 @@ def save_assessments(results: list[tuple[Customer, Scored]], *, session: Session
     """
     insert = dialect_insert(session)
     ids = [customer.id for customer, _ in results]
+    since = {customer.id: result.transitions_since for customer, result in results}
+    earliest = None if None in since.values() else min(since.values(), default=None)
     stored: dict[int, dict[tuple[str, datetime, str], int]] = defaultdict(dict)
     for chunk in chunked(ids):
         query = (select(StageChange.customer_id, StageChange.id, StageChange.track, StageChange.changed_at,
                         StageChange.to_stage)
                  .where(StageChange.customer_id.in_(chunk), StageChange.changed_at <= as_of))
+        if earliest is not None:  # only passes that carried kept replays forward: their recent path
+            query = query.where(StageChange.changed_at > earliest)
         for customer_id, change_id, track, changed_at, to_stage in session.execute(query):
-            stored[customer_id][(track, changed_at, to_stage)] = change_id
+            after = since[customer_id]
+            if after is None or changed_at > after:
+                stored[customer_id][(track, changed_at, to_stage)] = change_id
     snapshots: list[dict[str, Any]] = []
     added: list[dict[str, Any]] = []
     stale: list[int] = []

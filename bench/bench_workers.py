@@ -4,9 +4,14 @@ The feeds (50 loopback hosts, each request answered after 50 ms) are the ones of
 served from a child process that counts requests per feed. Each run gets a fresh PostgreSQL schema,
 queues one job per source (``strongtie poll --enqueue``), starts N burst workers at once and times
 until the last exits; every source must have been read exactly once. A last run kills one of two
-workers (SIGKILL) a third of the way through and checks that no source is lost: the dead worker's
+workers (SIGKILL) a third of the way through, both running jobs, and checks that no source is lost: the dead worker's
 job is handed back (by a burst worker started after its heartbeat went stale) and every post is
 stored once.
+
+Wall time on a shared 2-core machine says as much about the other load as about the workers, so
+each run also records the CPU its worker processes used per job (getrusage of the children) and
+the CPU the local PostgreSQL server used meanwhile (from /proc: every client's, other helpers'
+included), the machine's load average, and what a worker costs to start and stop with nothing to do.
 
 Needs ``STRONGTIE_TEST_POSTGRES_URL`` (or ``STRONGTIE_BENCH_POSTGRES_URL``).
 Run: ``STRONGTIE_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/bench_workers.py``
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -108,17 +114,61 @@ def posts_stored(admin, url: str) -> int:
         return connection.scalar(text(f'SELECT count(*) FROM "{schema}".posts'))
 
 
+def workers_running(admin, url: str) -> int:
+    """How many workers run jobs of this run's queue now."""
+    schema = url.rsplit("search_path%3D", 1)[1]
+    with admin.connect() as connection:
+        return connection.scalar(text(f'SELECT count(DISTINCT worker_id) FROM "{schema}".procrastinate_jobs '
+                                      "WHERE status = 'doing'"))
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL (the server, its live backends, and the
+    backends it has reaped), read from /proc; None where PostgreSQL is not a local process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for pid in filter(str.isdigit, os.listdir("/proc")) if os.path.isdir("/proc") else ():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if not stat[stat.index("(") + 1:stat.rindex(")")].startswith("postgres"):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        user, system, children_user, children_system = map(int, fields[11:15])
+        total += user + system
+        if fields[1] == "1":  # the server itself: add the backends it has reaped
+            total += children_user + children_system
+        found = True
+    return total / tick if found else None
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of the child processes this script has waited for (the workers of a run)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def idle_start(url: str) -> tuple[float, float]:
+    """Wall and CPU seconds of a ``strongtie worker --burst`` that finds nothing to do: what a worker
+    costs to start and stop, apart from its jobs."""
+    cpu, started = children_cpu_seconds(), time.perf_counter()
+    finish(strongtie(url, "worker", "--burst"))
+    return time.perf_counter() - started, children_cpu_seconds() - cpu
+
+
 def run(admin, base_url: str, urls: list[str], feeds, workers: int, *, kill: bool = False) -> dict:
     url = new_schema(admin, base_url)
     try:
         seed(url, urls)
         ask(feeds, "reset")
         finish(strongtie(url, "poll", "--enqueue"))
+        cpu, database = children_cpu_seconds(), postgres_cpu_seconds()
         started = time.perf_counter()
         processes = [strongtie(url, "worker", "--burst", "--concurrency", str(CONCURRENCY)) for _ in range(workers)]
         requeued_by_late = 0
-        if kill:
-            while sum(ask(feeds, "hits")) < FEEDS // 3:
+        if kill:  # once a third is read and both workers run jobs (one slow to start would die with none)
+            while sum(hits := ask(feeds, "hits")) < FEEDS and (sum(hits) < FEEDS // 3 or workers_running(admin, url) < workers):
                 time.sleep(0.05)
             processes[0].send_signal(signal.SIGKILL)
         for process in processes:
@@ -131,11 +181,20 @@ def run(admin, base_url: str, urls: list[str], feeds, workers: int, *, kill: boo
             requeued_by_late = int(out.split("; ")[1].split()[0]) if "; " in out else 0
             hits = ask(feeds, "hits")
         seconds = time.perf_counter() - started
-        return {"workers": workers, "seconds": seconds, "hits": hits, "posts": posts_stored(admin, url),
-                "late_requeued": requeued_by_late}
+        database_after = postgres_cpu_seconds()
+        result = {"workers": workers, "seconds": seconds, "hits": hits, "posts": posts_stored(admin, url),
+                  "late_requeued": requeued_by_late, "worker_cpu": children_cpu_seconds() - cpu,
+                  "database_cpu": None if database is None or database_after is None else database_after - database}
+        if not kill:
+            result["idle_wall"], result["idle_cpu"] = idle_start(url)
+        return result
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{url.rsplit("search_path%3D", 1)[1]}" CASCADE')
+
+
+def per_job(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000 / FEEDS:.1f}"
 
 
 def main() -> None:
@@ -148,6 +207,7 @@ def main() -> None:
     server = multiprocessing.Process(target=serve, args=(child,), daemon=True)
     server.start()
     urls: list[str] = parent.recv()
+    load_before = os.getloadavg()[0]
     try:
         results = [run(admin, base_url, urls, parent, n) for n in (1, 2, 4)]
         killed = run(admin, base_url, urls, parent, 2, kill=True)
@@ -155,12 +215,15 @@ def main() -> None:
         parent.send("stop")
         server.join(timeout=10)
         admin.dispose()
+    load_after = os.getloadavg()[0]
 
     rows = []
     for r in results:
         rate = FEEDS / r["seconds"]
         rows.append(f"| {r['workers']} | {r['seconds']:.1f} | {rate:.0f} | {rate / (FEEDS / results[0]['seconds']):.2f}x | "
+                    f"{per_job(r['worker_cpu'])} | {per_job(r['database_cpu'])} | "
                     f"{sum(1 for h in r['hits'] if h == 1)} / {FEEDS} | {r['posts']:,} |")
+        print(rows[-1], flush=True)
     checks = {
         "every run read every source exactly once": all(r["hits"] == [1] * FEEDS for r in results),
         "every run stored every post once": all(r["posts"] == FEEDS * ENTRIES_PER_FEED for r in results),
@@ -168,26 +231,37 @@ def main() -> None:
         "killed run: every post stored once": killed["posts"] == FEEDS * ENTRIES_PER_FEED,
     }
     twice = sum(1 for h in killed["hits"] if h > 1)
+    late = f", by a burst worker started afterwards ({killed['late_requeued']} job(s))" if killed["late_requeued"] else ""
+    idle_wall = sum(r["idle_wall"] for r in results) / len(results)
+    idle_cpu = sum(r["idle_cpu"] for r in results) / len(results)
     markdown = f"""## Workers (1,000 feeds, PostgreSQL)
 
 {FEEDS:,} RSS feeds of {ENTRIES_PER_FEED} entries on {HOSTS} loopback hosts, each request answered after
 {DELAY_SECONDS * 1000:.0f} ms, queued as one job per source (`strongtie poll --enqueue`) and run by N
 `strongtie worker --burst --concurrency {CONCURRENCY}` processes started together; wall time from the
-start of the workers to the exit of the last (process start-up, about a few seconds each on a busy
-machine, included).
+start of the workers to the exit of the last, their start-up included. CPU per job: the worker
+processes' own (start-up included), and the PostgreSQL server's over the same time (all its
+clients'). Load average (1 min) when the runs began: {load_before:.1f}; when they ended: {load_after:.1f}.
 
-| workers | seconds | sources / s | vs 1 worker | read exactly once | posts stored |
-|---|---|---|---|---|---|
+| workers | seconds | sources / s | vs 1 worker | worker CPU ms / job | PostgreSQL CPU ms / job | read exactly once | posts stored |
+|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-Killed mid-pass: of 2 workers, one got SIGKILL after a third of the sources; every source was still
-read ({twice} read twice: the jobs the dead worker was running, handed back once its heartbeat was
-{STALLED_SECONDS} s stale{f", by a burst worker started afterwards ({killed['late_requeued']} job(s))" if killed['late_requeued'] else ""}),
-and {killed['posts']:,} posts were stored, each once (posts are insert-once), in {killed['seconds']:.1f} s.
+A worker that finds nothing to do starts and exits in {idle_wall:.1f} s ({idle_cpu:.1f} s of CPU, nearly
+all of it importing Python modules).
 
-The machine has 2 cores, shared with other work while this ran: past 2 processes, workers compete
-for the CPU that parsing and storing take, so throughput per added worker flattens there; on more
-cores or machines it keeps growing until PostgreSQL or the feeds' hosts are the limit.
+Killed mid-pass: of 2 workers, one got SIGKILL after a third of the sources, while both ran jobs;
+every source was still read ({twice} read twice: the jobs the dead worker was running, handed back
+once its heartbeat was {STALLED_SECONDS} s stale{late}), and {killed['posts']:,} posts were stored,
+each once (posts are insert-once), in {killed['seconds']:.1f} s.
+
+One worker runs {CONCURRENCY} jobs at once, and each job's own CPU (procrastinate fetching and
+finishing it, the poll planning and storing it through the ORM, the parse) under one interpreter
+lock caps it below what the feeds' latency allows: a second process adds throughput while a core
+is free. This machine has 2 cores, which the workers share with PostgreSQL, the feed server and
+other work: past 2 processes, workers compete for them, and each added one also costs its
+start-up; on more cores or machines throughput keeps growing until PostgreSQL or the feeds' hosts
+are the limit.
 
 Checks: {"; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks.items())}."""
     print(markdown)

@@ -1,6 +1,7 @@
 """Capture sync: every due connection (a member's calendar or mailbox) is read and what it shows
 becomes interactions by itself, one connection per transaction; then the customers concerned are
-rescored so their status moves.
+rescored so their status moves. In one process the sync takes every due connection at once; with
+workers, each due connection is a job of its own that syncs only it (``connection_ids``).
 
 - Calendar: each past occurrence with a customer of the member's team (and the member) is one
   ``meeting`` (mutual, origin ``calendar``) at its start, once per (event UID, occurrence,
@@ -26,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.jobs.meeting_prep import note_new_contacts
@@ -54,7 +55,7 @@ from models.store.captures import (
     team_people,
     upsert_captures,
 )
-from models.store.connections import due_connections, save_sync_failure, save_sync_success
+from models.store.connections import connection_by_id, due_connections, save_sync_failure, save_sync_success
 from models.store.meeting_prep import replace_upcoming
 from models.timeline import utcnow
 
@@ -140,14 +141,28 @@ def _failure_of(error: Exception) -> str:
     return next_check.FATAL
 
 
-class _Sync:
-    """One capture sync over the due connections: plan, read concurrently, store one at a time."""
+def still_due(connection: Connection, *, now: datetime, force: bool = False) -> bool:
+    """Whether ``connection`` is among :func:`due_connections` at ``now``: its member active on a team
+    in the roster, not disabled, and never synced or past its ``next_check_at`` (any time with
+    ``force``). A queued job asks this of its one connection when it starts, rather than load every
+    due connection to find it (tests/workers hold the two rules equal)."""
+    member = connection.member
+    if not member.active or not member.team.in_roster or connection.status == "disabled":
+        return False
+    return force or connection.next_check_at is None or connection.next_check_at <= now
 
-    def __init__(self, runtime: Runtime, *, force: bool, now: datetime) -> None:
+
+class _Sync:
+    """One capture sync over the due connections (or the due ones among ``connection_ids``): plan,
+    read concurrently, store one at a time."""
+
+    def __init__(self, runtime: Runtime, *, force: bool, now: datetime,
+                 connection_ids: Collection[int] | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.force = force
         self.now = now
+        self.connection_ids = None if connection_ids is None else sorted(set(connection_ids))
         self.interval = self.settings.poll_interval_minutes * 60
         self.summary = CaptureSummary()
         deadline = self.settings.poll_fetch_timeout_seconds
@@ -176,7 +191,7 @@ class _Sync:
         tasks: list[_Task] = []
         failed: list[tuple[int, str, int, Exception]] = []
         with self.runtime.session() as session:
-            connections = due_connections(session=session, now=self.now, force=self.force)
+            connections = self._due(session)
             self.summary.connections = len(connections)
             if not connections:
                 return []
@@ -199,6 +214,12 @@ class _Sync:
         for connection_id, label, error_count, exc in failed:
             self._store_failure(_Task(connection_id, "", label, "", (), TeamPeople({}, {}, "UTC"), "", error_count=error_count), exc)
         return tasks
+
+    def _due(self, session) -> list[Connection]:
+        if self.connection_ids is None:
+            return due_connections(session=session, now=self.now, force=self.force)
+        chosen = (connection_by_id(i, session=session) for i in self.connection_ids)
+        return [c for c in chosen if c is not None and still_due(c, now=self.now, force=self.force)]
 
     def _read(self, task: _Task) -> _Outcome:
         """Read one connection in a worker thread; never raises, and no error carries the secret."""
@@ -342,7 +363,9 @@ class _Sync:
         self.summary.problems.append(f"{task.label}: {message}")
 
 
-def sync_connections(runtime: Runtime, *, force: bool = False, now: datetime | None = None) -> CaptureSummary:
+def sync_connections(runtime: Runtime, *, force: bool = False, now: datetime | None = None,
+                     connection_ids: Collection[int] | None = None) -> CaptureSummary:
     """Sync every due connection (``force``: every enabled one), each in its own transaction,
-    and rescore the customers whose captured interactions changed."""
-    return _Sync(runtime, force=force, now=now or utcnow()).run()
+    and rescore the customers whose captured interactions changed. With ``connection_ids``, only
+    the due ones among those: what the queued job of one connection does (bot/workers/tasks.py)."""
+    return _Sync(runtime, force=force, now=now or utcnow(), connection_ids=connection_ids).run()

@@ -1,9 +1,9 @@
 """Queue work for the workers: what ``strongtie poll --enqueue`` and, with ``STRONGTIE_WORKERS=external``,
 the scheduler's poll cycle and digests call instead of doing the work themselves.
 
-Every job is queued with a ``queueing_lock`` and a ``lock`` naming what it works on: a source
-already waiting in the queue is not queued twice (however often the scheduler or an operator
-enqueues), and two jobs for one source never run at once.
+Every job is queued with a ``queueing_lock`` and a ``lock`` naming what it works on: a source or
+connection already waiting in the queue is not queued twice (however often the scheduler or an
+operator enqueues), and two jobs for one source or one connection never run at once.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
 from bot.runtime import Runtime
-from bot.workers.app import build_app, ensure_queue_schema
+from bot.workers.app import build_app, ensure_queue_schema, refresh_queue_statistics
+from models.store.connections import due_connections
 from models.store.sources import pollable_sources
 from models.timeline import utcnow
 
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: How many scoring jobs a cycle splits the tracked relationships into.
 SCORE_SHARDS = 4
+#: Queuing at least this many jobs at once refreshes the queue's statistics (bot/workers/app.py).
+ANALYZE_AFTER = 100
 
 
 @dataclass
@@ -63,12 +67,24 @@ def enqueue_polls(app: procrastinate.App, runtime: Runtime, *, force: bool = Fal
     return total
 
 
+def enqueue_connections(app: procrastinate.App, runtime: Runtime, *, force: bool = False,
+                        now: datetime | None = None) -> Enqueued:
+    """One job per due connection, a member's calendar or mailbox (``force``: every enabled one)."""
+    with runtime.session() as session:
+        ids = [connection.id for connection in due_connections(session=session, now=now or utcnow(), force=force)]
+    total = Enqueued()
+    for connection_id in ids:
+        total = total.add(_defer(app, "strongtie:sync_connection", f"connection:{connection_id}",
+                                 connection_id=connection_id, force=force))
+    return total
+
+
 def enqueue_cycle(app: procrastinate.App, runtime: Runtime, *, now: datetime | None = None) -> Enqueued:
-    """The scheduler's poll cycle as jobs: each due source, the connections, the members' feeds,
+    """The scheduler's poll cycle as jobs: each due source, each due connection, the members' feeds,
     scoring in :data:`SCORE_SHARDS` shards, then suggestions, deliveries and interrupted digests."""
     moment = now or utcnow()
     total = enqueue_polls(app, runtime, now=moment)
-    total = total.add(_defer(app, "strongtie:sync_connections", "connections"))
+    total = total.add(enqueue_connections(app, runtime, now=moment))
     total = total.add(_defer(app, "strongtie:member_feeds", "member-feeds"))
     for shard in range(SCORE_SHARDS):
         total = total.add(_defer(app, "strongtie:score_shard", f"score:{shard}/{SCORE_SHARDS}",
@@ -82,12 +98,16 @@ def enqueue_digest(app: procrastinate.App, team: str, local_date: date) -> Enque
                   team=team, local_date=local_date.isoformat())
 
 
-def with_queue(runtime: Runtime, work):
-    """Open the deployment's queue (creating its schema if missing), run ``work(app)``, close it."""
+def with_queue(runtime: Runtime, work: Callable[[procrastinate.App], Enqueued]) -> Enqueued:
+    """Open the deployment's queue (creating its schema if missing), run ``work(app)``, refresh the
+    queue's statistics if it queued :data:`ANALYZE_AFTER` jobs or more, close it."""
     app = build_app(runtime.settings.database_url)
     with app.open():
         ensure_queue_schema(app)
-        return work(app)
+        enqueued = work(app)
+        if enqueued.queued >= ANALYZE_AFTER:
+            refresh_queue_statistics(app)
+        return enqueued
 
 
 def scheduled_cycle(runtime: Runtime) -> str:

@@ -1,6 +1,10 @@
 """Run a worker: take queued jobs and run them, ``concurrency`` at a time (each sync job in a thread
 of its own), until stopped (SIGINT/SIGTERM) or, with ``burst``, until no job is due.
 
+procrastinate runs a synchronous task on the event loop's default thread pool, which Python caps at
+``cpu_count + 4`` threads (6 on two cores): the worker gives the loop a pool of exactly
+``concurrency`` threads, so ``--concurrency 8`` runs eight jobs at once.
+
 A worker sends a heartbeat every third of ``STRONGTIE_WORKER_STALLED_SECONDS``. A worker killed
 mid-job (SIGKILL, a lost machine) sends none; once its heartbeat is older than that, any other
 worker hands its running jobs back to the queue, at start and then every heartbeat interval, so
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import procrastinate
@@ -61,9 +66,18 @@ async def work(runtime: Runtime, *, concurrency: int = 1, burst: bool = False,
     included: a burst runs again while it finds some to hand back)."""
     require_postgres(runtime.settings.database_url, "strongtie worker")
     runtime.engine  # noqa: B018  (the schema is up to date before any job runs)
+    threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="job")
+    asyncio.get_running_loop().set_default_executor(threads)
+    try:
+        return await _work(runtime, concurrency=concurrency, burst=burst, install_signal_handlers=install_signal_handlers)
+    finally:
+        threads.shutdown(wait=True)
+
+
+async def _work(runtime: Runtime, *, concurrency: int, burst: bool, install_signal_handlers: bool) -> WorkerSummary:
     stalled = runtime.settings.worker_stalled_seconds
     heartbeat = stalled / 3
-    app = build_app(runtime.settings.database_url)
+    app = build_app(runtime.settings.database_url, worker=True)
     options = dict(concurrency=concurrency, additional_context={"runtime": runtime},
                    install_signal_handlers=install_signal_handlers, update_heartbeat_interval=heartbeat,
                    stalled_worker_timeout=stalled, fetch_job_polling_interval=min(5.0, heartbeat),

@@ -4,10 +4,12 @@ work with the same guarantees.
 
 No overlap: every job carries a ``lock`` (procrastinate runs no two jobs with one lock at once) and
 is queued with a ``queueing_lock`` (a second job for the same thing is not queued while one waits),
-both per source, per team digest, or per singleton step (bot/workers/enqueue.py). No loss: a job
-whose worker died is found by its stale heartbeat and queued again (bot/workers/run.py); the jobs
-are crash-safe, as in-process: a poll commits records and cursor together and posts are
-insert-once, a digest is claimed once per team-local day and a suggestion DM once
+both per source, per connection, per team digest, or per singleton step (bot/workers/enqueue.py).
+No loss: a job whose worker died is found by its stale heartbeat and queued again
+(bot/workers/run.py); the jobs are crash-safe, as in-process: a poll commits records and cursor
+together and posts are insert-once, a connection's sync commits its captures and cursor together
+and captures one meeting occurrence or message once, a digest is claimed once per team-local day
+and a suggestion DM once
 (models/store/digest_runs.py, deliveries.py), so a job run again repeats nothing it finished.
 
 Tasks take plain JSON arguments (ids, ISO dates) and reach the worker's :class:`Runtime` through
@@ -54,11 +56,11 @@ def poll_source(context: JobContext, source_id: int, force: bool = False) -> Non
     log.info("%s", job_line(f"poll source {source_id}", poll_sources(runtime_of(context), [source_id], force=force)))
 
 
-def sync_connections_task(context: JobContext, force: bool = False) -> None:
-    """Sync the due calendars and mailboxes (bot/jobs/capture.py), one job for all of them.
-
-    TODO(workers): one job per connection, once bot/jobs/capture.py can sync a chosen set."""
-    log.info("%s", job_line("sync connections", sync_connections(runtime_of(context), force=force)))
+def sync_connection(context: JobContext, connection_id: int, force: bool = False) -> None:
+    """Sync one member's calendar or mailbox (if still due; with ``force``, if still enabled) and
+    rescore the customers whose captured interactions it changed."""
+    summary = sync_connections(runtime_of(context), force=force, connection_ids=[connection_id])
+    log.info("%s", job_line(f"sync connection {connection_id}", summary))
 
 
 def member_feeds(context: JobContext) -> None:
@@ -102,7 +104,7 @@ def digest(context: JobContext, team: str, local_date: str) -> None:
 #: task name (``strongtie:<name>``), function, priority
 TASKS = (
     ("poll_source", poll_source, POLL_PRIORITY),
-    ("sync_connections", sync_connections_task, POLL_PRIORITY),
+    ("sync_connection", sync_connection, POLL_PRIORITY),
     ("member_feeds", member_feeds, POLL_PRIORITY),
     ("score_shard", score_shard_task, SCORE_PRIORITY),
     ("suggest_and_deliver", suggest_and_deliver, FOLLOW_PRIORITY),

@@ -188,8 +188,8 @@ def test_the_scheduler_enqueues_instead_of_working_when_workers_are_external(st,
     assert tasks.count("strongtie:poll_source") == 2 and len(tasks) == len(set(zip(tasks, [lock for *_, lock in jobs])))
     assert {lock for _, _, lock in jobs if lock.startswith("source:")} == {f"source:{i}" for i in ids}
     assert tasks.count("strongtie:score_shard") == 4
-    assert {"strongtie:sync_connections", "strongtie:member_feeds", "strongtie:suggest_and_deliver",
-            "strongtie:digest"} <= set(tasks)
+    assert {"strongtie:member_feeds", "strongtie:suggest_and_deliver", "strongtie:digest"} <= set(tasks)
+    assert "strongtie:sync_connection" not in tasks  # one job per due connection, and none is connected
     [digest_lock] = [lock for task, _, lock in jobs if task == "strongtie:digest"]
     assert digest_lock.startswith("digest:Enterprise:") and date.fromisoformat(digest_lock.rsplit(":", 1)[1])
     runtime.engine.dispose()

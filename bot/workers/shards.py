@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.jobs.score import assess_customers
 from bot.runtime import Runtime
-from models.store.customers import tracked_customers
+from models.store.score_inputs import scored_customers
 from models.store.snapshots import save_assessments
 
 
@@ -19,7 +19,7 @@ def score_shard(runtime: Runtime, *, shard: int, shards: int, as_of: datetime) -
     if not 0 <= shard < shards:
         raise ValueError(f"shard {shard} is not one of 0..{shards - 1}")
     with runtime.session() as session:
-        customers = [c for c in tracked_customers(session=session) if c.id % shards == shard]
-        results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring)
+        customers = [c for c in scored_customers(session=session) if c.id % shards == shard]
+        results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         save_assessments(results, session=session, as_of=as_of)
     return len(results)

@@ -127,8 +127,8 @@ def verdict(progress: Progress, as_of: datetime, *, trend_days: float = TREND_DA
     :func:`~models.scoring.incremental.extend` (with the same ``trend_days``). Its transitions are
     those the replay recorded: the whole path, or the path after ``transitions_since`` when the
     replay was resumed from a kept one (and cleared from it then, so it does not grow).
-    ``words=False`` keeps the components' points but leaves the explanation empty (a pass that
-    stores snapshots needs no words)."""
+    ``words=False`` keeps the components' points but leaves the explanation and the risk reason
+    empty (a pass that stores snapshots needs no words)."""
     replay = progress.replay
     params = replay.p
     end = progress.end
@@ -153,7 +153,7 @@ def verdict(progress: Progress, as_of: datetime, *, trend_days: float = TREND_DA
         stage_since=None if replay.since_at is None else as_datetime(replay.since_at),
         hourglass=replay.hourglass,
         at_risk=replay.at_risk,
-        risk_reason=risk_words(risk_now or replay.risk_reason) if replay.at_risk else "",
+        risk_reason=risk_words(risk_now or replay.risk_reason) if replay.at_risk and words else "",
         last_interaction_at=None if replay.last_event is None else as_datetime(replay.last_event[3]),
         trend=score - score_at_probe(progress, end - trend_days),
         components=components,

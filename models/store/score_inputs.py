@@ -25,7 +25,7 @@ def input_versions(customer_ids: Iterable[int], *, session: Session) -> dict[int
     base = (select(ScoreInputChange.customer_id, func.sum(ScoreInputChange.weight))
             .group_by(ScoreInputChange.customer_id))
     for query in per_chunk(base, ScoreInputChange.customer_id, ids):
-        for customer_id, version in session.connection().execute(query):
+        for customer_id, version in session.connection().execute(query).all():  # fetchall: no per-row fetch
             if customer_id in wanted:
                 versions[customer_id] = int(version)
     return versions
@@ -86,4 +86,4 @@ def scored_customers(*, session: Session, team_id: int | None = None) -> list[Sc
     )
     if team_id is not None:
         query = query.where(Customer.team_id == team_id)
-    return [ScoredCustomer(*row) for row in session.connection().execute(query)]  # Core rows: no ORM loading
+    return [ScoredCustomer(*row) for row in session.connection().execute(query).all()]  # Core rows: no ORM loading

@@ -55,7 +55,7 @@ from models.store.captures import (
     team_people,
     upsert_captures,
 )
-from models.store.connections import connection_by_id, due_connections, save_sync_failure, save_sync_success
+from models.store.connections import due_connections, save_sync_failure, save_sync_success
 from models.store.meeting_prep import replace_upcoming
 from models.timeline import utcnow
 
@@ -141,17 +141,6 @@ def _failure_of(error: Exception) -> str:
     return next_check.FATAL
 
 
-def still_due(connection: Connection, *, now: datetime, force: bool = False) -> bool:
-    """Whether ``connection`` is among :func:`due_connections` at ``now``: its member active on a team
-    in the roster, not disabled, and never synced or past its ``next_check_at`` (any time with
-    ``force``). A queued job asks this of its one connection when it starts, rather than load every
-    due connection to find it (tests/workers hold the two rules equal)."""
-    member = connection.member
-    if not member.active or not member.team.in_roster or connection.status == "disabled":
-        return False
-    return force or connection.next_check_at is None or connection.next_check_at <= now
-
-
 class _Sync:
     """One capture sync over the due connections (or the due ones among ``connection_ids``): plan,
     read concurrently, store one at a time."""
@@ -216,10 +205,7 @@ class _Sync:
         return tasks
 
     def _due(self, session) -> list[Connection]:
-        if self.connection_ids is None:
-            return due_connections(session=session, now=self.now, force=self.force)
-        chosen = (connection_by_id(i, session=session) for i in self.connection_ids)
-        return [c for c in chosen if c is not None and still_due(c, now=self.now, force=self.force)]
+        return due_connections(session=session, now=self.now, force=self.force, ids=self.connection_ids)
 
     def _read(self, task: _Task) -> _Outcome:
         """Read one connection in a worker thread; never raises, and no error carries the secret."""

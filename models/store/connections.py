@@ -12,7 +12,7 @@ for ``calendar`` only the address's ``host`` (the rest of the address is the sec
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -90,15 +90,19 @@ def remove_connection(connection_id: int, *, session: Session) -> Connection | N
     return connection
 
 
-def due_connections(*, session: Session, now: datetime, force: bool = False, kind: str | None = None) -> list[Connection]:
+def due_connections(*, session: Session, now: datetime, force: bool = False, kind: str | None = None,
+                    ids: Collection[int] | None = None) -> list[Connection]:
     """Connections of active members of teams in the roster that are due at ``now`` (never synced,
-    or ``next_check_at`` passed, and not disabled); with ``force``, all of those."""
+    or ``next_check_at`` passed, and not disabled); with ``force``, all of those; with ``ids``,
+    only those among them (a worker's job for one connection asks whether it is still due)."""
     query = (select(Connection).join(Member).join(Team, Member.team_id == Team.id)
              .where(Member.active.is_(True), Team.in_roster.is_(True), Connection.status != "disabled")
              .options(selectinload(Connection.member).selectinload(Member.team))
              .order_by(Connection.id))
     if kind is not None:
         query = query.where(Connection.kind == kind)
+    if ids is not None:
+        query = query.where(Connection.id.in_(list(ids)))
     if not force:
         query = query.where((Connection.next_check_at.is_(None)) | (Connection.next_check_at <= now))
     return list(session.scalars(query))

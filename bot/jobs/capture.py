@@ -185,7 +185,7 @@ class _Sync:
             if not connections:
                 return []
             box: SecretBox | None = None
-            teams: dict[int, TeamPeople] = {}
+            people: dict[tuple[str, int], TeamPeople] = {}
             for connection in connections:
                 member = connection.member
                 label = f"{member.name} ({member.slack_user}) {connection.kind} #{connection.id}"
@@ -195,10 +195,11 @@ class _Sync:
                 except UserError as exc:
                     failed.append((connection.id, label, connection.error_count or 0, exc))
                     continue
-                if member.team_id not in teams:
-                    teams[member.team_id] = team_people(member.team_id, session=session)
+                whose = (member.slack_user, member.team_id)
+                if whose not in people:
+                    people[whose] = team_people(*whose, session=session)
                 tasks.append(_Task(connection.id, connection.kind, label, member.slack_user, tuple(member.addresses),
-                                   teams[member.team_id], secret, dict(connection.options or {}),
+                                   people[whose], secret, dict(connection.options or {}),
                                    dict(connection.cursor or {}), connection.error_count or 0, member.team_id))
         for connection_id, label, error_count, exc in failed:
             self._store_failure(_Task(connection_id, "", label, "", (), TeamPeople({}, {}, "UTC"), "", error_count=error_count), exc)

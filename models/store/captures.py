@@ -191,16 +191,24 @@ class TeamPeople:
     zone: str
 
 
-def team_people(team_id: int, *, session: Session) -> TeamPeople:
-    """The addresses of a team's active members and in-roster customers, and its time zone."""
+def team_people(slack_user: str, team_id: int, *, session: Session) -> TeamPeople:
+    """Who a member's captured contact can be about: the addresses of the active members and
+    in-roster customers of every roster team ``slack_user`` is an active member of (a person in two
+    teams meets both teams' customers), ``team_id``'s first when an address is listed twice; and
+    ``team_id``'s time zone (the team the connection belongs to)."""
     team = session.get(Team, team_id)
+    others = session.scalars(select(Member.team_id).join(Team, Team.id == Member.team_id).where(
+        Member.slack_user == slack_user, Member.active.is_(True), Team.in_roster.is_(True), Member.team_id != team_id)
+        .order_by(Member.team_id))
+    team_ids = [team_id, *dict.fromkeys(others)]
     members: dict[str, str] = {}
-    for member in session.scalars(select(Member).where(Member.team_id == team_id, Member.active.is_(True)).order_by(Member.id)):
-        for address in member.addresses:
-            members.setdefault(address.strip().lower(), member.slack_user)
     customers: dict[str, int] = {}
-    query = select(Customer).where(Customer.team_id == team_id, Customer.in_roster.is_(True)).order_by(Customer.id)
-    for customer in session.scalars(query):
-        for address in customer.emails or ():
-            customers.setdefault(address.strip().lower(), customer.id)
+    for each in team_ids:
+        for member in session.scalars(select(Member).where(Member.team_id == each, Member.active.is_(True)).order_by(Member.id)):
+            for address in member.addresses:
+                members.setdefault(address.strip().lower(), member.slack_user)
+        query = select(Customer).where(Customer.team_id == each, Customer.in_roster.is_(True)).order_by(Customer.id)
+        for customer in session.scalars(query):
+            for address in customer.emails or ():
+                customers.setdefault(address.strip().lower(), customer.id)
     return TeamPeople(members, customers, team.timezone if team is not None else "UTC")

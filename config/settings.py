@@ -128,6 +128,9 @@ class Settings:
     slack_signing_secret: Secret = _setting("SLACK_SIGNING_SECRET", "slack.signing_secret", "secret", "")
     slack_app_token: Secret = _setting("SLACK_APP_TOKEN", "slack.app_token", "secret", "")
     slack_api_url: str = _setting("SLACK_API_URL", "slack.api_url", "url", "https://slack.com/api/")
+    #: "Add to Slack" (OAuth v2, many workspaces): both set, each workspace's installation gives its token
+    slack_client_id: Secret = _setting("SLACK_CLIENT_ID", "slack.client_id", "secret", "")
+    slack_client_secret: Secret = _setting("SLACK_CLIENT_SECRET", "slack.client_secret", "secret", "")
     x_bearer_token: Secret = _setting("X_BEARER_TOKEN", "x.bearer_token", "secret", "")
     twitter_api_url: str = _setting("STRONGTIE_TWITTER_API_URL", "x.api_url", "url", "https://api.twitter.com")
     x_monthly_budget_usd: float = _setting("STRONGTIE_X_MONTHLY_BUDGET_USD", "x.monthly_budget_usd", "float", 0.0)
@@ -171,6 +174,18 @@ class Settings:
         if self.workers == "external" and not self.database_url.startswith("postgresql"):
             raise SettingsError("STRONGTIE_WORKERS=external needs a PostgreSQL STRONGTIE_DATABASE_URL: the embedded "
                                 "SQLite store runs in one process (leave STRONGTIE_WORKERS unset)")
+
+    @property
+    def slack_oauth_enabled(self) -> bool:
+        """Whether workspaces are installed through OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set)."""
+        return bool(self.slack_client_id) and bool(self.slack_client_secret)
+
+    def require_slack_tokens(self) -> None:
+        """Fail naming the variables when Slack can be reached neither with one bot token nor
+        through installations."""
+        if not self.slack_bot_token and not self.slack_oauth_enabled:
+            raise SettingsError("SLACK_BOT_TOKEN is not set (nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for "
+                                "workspaces installed through OAuth); this command needs it")
 
     def require(self, name: str) -> None:
         """Fail with the variable's name when a setting a command needs is empty."""

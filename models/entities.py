@@ -375,3 +375,4 @@ class HandledRequest(Base):
 # a sync noticed besides interactions) live in their own module, on the same metadata.
 from models.entities_capture import Capture, Connection, NewContact, SlackConnectSighting, UpcomingMeeting  # noqa: E402,F401,I001
 from models.entities_scoring import ScoreInputChange  # noqa: E402,F401,I001
+from models.entities_slack import slack_bots, slack_installations, slack_oauth_states  # noqa: E402,F401,I001

@@ -1,7 +1,8 @@
 """``strongtie serve``, ``strongtie socket`` and ``strongtie run``.
 
-Each fails with one clear line naming the missing variable (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
-SLACK_APP_TOKEN), or the port it cannot listen on, and never prints a secret. SIGTERM and Ctrl-C stop them cleanly: requests in flight
+Each fails with one clear line naming the missing variable (SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET for "Add to Slack"; SLACK_SIGNING_SECRET, SLACK_APP_TOKEN), or the port it
+cannot listen on, and never prints a secret. SIGTERM and Ctrl-C stop them cleanly: requests in flight
 finish, the scheduler waits a few seconds at most for running jobs and gives its lease back.
 """
 
@@ -84,8 +85,9 @@ threads_option = click.option("--threads", default=16, show_default=True, type=c
 def serve(host: str, port: int, threads: int) -> None:
     """Slack HTTP mode: events, commands and actions at /slack/events (on waitress).
 
-    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Put it behind an HTTPS proxy; every request is
-    verified by its signature and refused if older than five minutes."""
+    Needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for
+    "Add to Slack" (then also /slack/install and /slack/oauth_redirect). Put it behind an HTTPS
+    proxy; every request is verified by its signature and refused if older than five minutes."""
     server = _http_server(host, port, threads)
     echo(f"strongtie: serving Slack at {server.url}", err=True)
     _serve_until_stopped(server)

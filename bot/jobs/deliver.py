@@ -18,6 +18,11 @@ cannot be read leaves the claim for the next run. Whatever goes wrong with one s
 database) is logged and counted, and the others are still delivered.
 429s are retried by the client's handler (honouring Retry-After); on top of that posting keeps to
 about one message per second per channel.
+
+Each DM goes out with the token of the workspace of the suggestion's team (``WorkspaceClients``:
+its installation's with "Add to Slack", SLACK_BOT_TOKEN otherwise). A workspace that uninstalled the
+app gets nothing: its suggestions are skipped, with one log line per run naming it, and stay
+undelivered (not failed) in case it installs the app again.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ from bot.slack.client import (
     STALE_CLAIM_AFTER,
     SUGGESTION_EVENT,
     find_marked_message,
-    make_web_client,
     message_metadata,
 )
+from bot.slack.installations import WorkspaceClients, not_installed_notice
 from models.entities import Suggestion
+from models.store.installations import suggestion_workspaces
 from models.store.deliveries import (
     claim_delivery,
     mark_delivered,
@@ -87,10 +93,12 @@ class ChannelPacer:
 
 @dataclass(frozen=True)
 class DeliverySummary:
-    """How many DMs went out, and how many suggestions could not be delivered this run."""
+    """How many DMs went out, how many suggestions could not be delivered this run, and how many
+    were held back because their workspace has no installation (uninstalled)."""
 
     sent: int
     failed: int
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class _Pending:
     owner: str
     text: str
     blocks: list[dict]
+    workspace: str | None
 
 
 def deliver_suggestions_job(
@@ -109,20 +118,25 @@ def deliver_suggestions_job(
     """Settle the claims a crash left unconfirmed, then DM every due suggestion to its owner, each
     exactly once (see the module docstring); a failure for one suggestion or owner does not stop
     the others."""
-    runtime.settings.require("slack_bot_token")
-    client = client or make_web_client(runtime.settings)
+    runtime.settings.require_slack_tokens()
+    clients = WorkspaceClients(runtime, client=client)
     pacer = pacer or ChannelPacer()
-    recovered_failures = recover_stale_claims(runtime, client)
+    recovered_failures = recover_stale_claims(runtime, clients)
     with runtime.session() as session:
         due = suggestions_to_deliver(session=session, now=utcnow(), max_age=OPEN_SUGGESTION_MAX_AGE)
         pending = [_pending(s) for s in due]
-    dm_channels: dict[str, str] = {}
-    sent, failed = 0, recovered_failures
+    dm_channels: dict[tuple[str | None, str], str] = {}
+    sent, failed, skipped = 0, recovered_failures, 0
     for item in pending:
+        workspace_client = clients.for_workspace(item.workspace)
+        if workspace_client is None:
+            skipped += 1
+            continue
         try:
-            if item.owner not in dm_channels:
-                dm_channels[item.owner] = client.conversations_open(users=item.owner)["channel"]["id"]
-            delivered = _deliver_one(runtime, client, pacer, item, dm_channels[item.owner])
+            key = (item.workspace, item.owner)
+            if key not in dm_channels:
+                dm_channels[key] = workspace_client.conversations_open(users=item.owner)["channel"]["id"]
+            delivered = _deliver_one(runtime, workspace_client, pacer, item, dm_channels[key])
         except SlackApiError as exc:
             failed += 1
             log.warning("could not deliver suggestion %s to %s: %s", item.id, item.owner, exc.response.get("error"))
@@ -132,9 +146,20 @@ def deliver_suggestions_job(
             log.exception("could not deliver suggestion %s to %s", item.id, item.owner)
             continue
         sent += int(delivered)
+    _log_skipped(pending, clients)
     if pending or failed:
-        log.info("delivered %d suggestion(s), %d failed", sent, failed)
-    return DeliverySummary(sent=sent, failed=failed)
+        log.info("delivered %d suggestion(s), %d failed, %d skipped", sent, failed, skipped)
+    return DeliverySummary(sent=sent, failed=failed, skipped=skipped)
+
+
+def _log_skipped(pending: list[_Pending], clients: WorkspaceClients) -> None:
+    """One line per workspace whose suggestions were held back, naming it and why."""
+    held: dict[str | None, int] = {}
+    for item in pending:
+        if clients.for_workspace(item.workspace) is None:
+            held[item.workspace] = held.get(item.workspace, 0) + 1
+    for workspace, count in held.items():
+        log.warning("skipped %d suggestion DM(s): %s", count, not_installed_notice(workspace))
 
 
 def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item: _Pending, channel: str) -> bool:
@@ -158,14 +183,21 @@ def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item:
     return True
 
 
-def recover_stale_claims(runtime: Runtime, client: WebClient) -> int:
+def recover_stale_claims(runtime: Runtime, clients: WorkspaceClients | WebClient) -> int:
     """Settle every claim a crash left unconfirmed past ``STALE_CLAIM_AFTER``: look for the DM in its
     conversation and record it if found, make the suggestion due again if not. Returns how many
-    could not be settled this time (their conversation could not be read; they are retried)."""
+    could not be settled this time (their conversation could not be read; they are retried). A
+    claim in a workspace without an installation now waits, uncounted, for a reinstall."""
+    if isinstance(clients, WebClient):
+        clients = WorkspaceClients(runtime, client=clients)
     with runtime.session() as session:
         stale = stale_delivery_claims(session=session, claimed_before=utcnow() - STALE_CLAIM_AFTER)
+        workspaces = suggestion_workspaces([claim.suggestion_id for claim in stale], session=session)
     failed = 0
     for claim in stale:
+        client = clients.for_workspace(workspaces.get(claim.suggestion_id))
+        if client is None:
+            continue
         try:
             ts = find_marked_message(client, channel=claim.channel, event_type=SUGGESTION_EVENT, key="suggestion_id",
                                      value=claim.suggestion_id, oldest=claim.since - CLAIM_LOOKBACK_MARGIN)
@@ -186,4 +218,5 @@ def _pending(suggestion: Suggestion) -> _Pending:
         suggestion_id=suggestion.id, kind=suggestion.kind, customer=suggestion.customer.name,
         text=suggestion.text, post_url=suggestion.post_url, reason=suggestion.reason,
     )
-    return _Pending(id=suggestion.id, owner=suggestion.owner_user or "", text=text, blocks=blocks)
+    return _Pending(id=suggestion.id, owner=suggestion.owner_user or "", text=text, blocks=blocks,
+                    workspace=suggestion.customer.team.workspace or None)

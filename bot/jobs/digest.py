@@ -13,6 +13,11 @@ scheduler runs every poll cycle (:func:`recover_stale_digests_job`), reads the c
 the claim time (minus ``CLAIM_LOOKBACK_MARGIN``) and takes the claim over: if the message is there
 it is recorded as sent, otherwise the digest is sent now. A channel that cannot be read leaves the
 claim for the next try.
+
+Each team's digest goes out with the token of its workspace (``WorkspaceClients``: the team's
+``workspace`` installation with "Add to Slack", SLACK_BOT_TOKEN otherwise). A workspace that
+uninstalled the app gets no digest: the team is ``skipped`` with a log line naming the workspace,
+and its day is not claimed, so a reinstall the same day still gets it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.jobs.score import relationship_statuses, score_job
 from bot.jobs.suggest import OPEN_SUGGESTION_MAX_AGE
 from bot.report import hourglass_of, hourglass_title, render_hourglass_png
+from bot.rules.new_contacts import NEW_CONTACT_WINDOW
 from bot.rules.digest import NOTABLE_POST_MAX_AGE, Digest, DigestSuggestion, NewContactItem, OpenSuggestion, compose_digest
 from bot.rules.gestures import PostFact
 from bot.rules.hourglass import StageCount
@@ -39,9 +45,9 @@ from bot.slack.client import (
     STALE_CLAIM_AFTER,
     MessageLookupError,
     find_marked_message,
-    make_web_client,
     message_metadata,
 )
+from bot.slack.installations import WorkspaceClients, not_installed_notice
 from bot.timeutil import local_date as local_date_at
 from bot.timeutil import local_moment
 from config.roster import parse_digest_time
@@ -104,8 +110,8 @@ def digest_job(
     otherwise as of now.
     """
     if not dry_run and client is None:
-        runtime.settings.require("slack_bot_token")
-        client = make_web_client(runtime.settings)
+        runtime.settings.require_slack_tokens()
+    clients = WorkspaceClients(runtime, client=client)
     with runtime.session() as session:
         teams = [team_by_name(team, session=session)] if team else all_teams(session=session)
     now = utcnow()
@@ -117,8 +123,12 @@ def digest_job(
         digest, covered_from = _team_digest(runtime, each, as_of=moment, local_date=day)
         if dry_run:
             outcomes.append(DigestOutcome(each.name, day, "dry_run", digest_text(digest)))
+        elif (team_client := clients.for_workspace(each.workspace)) is None:
+            reason = not_installed_notice(each.workspace)
+            log.warning("digest for %s not sent: %s", each.name, reason)
+            outcomes.append(DigestOutcome(each.name, day, "skipped", digest_text(digest), detail=reason))
         else:
-            outcomes.append(_send_digest(runtime, client, each, digest, covered_from=covered_from, force=force))
+            outcomes.append(_send_digest(runtime, team_client, each, digest, covered_from=covered_from, force=force))
     return outcomes
 
 
@@ -286,7 +296,7 @@ def build_digest(
         owner_names=member_names(team.id, session=session),
         hourglass=hourglass_of(statuses, session=session, as_of=as_of),
         new_contacts=[NewContactItem(c.company, c.address, c.first_seen_at, c.id)
-                      for c in unreported_new_contacts(team.id, session=session, until=as_of)],
+                      for c in unreported_new_contacts(team.id, session=session, until=as_of, since=as_of - NEW_CONTACT_WINDOW)],
     )
 
 

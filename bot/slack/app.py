@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -12,7 +13,12 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack import middleware
 from bot.slack.client import make_web_client
-from bot.slack.listeners import LISTENER_MODULES
+from bot.slack.listeners import LISTENER_MODULES, uninstalls
+from bot.slack.oauth import oauth_settings
+from bot.slack.priority import AcksFirstExecutor
+
+#: threads running the work after the acks (Bolt's own default is 5)
+LAZY_WORKERS = 8
 
 
 class _ClientTokenNotice(logging.Filter):
@@ -38,17 +44,25 @@ def build_app(
 ) -> App:
     """The strongtie Slack app on ``runtime``'s settings and database.
 
-    HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Bolt then refuses any request whose
-    signature or timestamp is wrong); Socket Mode (``verify_requests=False``) receives its requests
-    over an authenticated WebSocket and needs no signing secret. Acks are computed on the request's
+    HTTP mode needs SLACK_SIGNING_SECRET (Bolt then refuses any request whose signature or
+    timestamp is wrong) and either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET ("Add to Slack": each request is answered with the token of its own
+    workspace's installation, see ``bot/slack/oauth.py``); Socket Mode (``verify_requests=False``)
+    receives its requests over an authenticated WebSocket and needs no signing secret. Acks are computed on the request's
     own thread (``process_before_response``) so a busy pool of lazy listeners never delays one;
-    ``listener_executor`` runs those lazy listeners (Bolt's thread pool by default).
+    ``listener_executor`` runs those lazy listeners (by default :class:`AcksFirstExecutor`: they
+    start in quiet moments between the acks the HTTP server computes, see ``bot/slack/priority.py``).
     """
     settings = runtime.settings
-    settings.require("slack_bot_token")
+    settings.require_slack_tokens()
     if verify_requests:
         settings.require("slack_signing_secret")
-    options = {"listener_executor": listener_executor} if listener_executor is not None else {}
+    executor = listener_executor or AcksFirstExecutor(workers=LAZY_WORKERS)
+    options: dict[str, Any] = {"listener_executor": executor}
+    store = None
+    if settings.slack_oauth_enabled:
+        client = client or make_web_client(settings, token=None, workspace_token=True)
+        options["oauth_settings"], store = oauth_settings(runtime, client)
     app = App(
         client=client or make_web_client(settings),
         signing_secret=settings.slack_signing_secret.get() or None,
@@ -60,4 +74,5 @@ def build_app(
     middleware.register(app, runtime)
     for module in LISTENER_MODULES:
         module.register(app, runtime)
+    uninstalls.register(app, store)
     return app

@@ -3,7 +3,9 @@
 Over HTTP, the server's boundary (``bot/slack/boundary.py``) has already refused oversized, unsigned,
 stale or malformed requests, and Bolt's own middleware verifies the signature once more. This module
 adds team membership: a Slack user acts only as a member of the
-team(s) the roster puts them in. Listeners find the result in ``context["member"]`` and scope every
+team(s) the roster puts them in, and only on the teams of the workspace the request came from (a
+team naming another ``workspace`` is out of reach; a team naming none is reachable from any, as
+with one SLACK_BOT_TOKEN). Listeners find the result in ``context["member"]`` and scope every
 lookup to its ``team_ids``; strangers are answered here and no listener runs.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,12 @@ MEMBER_KEY = "member"
 #: Events that are no member acting but a conversation the bot overhears (``listeners/messages.py``):
 #: they pass without a member scope, whoever sent them (a customer in a Slack Connect channel).
 OVERHEARD_EVENTS = frozenset({"message", "channel_shared", "channel_unshared"})
+#: Events about the whole workspace, no member acting (``listeners/uninstalls.py``): they pass too.
+WORKSPACE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+OTHER_WORKSPACE_TEXT = (
+    "strongtie knows you (Slack user {user}) only as a member of a team in another Slack workspace, so "
+    "it cannot act for you here. Nothing was changed. Use strongtie from your team's workspace."
+)
 STRANGER_TEXT = (
     "strongtie only works for members of a team in its roster, and the roster does not list you "
     "(Slack user {user}). Nothing was changed. Ask whoever runs strongtie to add you to your team."
@@ -43,6 +51,23 @@ class MemberScope:
     team_ids: tuple[int, ...]
     team_names: tuple[str, ...]
     team_timezones: tuple[str, ...]
+    #: each team's Slack workspace id (None: any workspace); empty when not known (all reachable)
+    team_workspaces: tuple[str | None, ...] = ()
+
+    def in_workspace(self, workspace: str | None) -> MemberScope | None:
+        """This scope narrowed to the teams reachable from a request of ``workspace``, or None
+        when none is."""
+        if not self.team_workspaces or workspace is None:
+            return self
+        keep = [i for i, ws in enumerate(self.team_workspaces) if ws is None or ws == workspace]
+        if len(keep) == len(self.team_ids):
+            return self
+        if not keep:
+            return None
+        return replace(self, team_ids=tuple(self.team_ids[i] for i in keep),
+                       team_names=tuple(self.team_names[i] for i in keep),
+                       team_timezones=tuple(self.team_timezones[i] for i in keep),
+                       team_workspaces=tuple(self.team_workspaces[i] for i in keep))
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -143,19 +168,21 @@ class RosterDirectory:
         with self._runtime.session() as session:
             return {
                 user: MemberScope(user, tuple(t.id for t in teams), tuple(t.name for t in teams),
-                                  tuple(t.timezone for t in teams))
+                                  tuple(t.timezone for t in teams), tuple(t.workspace or None for t in teams))
                 for user, teams in teams_by_member(session=session).items()
             }
 
 
-def stranger_text(slack_user: str | None) -> str:
-    """What someone the roster does not list is told (their user id escaped: it came from a request)."""
-    return STRANGER_TEXT.format(user=escape_mrkdwn(slack_user or "unknown"))
+def stranger_text(slack_user: str | None, *, other_workspace: bool = False) -> str:
+    """What someone the roster does not list (or lists only in teams of another workspace) is told,
+    their user id escaped: it came from a request."""
+    text = OTHER_WORKSPACE_TEXT if other_workspace else STRANGER_TEXT
+    return text.format(user=escape_mrkdwn(slack_user or "unknown"))
 
 
-def stranger_home_view(slack_user: str | None) -> dict:
-    """The App Home a stranger sees instead of a board."""
-    return {"type": "home", "blocks": [section_block(stranger_text(slack_user))]}
+def stranger_home_view(slack_user: str | None, *, other_workspace: bool = False) -> dict:
+    """The App Home a stranger (or a member of another workspace's teams only) sees instead of a board."""
+    return {"type": "home", "blocks": [section_block(stranger_text(slack_user, other_workspace=other_workspace))]}
 
 
 def team_membership(directory: RosterDirectory) -> Callable[..., BoltResponse | None]:
@@ -168,24 +195,32 @@ def team_membership(directory: RosterDirectory) -> Callable[..., BoltResponse | 
     def require_team_member(
         context: BoltContext, body: dict, ack: Ack, respond: Respond, client: WebClient, next: Callable[[], None]
     ) -> BoltResponse | None:
-        if body.get("type") == "event_callback" and (body.get("event") or {}).get("type") in OVERHEARD_EVENTS:
+        event_type = (body.get("event") or {}).get("type")
+        if body.get("type") == "event_callback" and (event_type in OVERHEARD_EVENTS or event_type in WORKSPACE_EVENTS):
             next()  # not a member acting: the listener scopes it by workspace, channel and roster
             return None
         user = context.user_id
-        scope = directory.scope_for(user) if user else None
+        listed = directory.scope_for(user) if user else None
+        scope = listed.in_workspace(context.team_id) if listed is not None else None
         if scope is not None:
             context[MEMBER_KEY] = scope
             next()
             return None
-        log.info("refused a Slack request from %s: not in the roster", user or "an unidentified sender")
+        other_workspace = listed is not None
+        if other_workspace:
+            log.info("refused a Slack request from %s in workspace %s: their teams are in another workspace",
+                     user, context.team_id)
+        else:
+            log.info("refused a Slack request from %s: not in the roster", user or "an unidentified sender")
         request_type = body.get("type")
         if body.get("command"):
-            return ack(text=stranger_text(user), response_type="ephemeral")
+            return ack(text=stranger_text(user, other_workspace=other_workspace), response_type="ephemeral")
         response = ack()
         if request_type == "block_actions" and body.get("response_url"):
-            respond(text=stranger_text(user), response_type="ephemeral", replace_original=False)
+            respond(text=stranger_text(user, other_workspace=other_workspace), response_type="ephemeral",
+                    replace_original=False)
         elif request_type == "event_callback" and body.get("event", {}).get("type") == "app_home_opened" and user:
-            client.views_publish(user_id=user, view=stranger_home_view(user))
+            client.views_publish(user_id=user, view=stranger_home_view(user, other_workspace=other_workspace))
         return response
 
     return require_team_member

@@ -1,7 +1,9 @@
 """Serving the Bolt app: HTTP on waitress (a production WSGI server) or Socket Mode.
 
 HTTP mode answers Slack at ``/slack/events`` (events, slash commands and interactivity share the
-one URL) and ``/healthz`` for load balancers; anything else is 404. Every request to
+one URL) and ``/healthz`` for load balancers; with "Add to Slack" configured (SLACK_CLIENT_ID,
+SLACK_CLIENT_SECRET) also ``GET /slack/install`` and ``GET /slack/oauth_redirect``, the OAuth v2
+install flow (``bot/slack/oauth.py``); anything else is 404. Every request to
 ``/slack/events`` passes :mod:`bot.slack.boundary` (size, signature, payload shape) before Bolt sees
 it. Bolt's development server is never used.
 """
@@ -19,8 +21,11 @@ import waitress
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.request import BoltRequest
 from waitress import wasyncore
 
+from bot.slack.priority import ACK_GATE
 from bot.slack.boundary import MAX_BODY_BYTES, Refusal, authenticate, bolt_request, read_body, request_headers
 from config.errors import UserError
 
@@ -47,12 +52,16 @@ def wsgi_app(app: App, *, signing_secret: str, max_body_bytes: int = MAX_BODY_BY
     this process's scheduler is the ``leader`` or on ``standby``); 200 while ok, 503 when not.
     """
 
+    flow = app.oauth_flow  # "Add to Slack" configured, or None
+
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == HEALTH_PATH and method == "GET":
             report = {"ok": True, **(health() if health is not None else {})}
             return _answer(start_response, WsgiHttpResponse(200 if report["ok"] else 503, {"content-type": ["application/json"]},
                                                             json.dumps(report) + "\n"))
+        if flow is not None and method == "GET" and path in (flow.install_path, flow.redirect_uri_path):
+            return _answer(start_response, _install_flow(flow, path, environ))
         if path != SLACK_EVENTS_PATH or method != "POST":
             return _answer(start_response, WsgiHttpResponse(404, {"content-type": ["text/plain; charset=utf-8"]}, "Not Found"))
         try:
@@ -67,10 +76,20 @@ def wsgi_app(app: App, *, signing_secret: str, max_body_bytes: int = MAX_BODY_BY
             text = _REFUSAL_TEXT.get(refusal.status, "refused")
             return _answer(start_response, WsgiHttpResponse(refusal.status, {"content-type": ["text/plain; charset=utf-8"]},
                                                             text + "\n"))
-        response = app.dispatch(request)
+        with ACK_GATE.acking():  # the app's background work waits for a gap (bot/slack/priority.py)
+            response = app.dispatch(request)
         return _answer(start_response, WsgiHttpResponse(response.status, response.headers, response.body))
 
     return application
+
+
+def _install_flow(flow: OAuthFlow, path: str, environ: dict[str, Any]) -> WsgiHttpResponse:
+    """A step of the OAuth install: the start (a state cookie, then Slack's authorize page) or the
+    return (the code exchanged for the workspace's token). Carries no body, only query and cookie."""
+    headers = {"cookie": environ.get("HTTP_COOKIE", "")} if environ.get("HTTP_COOKIE") else {}
+    request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=headers)
+    response = flow.handle_installation(request) if path == flow.install_path else flow.handle_callback(request)
+    return WsgiHttpResponse(response.status, response.headers, response.body)
 
 
 def _answer(start_response: Callable[..., Any], response: WsgiHttpResponse) -> Iterable[bytes]:

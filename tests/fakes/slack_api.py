@@ -11,10 +11,18 @@ Messages posted with chat.postMessage are kept per channel, with their message `
 ``oldest`` (before ``latest``), ``limit`` per page with ``has_more`` and a
 ``response_metadata.next_cursor``, and ``metadata`` on a message only with ``include_all_metadata``.
 ``post_message(channel, ...)`` puts a message there as if it had been posted earlier.
+
+Many workspaces: ``authorize_install(team_id)`` readies an OAuth code for "Add to Slack" in a
+workspace; ``oauth.v2.access`` (client id and secret in HTTP Basic auth, as slack-sdk sends them)
+exchanges it for a bot token of that workspace, answered in the documented shape (``access_token``,
+``token_type``, ``scope``, ``bot_user_id``, ``app_id``, ``team``, ``enterprise``, ``authed_user``).
+Every token the fake issued is accepted as well as ``token``; ``auth.test`` names the token's own
+workspace, and ``revoke(token)`` makes it invalid, as an uninstall does.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import time
@@ -45,6 +53,9 @@ class FakeSlackAPI(LoopbackServer):
         self._ts = itertools.count(1)
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self.channel_names: dict[str, str] = {}  # channel id -> name, for conversations.info
+        self.client_id, self.client_secret = "1111.2222", "fake-client-secret"
+        self.workspace_tokens: dict[str, str] = {}  # token issued by oauth.v2.access -> its workspace
+        self._codes: dict[str, tuple[str, str]] = {}  # OAuth code not yet exchanged -> (team id, installer)
 
     @property
     def base_url(self) -> str:
@@ -72,6 +83,18 @@ class FakeSlackAPI(LoopbackServer):
         """The messages stored in ``channel``, oldest first."""
         with self._lock:
             return [dict(m) for m in self.messages.get(channel, [])]
+
+    def authorize_install(self, team_id: str, *, installer: str = "U0INSTALLER") -> str:
+        """The code Slack would hand the redirect URL once ``installer`` approves the app in ``team_id``."""
+        code = f"code-{team_id}-{next(self._ts)}"
+        with self._lock:
+            self._codes[code] = (team_id, installer)
+        return code
+
+    def revoke(self, token: str) -> None:
+        """Make an issued token invalid (the workspace uninstalled the app)."""
+        with self._lock:
+            self.workspace_tokens.pop(token, None)
 
     def calls_to(self, method: str) -> list[SlackCall]:
         with self._lock:
@@ -103,6 +126,9 @@ class FakeSlackAPI(LoopbackServer):
         args = self._read_args(handler)
         auth = handler.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        if auth.startswith("Basic "):
+            token = None
+            args["_basic"] = base64.b64decode(auth.removeprefix("Basic ")).decode()
         with self._lock:
             remaining, retry_after = self._rate_limited.get(method, (0, 0))
             if remaining:
@@ -112,17 +138,24 @@ class FakeSlackAPI(LoopbackServer):
         if remaining:
             self.send_json(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
             return
-        if token != self.token and method not in {"api.test"}:
+        if method == "oauth.v2.access":
+            self.send_json(handler, 200, self._exchange_code(args))
+            return
+        with self._lock:
+            known = token == self.token or token in self.workspace_tokens
+        if not known and method not in {"api.test"}:
             self.send_json(handler, 200, {"ok": False, "error": "invalid_auth"})
             return
         answer = hook(method, args) if hook is not None else None
-        self.send_json(handler, 200, answer if answer is not None else self._answer(method, args))
+        self.send_json(handler, 200, answer if answer is not None else self._answer(method, args, token))
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         if method == "auth.test":
+            with self._lock:
+                team_id = self.workspace_tokens.get(token or "", "T0FAKE")
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "strongtie",
-                    "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+                    "team_id": team_id, "user_id": "U0BOT", "bot_id": "B0BOT"}
         if method == "chat.postMessage":
             channel = args.get("channel", "")
             with self._lock:
@@ -158,6 +191,24 @@ class FakeSlackAPI(LoopbackServer):
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F0", "title": args.get("files", "")}]}
         return {"ok": True}
+
+    def _exchange_code(self, args: dict[str, Any]) -> dict[str, Any]:
+        """oauth.v2.access: a code issued by :meth:`authorize_install`, once, for the right client."""
+        credentials = args.get("_basic") or f"{args.get('client_id')}:{args.get('client_secret')}"
+        if credentials != f"{self.client_id}:{self.client_secret}":
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._lock:
+            found = self._codes.pop(args.get("code", ""), None)
+            if found is None:
+                return {"ok": False, "error": "invalid_code"}
+            team_id, installer = found
+            token = f"xoxb-{team_id}-{next(self._ts)}-fakebottoken"
+            self.workspace_tokens[token] = team_id
+        return {"ok": True, "access_token": token, "token_type": "bot",
+                "scope": "commands,chat:write,im:write", "bot_user_id": "U0BOT", "app_id": "A0STRONGTIE",
+                "team": {"name": f"Workspace {team_id}", "id": team_id}, "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": installer, "scope": "", "token_type": "user"}}
 
     def _store_message(self, channel: str, text: str, metadata: dict[str, Any] | None, at: float | None) -> str:
         ts = f"{int(at if at is not None else time.time())}.{next(self._ts):06d}"

@@ -59,12 +59,13 @@ def _trigger_id() -> str:
 
 
 def slash_command(text: str, *, user_id: str, response_base: str, command: str = "/tie",
-                  channel_id: str = "C0TESTCHAN", trigger_id: str | None = None) -> SlackRequest:
-    """A ``/tie …`` invocation; its response URL points at ``response_base`` (the Web API fake)."""
+                  channel_id: str = "C0TESTCHAN", trigger_id: str | None = None, team_id: str = TEAM_ID) -> SlackRequest:
+    """A ``/tie …`` invocation from workspace ``team_id``; its response URL points at
+    ``response_base`` (the Web API fake)."""
     n = next(_sequence)
     fields = {
         "token": "deprecated-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "team_domain": "acme-sales",
         "channel_id": channel_id,
         "channel_name": "directmessage",
@@ -74,17 +75,17 @@ def slash_command(text: str, *, user_id: str, response_base: str, command: str =
         "text": text,
         "api_app_id": API_APP_ID,
         "is_enterprise_install": "false",
-        "response_url": f"{response_base.rstrip('/')}/commands/{TEAM_ID}/{n}/respond",
+        "response_url": f"{response_base.rstrip('/')}/commands/{team_id}/{n}/respond",
         "trigger_id": trigger_id or _trigger_id(),
     }
     return SlackRequest(urlencode(fields), "application/x-www-form-urlencoded")
 
 
 def block_action(action_id: str, value: str, *, user_id: str, response_base: str, channel_id: str = "D0OWNER",
-                 message_ts: str = "1700000000.000100") -> SlackRequest:
-    """A button click on a message (``block_actions`` interactivity payload)."""
+                 message_ts: str = "1700000000.000100", team_id: str = TEAM_ID) -> SlackRequest:
+    """A button click on a message (``block_actions`` interactivity payload) in workspace ``team_id``."""
     return interactivity(block_action_payload(action_id, value, user_id=user_id, response_base=response_base,
-                                              channel_id=channel_id, message_ts=message_ts))
+                                              channel_id=channel_id, message_ts=message_ts, team_id=team_id))
 
 
 def interactivity(payload: object) -> SlackRequest:
@@ -95,24 +96,25 @@ def interactivity(payload: object) -> SlackRequest:
 
 
 def block_action_payload(action_id: str, value: str, *, user_id: str, response_base: str,
-                         channel_id: str = "D0OWNER", message_ts: str = "1700000000.000100") -> dict:
+                         channel_id: str = "D0OWNER", message_ts: str = "1700000000.000100",
+                         team_id: str = TEAM_ID) -> dict:
     """The ``block_actions`` payload of a button click, as a dict (to send, or to bend out of shape)."""
     n = next(_sequence)
     return {
         "type": "block_actions",
-        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
         "api_app_id": API_APP_ID,
         "token": "deprecated-verification-token",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id, "is_ephemeral": False},
         "trigger_id": _trigger_id(),
-        "team": {"id": TEAM_ID, "domain": "acme-sales"},
+        "team": {"id": team_id, "domain": "acme-sales"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel_id, "name": "directmessage"},
         "message": {"type": "message", "user": "U0BOT", "ts": message_ts, "bot_id": "B0BOT", "text": "suggestion",
-                    "team": TEAM_ID, "blocks": []},
+                    "team": team_id, "blocks": []},
         "state": {"values": {}},
-        "response_url": f"{response_base.rstrip('/')}/actions/{TEAM_ID}/{n}/respond",
+        "response_url": f"{response_base.rstrip('/')}/actions/{team_id}/{n}/respond",
         "actions": [{
             "action_id": action_id,
             "block_id": f"suggestion:{value}",
@@ -124,9 +126,20 @@ def block_action_payload(action_id: str, value: str, *, user_id: str, response_b
     }
 
 
-def app_home_opened(*, user_id: str, tab: str = "home") -> SlackRequest:
-    """The Events API callback sent when a user opens the app's Home tab."""
-    return event_callback(app_home_opened_payload(user_id=user_id, tab=tab))
+def app_home_opened(*, user_id: str, tab: str = "home", team_id: str = TEAM_ID) -> SlackRequest:
+    """The Events API callback sent when a user opens the app's Home tab (in workspace ``team_id``)."""
+    return event_callback(app_home_opened_payload(user_id=user_id, tab=tab, team_id=team_id))
+
+
+def workspace_event(event: dict[str, Any], *, team_id: str = TEAM_ID) -> SlackRequest:
+    """An Events API callback about the whole workspace (``app_uninstalled``, ``tokens_revoked``):
+    no user acts, and Slack sends no ``authorizations`` once the app is gone."""
+    n = next(_sequence)
+    return event_callback({
+        "token": "deprecated-verification-token", "team_id": team_id, "api_app_id": API_APP_ID,
+        "event": {**event, "event_ts": f"{int(time.time())}.{n:06d}"}, "type": "event_callback",
+        "event_id": f"Ev{n:08d}", "event_time": int(time.time()),
+    })
 
 
 def event_callback(payload: object) -> SlackRequest:
@@ -134,19 +147,19 @@ def event_callback(payload: object) -> SlackRequest:
     return SlackRequest(json.dumps(payload), "application/json")
 
 
-def app_home_opened_payload(*, user_id: str, tab: str = "home") -> dict:
+def app_home_opened_payload(*, user_id: str, tab: str = "home", team_id: str = TEAM_ID) -> dict:
     """The ``event_callback`` payload of ``app_home_opened``, as a dict."""
     n = next(_sequence)
     return {
         "token": "deprecated-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "api_app_id": API_APP_ID,
         "event": {"type": "app_home_opened", "user": user_id, "channel": f"D{user_id[1:]}", "tab": tab,
                   "event_ts": f"{int(time.time())}.{n:06d}"},
         "type": "event_callback",
         "event_id": f"Ev{n:08d}",
         "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True,
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "U0BOT", "is_bot": True,
                             "is_enterprise_install": False}],
         "is_ext_shared_channel": False,
     }

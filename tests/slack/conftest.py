@@ -75,3 +75,40 @@ def replies(fake_slack):
         return [call.args.get("text", "") for call in fake_slack.calls_to("respond")]
 
     return texts
+
+
+@pytest.fixture
+def oauth_runtime(db_url, fake_slack, monkeypatch, tmp_path):
+    """A runtime of an "Add to Slack" deployment (no SLACK_BOT_TOKEN) over two workspaces' teams."""
+    from fakes.slack_workspaces import ROSTER as WORKSPACES_ROSTER
+    from fakes.slack_workspaces import oauth_environment
+
+    from bot.runtime import Runtime
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_APP_TOKEN", "STRONGTIE_CONFIG", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in oauth_environment(fake_slack, db_url, SIGNING_SECRET).items():
+        monkeypatch.setenv(name, value)
+    rt = Runtime(settings=load_settings())
+    with rt.session() as session:
+        store_roster(session, WORKSPACES_ROSTER)
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def oauth_server(oauth_runtime):
+    """`strongtie serve` of that deployment on loopback (lazy listeners run inline); its base URL."""
+    import threading
+
+    from bot.slack.app import build_app
+    from bot.slack.server import SlackHTTPServer
+
+    server = SlackHTTPServer(build_app(oauth_runtime, listener_executor=InlineExecutor()), signing_secret=SIGNING_SECRET,
+                             host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    yield server
+    server.stop()
+    thread.join(10)

@@ -35,6 +35,8 @@ class Endless:
 class NoDispatch:
     """Stands in for the Bolt app where a request must be refused before reaching it."""
 
+    oauth_flow = None  # one workspace: no install routes
+
     def dispatch(self, request):
         raise AssertionError("a refused request reached Bolt")
 

@@ -25,7 +25,8 @@ def test_the_slash_command_and_its_usage_hint_match_the_subcommands():
 def test_home_tab_events_interactivity_and_scopes():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == [
-        "app_home_opened", "message.channels", "message.groups", "channel_shared", "channel_unshared"]
+        "app_home_opened", "message.channels", "message.groups", "channel_shared", "channel_unshared",
+        "app_uninstalled", "tokens_revoked"]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "im:write", "files:write",
                                                                 "channels:history", "groups:history", "im:history",

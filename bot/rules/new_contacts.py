@@ -4,10 +4,14 @@ listed ``emails``; a webmail domain says nothing about a company and never count
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
 from config.identity import is_free_mail
+
+#: A contact first seen longer ago than this is history a first sync found (a year of mail read
+#: back at once), not news: it is stored, so it is never "new" again, but no digest reports it.
+NEW_CONTACT_WINDOW = timedelta(days=14)
 
 
 def company_domains(listed: Mapping[str, str]) -> dict[str, str]:

@@ -67,11 +67,15 @@ def record_new_contacts(team_id: int, found: Mapping[str, tuple[str, datetime]],
     return len(new)
 
 
-def unreported_new_contacts(team_id: int, *, session: Session, until: datetime) -> list[NewContact]:
-    """The team's new contacts stored up to ``until`` that no digest has reported, by company."""
-    return list(session.scalars(select(NewContact).where(
+def unreported_new_contacts(team_id: int, *, session: Session, until: datetime,
+                            since: datetime | None = None) -> list[NewContact]:
+    """The team's new contacts first seen up to ``until`` (and after ``since``, if given) that no
+    digest has reported, by company."""
+    query = select(NewContact).where(
         NewContact.team_id == team_id, NewContact.reported_at.is_(None), NewContact.first_seen_at <= until)
-        .order_by(NewContact.company, NewContact.address)))
+    if since is not None:
+        query = query.where(NewContact.first_seen_at > since)
+    return list(session.scalars(query.order_by(NewContact.company, NewContact.address)))
 
 
 def mark_new_contacts_reported(ids: Iterable[int], *, session: Session, now: datetime) -> None:

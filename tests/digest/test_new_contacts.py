@@ -115,3 +115,24 @@ def test_sync_stores_new_contact_and_digest_reports_it_once(db_url, engine, sess
         assert "New contacts at your accounts" not in next_day.text
     finally:
         runtime.engine.dispose()
+
+
+def test_only_contacts_first_seen_lately_are_news(db_url, sessions, monkeypatch):
+    """A first sync reads a year of mail back at once: the contacts it finds from long ago are
+    stored (so never "new" again) but no digest reports them as news."""
+    monkeypatch.setattr("bot.jobs.digest.score_job", lambda runtime, **kwargs: None)
+    with sessions.begin() as session:
+        team = Team(name="East", slack_channel="C0TEAM", timezone="UTC")
+        session.add(team)
+        session.flush()
+        session.add_all([NewContact(team_id=team.id, address="old@acme.example", company="Acme",
+                                    first_seen_at=AT - timedelta(days=200)),
+                         NewContact(team_id=team.id, address="new@acme.example", company="Acme",
+                                    first_seen_at=AT - timedelta(days=2))])
+    runtime = Runtime(settings=Settings(database_url=db_url))
+    try:
+        (dry,) = digest_job(runtime, as_of=AT, dry_run=True)
+    finally:
+        runtime.engine.dispose()
+    assert "new contact at Acme: new@acme.example" in dry.text
+    assert "old@acme.example" not in dry.text

@@ -54,6 +54,11 @@ class MemberScope:
     #: each team's Slack workspace id (None: any workspace); empty when not known (all reachable)
     team_workspaces: tuple[str | None, ...] = ()
 
+    def __deepcopy__(self, memo: dict) -> MemberScope:
+        """Itself: it is immutable, and Bolt deep-copies the context of every request that has work
+        after its ack (a tenth of the ack's cost when copied field by field)."""
+        return self
+
     def in_workspace(self, workspace: str | None) -> MemberScope | None:
         """This scope narrowed to the teams reachable from a request of ``workspace``, or None
         when none is."""

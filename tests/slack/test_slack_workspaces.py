@@ -4,6 +4,7 @@ more and keeps its history."""
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import pytest
@@ -123,3 +124,11 @@ def test_a_workspace_that_never_installed_the_app_is_refused(oauth_server, oauth
     assert count(oauth_runtime, Interaction) == 0
     [reply] = fake_slack.calls_to("respond")  # Bolt's own answer through the response URL
     assert "install this app" in reply.args["text"]
+
+
+def test_a_member_scope_is_handed_to_the_work_after_the_ack_without_copying():
+    """Bolt deep-copies the context of every request with work after its ack; an immutable scope
+    is passed as itself, and a narrowed one stays a value of its own."""
+    scope = MemberScope("U1", (1, 2), ("East", "West"), ("UTC", "UTC"), ("T1", "T2"))
+    assert copy.deepcopy({"member": scope})["member"] is scope
+    assert scope.in_workspace("T2") == MemberScope("U1", (2,), ("West",), ("UTC",), ("T2",))

@@ -43,7 +43,7 @@ def test_work_submitted_during_acks_starts_after_them():
     def acknowledging() -> None:
         with gate.acking():
             release.wait(5)
-        acks_ended.append(time.monotonic())
+            acks_ended.append(time.monotonic())  # still inside the ack: no job may have started yet
 
     worker = threading.Thread(target=acknowledging)
     worker.start()

@@ -35,7 +35,7 @@ from models.entities import Customer
 from models.scoring.assess import TREND_DAYS, Assessment, verdict
 from models.scoring.incremental import Progress, begin, extend
 from models.store.cadence import effective_cadence
-from models.store.customers import customer_with_owner
+from models.store.customers import customers_with_owner
 from models.store.interactions import load_touches
 from models.store.posts import load_activity
 from models.store.score_inputs import ScoredCustomer, compact_score_inputs, input_versions, scored_customers
@@ -103,8 +103,6 @@ def assess_customers(customers: list[Customer] | list[ScoredCustomer], *, sessio
     end = to_days(as_of)
     store = str(session.get_bind().url)  # the password hidden: a key, never shown
     kept = _KEPT.setdefault((store, history), {})
-    if history and len(customers) > 1:  # a pass that stores (not a rescore after /tie log) folds the log
-        compact_score_inputs(session=session)
     with _cyclic_gc_paused():
         # the counts first: a change committed after this read is replayed by the next pass
         versions = input_versions([c.id for c in customers], session=session)
@@ -221,6 +219,7 @@ def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummar
     the stage changes that led there, and commit. Running it twice for one ``as_of`` changes nothing."""
     as_of = as_of or utcnow()
     with runtime.session() as session:
+        compact_score_inputs(session=session)  # the scheduled pass folds the change log, not every rescore
         customers = scored_customers(session=session)
         results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         added, removed = save_assessments(results, session=session, as_of=as_of)
@@ -235,21 +234,25 @@ def rescore_customer(customer_id: int, *, session: Session, as_of: datetime,
                      params: ScoringParams) -> RelationshipStatus:
     """Rescore one relationship (e.g. right after ``/tie log``): store its snapshot and stage
     changes with the caller's session, which the caller commits. Takes milliseconds."""
-    customer = customer_with_owner(customer_id, session=session)
-    if customer is None:
-        raise LookupError(f"no customer with id {customer_id}")
-    results = assess_customers([customer], session=session, as_of=as_of, params=params)
-    save_assessments(results, session=session, as_of=as_of)
-    return _status(*results[0])
+    return rescore_customers([customer_id], session=session, as_of=as_of, params=params)[0]
 
 
 def rescore_customers(customer_ids: Iterable[int], *, session: Session, as_of: datetime,
                       params: ScoringParams) -> list[RelationshipStatus]:
-    """Rescore these relationships after their interactions changed (logged, imported, deleted) and
-    store their snapshots and stage changes, with the caller's session (the caller commits), so the
-    stored stage history (and the digest that reports it) follows at once, whichever surface made
-    the change. One :func:`rescore_customer` each: a change touches a handful of customers."""
-    return [rescore_customer(i, session=session, as_of=as_of, params=params) for i in sorted(set(customer_ids))]
+    """Rescore these relationships after their interactions changed (logged, imported, deleted,
+    captured) and store their snapshots and stage changes, with the caller's session (the caller
+    commits), so the stored stage history (and the digest that reports it) follows at once,
+    whichever surface made the change. One load and one store for all of them (a first capture
+    sync touches many customers); statuses in customer id order. Raises :class:`LookupError` for an
+    id with no customer."""
+    wanted = sorted(set(customer_ids))
+    found = {c.id: c for c in customers_with_owner(wanted, session=session)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise LookupError(f"no customer with id {', '.join(map(str, missing))}")
+    results = assess_customers([found[i] for i in wanted], session=session, as_of=as_of, params=params)
+    save_assessments(results, session=session, as_of=as_of)
+    return [_status(customer, result) for customer, result in results]
 
 
 def rescore_safely(customer_ids: Iterable[int], *, session: Session, as_of: datetime,

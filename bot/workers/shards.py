@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.jobs.score import assess_customers
 from bot.runtime import Runtime
-from models.store.score_inputs import scored_customers
+from models.store.score_inputs import compact_score_inputs, scored_customers
 from models.store.snapshots import save_assessments
 
 
@@ -19,6 +19,8 @@ def score_shard(runtime: Runtime, *, shard: int, shards: int, as_of: datetime) -
     if not 0 <= shard < shards:
         raise ValueError(f"shard {shard} is not one of 0..{shards - 1}")
     with runtime.session() as session:
+        if shard == 0:  # one shard folds the change log, as score_job does
+            compact_score_inputs(session=session)
         customers = [c for c in scored_customers(session=session) if c.id % shards == shard]
         results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         save_assessments(results, session=session, as_of=as_of)

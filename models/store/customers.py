@@ -4,6 +4,7 @@ names of people and of companies alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from config.errors import quoted
 from config.roster import name_key
 from models.entities import Customer, Team
 from models.store.errors import StoreError, UnknownNameError
+from models.store.sql import chunked
 
 
 def find_customer(name: str, *, session: Session, team_id: int | None = None, by_company: bool = True) -> Customer:
@@ -101,12 +103,17 @@ def find_company(name: str, *, session: Session, team_ids: list[int]) -> str | N
 
 def customer_with_owner(customer_id: int, *, session: Session) -> Customer | None:
     """The customer with this id, its owner and team loaded (``None`` when there is none)."""
-    query = (
-        select(Customer)
-        .where(Customer.id == customer_id)
-        .options(selectinload(Customer.owner), selectinload(Customer.team))
-    )
-    return session.scalar(query)
+    found = customers_with_owner([customer_id], session=session)
+    return found[0] if found else None
+
+
+def customers_with_owner(customer_ids: Iterable[int], *, session: Session) -> list[Customer]:
+    """The customers with these ids (those that exist), their owners and teams loaded, by id."""
+    found: list[Customer] = []
+    for chunk in chunked(sorted(set(customer_ids))):
+        found += session.scalars(select(Customer).where(Customer.id.in_(chunk))
+                                 .options(selectinload(Customer.owner), selectinload(Customer.team)))
+    return sorted(found, key=lambda c: c.id)
 
 
 def match_customer_prefix(text: str, *, session: Session, team_id: int, by_company: bool = True) -> tuple[Customer, str]:

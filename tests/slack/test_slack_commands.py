@@ -153,7 +153,7 @@ def test_a_rescore_conflicting_with_a_concurrent_one_still_logs_and_scores(send,
 
     from bot.jobs import score
 
-    real, calls = score.rescore_customer, []
+    real, calls = score.rescore_customers, []
 
     def first_conflicts(*args, **kwargs):
         calls.append(args)
@@ -161,7 +161,7 @@ def test_a_rescore_conflicting_with_a_concurrent_one_still_logs_and_scores(send,
             raise IntegrityError("INSERT INTO stage_changes ...", {}, Exception("duplicate key value"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(score, "rescore_customer", first_conflicts)
+    monkeypatch.setattr(score, "rescore_customers", first_conflicts)
     send(tie(fake_slack, "log Jane Doe call"))
     assert len(interactions(runtime)) == 1 and len(calls) == 2
     assert re.search(r"\d+/100", replies()[0])
@@ -175,7 +175,7 @@ def test_a_rescore_that_keeps_failing_does_not_lose_the_touch(send, fake_slack, 
     def always_conflicts(*args, **kwargs):
         raise IntegrityError("INSERT INTO stage_changes ...", {}, Exception("duplicate key value"))
 
-    monkeypatch.setattr(score, "rescore_customer", always_conflicts)
+    monkeypatch.setattr(score, "rescore_customers", always_conflicts)
     send(tie(fake_slack, "log Jane Doe call"))
     assert len(interactions(runtime)) == 1
     assert "Logged a call with *Jane Doe*" in replies()[0] and "next scoring run" in replies()[0]

@@ -60,14 +60,14 @@ def test_the_ack_goes_out_before_slow_work_and_the_reply_after_it(server, runtim
     from bot.jobs import score
 
     rescoring, release = threading.Event(), threading.Event()
-    real_rescore = score.rescore_customer
+    real_rescore = score.rescore_customers
 
     def slow_rescore(*args, **kwargs):
         rescoring.set()
         assert release.wait(30), "the test never let the rescore finish"
         return real_rescore(*args, **kwargs)
 
-    monkeypatch.setattr(score, "rescore_customer", slow_rescore)
+    monkeypatch.setattr(score, "rescore_customers", slow_rescore)
     request = slash_command("log Jane Doe call slow day", user_id=DANA, response_base=fake_slack.base_url)
     response = post(server, request)  # returns while the rescore is still held back
     assert response.status_code == 200 and response.text == ""

@@ -23,7 +23,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
@@ -132,7 +132,7 @@ def assess_customers(customers: list[Customer] | list[ScoredCustomer], *, sessio
                 extend(entry.progress, (), end, TREND_DAYS)
                 result = verdict(entry.progress, as_of, words=words, transitions_since=since)
                 entry.as_of = as_of
-            _keep(entry, customer.id, kept, history=history, session=session)
+            _keep(entry, customer.id, kept, session=session)
             results.append((customer, result))
         return results
 
@@ -149,23 +149,24 @@ class _Kept:
 
 
 #: Replays kept by this process, per store and customer: apart those of read-only passes and those
-#: of passes that store their transitions (kept only once the pass commits: see _keep).
+#: of passes that store their transitions. Every one is kept only once its session commits: the
+#: counts it was checked against, and the transitions it stored, are then what others see.
 _KEPT: dict[tuple[str, bool], dict[int, _Kept]] = {}
 _PENDING = "strongtie.kept_replays"
 _ALL_TIME = datetime(9999, 1, 1, tzinfo=timezone.utc)  # load every known interaction: later ones wait their time
 
 
-def _keep(entry: _Kept, customer_id: int, kept: dict[int, _Kept], *, history: bool, session: Session) -> None:
-    """Keep a relationship's replay for the next pass. One whose transitions are stored is kept
-    only when the session commits them: a later pass stores only the transitions after it."""
-    if not history:
-        kept[customer_id] = entry
-        return
+def _keep(entry: _Kept, customer_id: int, kept: dict[int, _Kept], *, session: Session) -> None:
+    """Keep a relationship's replay for the next pass once the session commits. Kept at once, a
+    replay counting this transaction's own uncommitted changes would outlive their rollback, and a
+    later change bringing the count back to the same number would make the stale replay look current."""
     session.info.setdefault(_PENDING, []).append((kept, customer_id, entry))
 
 
 @event.listens_for(Session, "after_commit")
 def _commit_kept(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (rescore_safely): the transaction around it may still roll back
     for kept, customer_id, entry in session.info.pop(_PENDING, ()):
         kept[customer_id] = entry
 
@@ -173,6 +174,15 @@ def _commit_kept(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_kept(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def prune_kept_replays(scored: Iterable[int], *, among: Callable[[int], bool] = lambda customer_id: True) -> None:
+    """Drop the kept replays of customers ``among`` those a full pass covers that it did not score
+    (no longer tracked, or deleted), so what a long-running process keeps stays bounded."""
+    keep = set(scored)
+    for kept in _KEPT.values():
+        for customer_id in [c for c in kept if among(c) and c not in keep]:
+            kept.pop(customer_id, None)
 
 
 def forget_kept_replays() -> None:
@@ -223,6 +233,7 @@ def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummar
         customers = scored_customers(session=session)
         results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         added, removed = save_assessments(results, session=session, as_of=as_of)
+        prune_kept_replays(c.id for c in customers)
     by_stage: dict[str, int] = defaultdict(int)
     for _, result in results:
         by_stage[result.stage] += 1

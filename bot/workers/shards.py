@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.jobs.score import assess_customers
+from bot.jobs.score import assess_customers, prune_kept_replays
 from bot.runtime import Runtime
 from models.store.score_inputs import compact_score_inputs, scored_customers
 from models.store.snapshots import save_assessments
@@ -24,4 +24,5 @@ def score_shard(runtime: Runtime, *, shard: int, shards: int, as_of: datetime) -
         customers = [c for c in scored_customers(session=session) if c.id % shards == shard]
         results = assess_customers(customers, session=session, as_of=as_of, params=runtime.scoring, words=False)
         save_assessments(results, session=session, as_of=as_of)
+        prune_kept_replays((c.id for c in customers), among=lambda customer_id: customer_id % shards == shard)
     return len(results)

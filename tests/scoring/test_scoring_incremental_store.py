@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 import bot.jobs.score as score_module
-from bot.jobs.score import relationship_statuses, score_job
+from bot.jobs.score import relationship_statuses, rescore_safely, score_job
 from bot.runtime import Runtime
 from config.scoring import ScoringParams
 from config.settings import Settings
@@ -91,7 +91,7 @@ def test_passes_in_turn_equal_full_replays(roster, db_url, sessions, seed):
         as_of = previous + timedelta(days=rng.randrange(1, 45), hours=rng.randrange(24))
         with sessions.begin() as session:
             change_the_store(session, rng, previous, as_of)
-        with sessions() as session:
+        with sessions.begin() as session:  # replays are kept only from a committed session
             statuses = {s.customer: figures(s) for s in relationship_statuses(session=session, as_of=as_of,
                                                                               params=PARAMS)}
         score_job(runtime, as_of=as_of)
@@ -110,7 +110,7 @@ def test_a_pass_reads_the_interactions_of_only_the_customers_that_changed(roster
     with sessions.begin() as session:
         for name in NAMES:
             log_interaction(find_customer(name, session=session), "meeting", session=session, occurred_at=START)
-    with sessions() as session:
+    with sessions.begin() as session:  # replays are kept only from a committed session
         relationship_statuses(session=session, as_of=START + timedelta(days=1), params=PARAMS)
     loaded: list[list[int]] = []
     real_load = score_module.load_touches
@@ -120,7 +120,7 @@ def test_a_pass_reads_the_interactions_of_only_the_customers_that_changed(roster
         return real_load(ids, **kwargs)
 
     monkeypatch.setattr(score_module, "load_touches", recording_load)
-    with sessions() as session:
+    with sessions.begin() as session:
         relationship_statuses(session=session, as_of=START + timedelta(days=2), params=PARAMS)
     assert loaded == []
     with sessions.begin() as session:
@@ -130,7 +130,7 @@ def test_a_pass_reads_the_interactions_of_only_the_customers_that_changed(roster
         remove_interactions(session.scalars(select(Interaction).where(Interaction.customer_id == eve.id)),
                             session=session)
         changed = sorted([ann.id, eve.id])
-    with sessions() as session:
+    with sessions.begin() as session:
         by_name = {s.customer: s for s in relationship_statuses(session=session, as_of=START + timedelta(days=4),
                                                                params=PARAMS)}
     assert loaded == [changed]
@@ -151,3 +151,50 @@ def test_folding_the_change_log_keeps_every_count(roster, sessions):
         assert input_versions(ids, session=session) == before
         assert session.scalar(select(func.count()).select_from(ScoreInputChange)) == len(before) == 3
         assert compact_score_inputs(session=session, slack=0) == 0
+
+
+def test_a_replay_counting_changes_that_rolled_back_is_never_kept(roster, db_url, sessions):
+    """A rescore inside a savepoint (``rescore_safely``) whose transaction then rolls back, and a
+    read-only pass in a transaction that rolls back: neither replay is kept, even when a later change
+    brings the customer's count of changes back to the number those replays were checked against."""
+    runtime = Runtime(settings=Settings(database_url=db_url))
+    first, later = START + timedelta(days=1), START + timedelta(days=2)
+    score_job(runtime, as_of=START)
+    for history in (True, False):
+        with pytest.raises(RuntimeError), sessions.begin() as session:
+            ann = find_customer("Ann", session=session)
+            log_interaction(ann, "meeting", session=session, occurred_at=first, note=f"rolled back {history}")
+            if history:
+                rescore_safely([ann.id], session=session, as_of=later, params=PARAMS)
+            else:
+                relationship_statuses(session=session, as_of=later, params=PARAMS)
+            raise RuntimeError("the transaction fails after the rescore")
+    with sessions.begin() as session:  # one committed change: the count the rolled-back ones had
+        log_interaction(find_customer("Ann", session=session), "email", session=session, occurred_at=later)
+    with sessions.begin() as session:
+        ann = {s.customer: s for s in relationship_statuses(session=session, as_of=later, params=PARAMS)}["Ann"]
+    assert ann.last_interaction_at == later
+    with sessions() as session:
+        assert figures(ann) == figures(full_replays(session, later, history=False)["Ann"])
+    score_job(runtime, as_of=later)
+    with sessions() as session:
+        expected = full_replays(session, later, history=True)["Ann"]
+        stored = {(c.track, c.changed_at, c.to_stage) for c in session.scalars(
+            select(StageChange).where(StageChange.customer_id == find_customer("Ann", session=session).id))}
+    assert stored == {(t.track, t.at, t.to_stage) for t in expected.transitions}
+
+
+def test_a_full_pass_drops_the_replays_of_customers_it_no_longer_scores(roster, db_url, sessions):
+    runtime = Runtime(settings=Settings(database_url=db_url))
+    with sessions.begin() as session:
+        for name in NAMES:
+            log_interaction(find_customer(name, session=session), "meeting", session=session, occurred_at=START)
+    score_job(runtime, as_of=START + timedelta(days=1))
+    with sessions.begin() as session:
+        eve = find_customer("Eve", session=session)
+        eve.tracked = False
+        eve_id = eve.id
+    kept = score_module._KEPT[(str(runtime.engine.url), True)]
+    assert eve_id in kept
+    score_job(runtime, as_of=START + timedelta(days=2))
+    assert eve_id not in kept and len(kept) == len(NAMES) - 1

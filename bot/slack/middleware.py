@@ -61,10 +61,12 @@ class MemberScope:
 
     def in_workspace(self, workspace: str | None) -> MemberScope | None:
         """This scope narrowed to the teams reachable from a request of ``workspace``, or None
-        when none is."""
-        if not self.team_workspaces or workspace is None:
+        when none is: the teams naming that workspace and those naming none; a request that names
+        no workspace reaches only the latter (the rule of
+        :func:`models.store.conversations.workspace_teams`)."""
+        if not self.team_workspaces:
             return self
-        keep = [i for i, ws in enumerate(self.team_workspaces) if ws is None or ws == workspace]
+        keep = [i for i, ws in enumerate(self.team_workspaces) if ws is None or (workspace and ws == workspace)]
         if len(keep) == len(self.team_ids):
             return self
         if not keep:

@@ -110,6 +110,8 @@ def test_an_uninstalled_workspace_gets_nothing_more_and_keeps_its_history(
     pytest.param(("T1", "T2"), "T1", (1,), id="only the teams of the asking workspace"),
     pytest.param(("T1", None), "T2", (2,), id="a team naming none stays reachable"),
     pytest.param(("T1", "T1"), "T2", None, id="none reachable: no scope"),
+    pytest.param(("T1", None), None, (2,), id="a request naming no workspace reaches only teams naming none"),
+    pytest.param(("T1", "T2"), None, None, id="a request naming no workspace reaches no workspace's team"),
 ])
 def test_member_scope_narrows_to_the_asking_workspace(workspaces, asked, kept):
     scope = MemberScope("U1", (1, 2), ("A", "B"), ("UTC", "UTC"), workspaces)

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, MetaData, Text
+from sqlalchemy import Engine, MetaData, Text, desc
 from sqlalchemy.types import TypeDecorator
 
 from bot.runtime import Runtime
@@ -65,6 +65,17 @@ class SealedInstallationStore(SQLAlchemyInstallationStore):
         super().__init__(client_id=client_id, engine=engine, logger=log)
         self.metadata = MetaData()
         self.installations, self.bots = installation_tables(self.metadata, SealedText(box))
+
+    def find_workspace_bot(self, team_id: str) -> Optional[Bot]:
+        """The newest bot installed in workspace ``team_id``, whether or not the workspace is part of
+        an Enterprise Grid org: :meth:`find_bot` matches the org's id too, which a roster team,
+        naming only its workspace, cannot give."""
+        c = self.bots.c
+        query = (self.bots.select().where(c.client_id == self.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+                 .order_by(desc(c.installed_at)).limit(1))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return self.build_bot_entity(row) if row is not None else None
 
 
 class CachedBotStore(SealedInstallationStore):
@@ -172,7 +183,7 @@ class WorkspaceClients:
             return make_web_client(settings) if settings.slack_bot_token else None
         if self._store is None:
             self._store = installation_store(self._runtime)
-        bot = self._store.find_bot(enterprise_id=None, team_id=workspace)
+        bot = self._store.find_workspace_bot(workspace)
         if bot is None or not bot.bot_token:
             return None
         return make_web_client(settings, token=bot.bot_token, workspace_token=True)

@@ -134,3 +134,18 @@ def test_a_member_scope_is_handed_to_the_work_after_the_ack_without_copying():
     scope = MemberScope("U1", (1, 2), ("East", "West"), ("UTC", "UTC"), ("T1", "T2"))
     assert copy.deepcopy({"member": scope})["member"] is scope
     assert scope.in_workspace("T2") == MemberScope("U1", (2,), ("West",), ("UTC",), ("T2",))
+
+
+def test_a_workspace_of_an_enterprise_grid_org_is_found_for_its_teams(oauth_runtime):
+    """Installed in a workspace that belongs to a Grid org, the bot is stored with the org's id;
+    deliveries and digests, knowing only the team's workspace, still find its token."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.slack.installations import WorkspaceClients, installation_store
+
+    installation_store(oauth_runtime).save(Installation(
+        app_id="A0STRONGTIE", enterprise_id="E0GRID", team_id=EAST_WS, user_id="U0INSTALLER",
+        bot_token="xoxb-grid-east", bot_id="B0BOT", bot_user_id="U0BOT", bot_scopes="chat:write"))
+    clients = WorkspaceClients(oauth_runtime)
+    assert clients.for_workspace(EAST_WS).token == "xoxb-grid-east"
+    assert clients.for_workspace(WEST_WS) is None  # never installed

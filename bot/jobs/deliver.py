@@ -48,7 +48,6 @@ from bot.slack.client import (
 )
 from bot.slack.installations import WorkspaceClients, not_installed_notice
 from models.entities import Suggestion
-from models.store.installations import suggestion_workspaces
 from models.store.deliveries import (
     claim_delivery,
     mark_delivered,
@@ -126,11 +125,12 @@ def deliver_suggestions_job(
         due = suggestions_to_deliver(session=session, now=utcnow(), max_age=OPEN_SUGGESTION_MAX_AGE)
         pending = [_pending(s) for s in due]
     dm_channels: dict[tuple[str | None, str], str] = {}
-    sent, failed, skipped = 0, recovered_failures, 0
+    sent, failed = 0, recovered_failures
+    held: dict[str | None, int] = {}  # workspace -> DMs held back: it has no installation
     for item in pending:
         workspace_client = clients.for_workspace(item.workspace)
         if workspace_client is None:
-            skipped += 1
+            held[item.workspace] = held.get(item.workspace, 0) + 1
             continue
         try:
             key = (item.workspace, item.owner)
@@ -146,20 +146,12 @@ def deliver_suggestions_job(
             log.exception("could not deliver suggestion %s to %s", item.id, item.owner)
             continue
         sent += int(delivered)
-    _log_skipped(pending, clients)
+    for workspace, count in held.items():
+        log.warning("skipped %d suggestion DM(s): %s", count, not_installed_notice(workspace))
+    skipped = sum(held.values())
     if pending or failed:
         log.info("delivered %d suggestion(s), %d failed, %d skipped", sent, failed, skipped)
     return DeliverySummary(sent=sent, failed=failed, skipped=skipped)
-
-
-def _log_skipped(pending: list[_Pending], clients: WorkspaceClients) -> None:
-    """One line per workspace whose suggestions were held back, naming it and why."""
-    held: dict[str | None, int] = {}
-    for item in pending:
-        if clients.for_workspace(item.workspace) is None:
-            held[item.workspace] = held.get(item.workspace, 0) + 1
-    for workspace, count in held.items():
-        log.warning("skipped %d suggestion DM(s): %s", count, not_installed_notice(workspace))
 
 
 def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item: _Pending, channel: str) -> bool:
@@ -183,19 +175,16 @@ def _deliver_one(runtime: Runtime, client: WebClient, pacer: ChannelPacer, item:
     return True
 
 
-def recover_stale_claims(runtime: Runtime, clients: WorkspaceClients | WebClient) -> int:
+def recover_stale_claims(runtime: Runtime, clients: WorkspaceClients) -> int:
     """Settle every claim a crash left unconfirmed past ``STALE_CLAIM_AFTER``: look for the DM in its
     conversation and record it if found, make the suggestion due again if not. Returns how many
     could not be settled this time (their conversation could not be read; they are retried). A
     claim in a workspace without an installation now waits, uncounted, for a reinstall."""
-    if isinstance(clients, WebClient):
-        clients = WorkspaceClients(runtime, client=clients)
     with runtime.session() as session:
         stale = stale_delivery_claims(session=session, claimed_before=utcnow() - STALE_CLAIM_AFTER)
-        workspaces = suggestion_workspaces([claim.suggestion_id for claim in stale], session=session)
     failed = 0
     for claim in stale:
-        client = clients.for_workspace(workspaces.get(claim.suggestion_id))
+        client = clients.for_workspace(claim.workspace)
         if client is None:
             continue
         try:

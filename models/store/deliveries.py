@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from models.entities import Member, Suggestion, Team
+from models.entities import Customer, Member, Suggestion, Team
 from models.store.suggestions import actionable_suggestions
 
 # Of the actionable suggestions, those a DM has not carried yet (or a finished snooze hid again).
@@ -104,17 +104,21 @@ class StaleClaim:
     channel: str
     claimed_at: datetime | None
     since: datetime
+    workspace: str | None = None  # the Slack workspace of the customer's team (None: it names none)
 
 
 def stale_delivery_claims(*, session: Session, claimed_before: datetime) -> list[StaleClaim]:
     """Claims made at or before ``claimed_before`` and still unconfirmed (``sent``, no ``slack_ts``):
     the process that made them died between the claim and recording the post."""
-    query = (select(Suggestion.id, Suggestion.slack_channel, Suggestion.claimed_at, Suggestion.suggested_at)
+    query = (select(Suggestion.id, Suggestion.slack_channel, Suggestion.claimed_at, Suggestion.suggested_at,
+                    Team.workspace)
+             .join(Customer, Customer.id == Suggestion.customer_id)
+             .join(Team, Team.id == Customer.team_id)
              .where(Suggestion.status == "sent", Suggestion.slack_ts.is_(None), Suggestion.slack_channel.is_not(None),
                     or_(Suggestion.claimed_at <= claimed_before, Suggestion.claimed_at.is_(None)))
              .order_by(Suggestion.id))
-    return [StaleClaim(sid, channel, claimed_at, claimed_at or suggested_at)
-            for sid, channel, claimed_at, suggested_at in session.execute(query)]
+    return [StaleClaim(sid, channel, claimed_at, claimed_at or suggested_at, workspace or None)
+            for sid, channel, claimed_at, suggested_at, workspace in session.execute(query)]
 
 
 def settle_stale_claim(claim: StaleClaim, *, session: Session, ts: str | None) -> bool:

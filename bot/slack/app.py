@@ -60,11 +60,12 @@ def build_app(
     executor = listener_executor or AcksFirstExecutor(workers=LAZY_WORKERS)
     options: dict[str, Any] = {"listener_executor": executor}
     store = None
+    if client is None:  # with "Add to Slack", Bolt hands each request its workspace's token
+        client = make_web_client(settings, token=None) if settings.slack_oauth_enabled else make_web_client(settings)
     if settings.slack_oauth_enabled:
-        client = client or make_web_client(settings, token=None, workspace_token=True)
         options["oauth_settings"], store = oauth_settings(runtime, client)
     app = App(
-        client=client or make_web_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret.get() or None,
         request_verification_enabled=verify_requests,
         token_verification_enabled=False,

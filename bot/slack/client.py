@@ -14,14 +14,17 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from config.settings import Settings
 
 
-def make_web_client(settings: Settings, *, max_retries: int = 3, token: str | None = None,
-                    workspace_token: bool = False) -> WebClient:
-    """A WebClient that retries 429s (honouring Retry-After) and dropped connections: for the bot
-    token SLACK_BOT_TOKEN, or (``workspace_token``) for ``token``, one installed workspace's (None:
-    a client without a token, for oauth.v2.access and for Bolt to hand each request's token to)."""
+#: ``make_web_client``'s default token: the SLACK_BOT_TOKEN setting.
+BOT_TOKEN_SETTING: Any = object()
+
+
+def make_web_client(settings: Settings, *, max_retries: int = 3, token: str | None = BOT_TOKEN_SETTING) -> WebClient:
+    """A WebClient that retries 429s (honouring Retry-After) and dropped connections: for
+    SLACK_BOT_TOKEN by default, or for ``token``, one installed workspace's (None: a client without
+    a token, for oauth.v2.access and for Bolt to hand each request's token to)."""
     base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     return WebClient(
-        token=token if workspace_token else (settings.slack_bot_token.get() or None),
+        token=(settings.slack_bot_token.get() or None) if token is BOT_TOKEN_SETTING else token,
         base_url=base_url,
         timeout=15,
         retry_handlers=[

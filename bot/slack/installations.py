@@ -186,7 +186,7 @@ class WorkspaceClients:
         bot = self._store.find_workspace_bot(workspace)
         if bot is None or not bot.bot_token:
             return None
-        return make_web_client(settings, token=bot.bot_token, workspace_token=True)
+        return make_web_client(settings, token=bot.bot_token)
 
 
 def not_installed_notice(workspace: str | None) -> str:

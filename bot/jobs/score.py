@@ -62,26 +62,14 @@ class ScoreSummary:
     by_stage: dict[str, int]
 
 
-def _status(customer: Customer, result: Assessment) -> RelationshipStatus:
+def _status(customer: Customer | ScoredCustomer, result: Assessment) -> RelationshipStatus:
+    c = customer if isinstance(customer, ScoredCustomer) else ScoredCustomer.of(customer)
     return RelationshipStatus(
-        customer_id=customer.id,
-        customer=customer.name,
-        company=customer.company,
-        team=customer.team.name,
-        team_id=customer.team_id,
-        owner=customer.owner.slack_user if customer.owner else None,
-        owner_name=customer.owner.name if customer.owner else None,
-        revenue_rank=customer.revenue_rank,
-        score=result.score,
-        stage=result.stage,
-        hourglass=result.hourglass,
-        at_risk=result.at_risk,
-        last_interaction_at=result.last_interaction_at,
-        trend=result.trend,
-        stage_since=result.stage_since,
-        components=result.components,
-        explanation=result.explanation,
-        risk_reason=result.risk_reason,
+        customer_id=c.id, customer=c.name, company=c.company, team=c.team, team_id=c.team_id, owner=c.owner,
+        owner_name=c.owner_name, revenue_rank=c.revenue_rank, score=result.score, stage=result.stage,
+        hourglass=result.hourglass, at_risk=result.at_risk, last_interaction_at=result.last_interaction_at,
+        trend=result.trend, stage_since=result.stage_since, components=result.components,
+        explanation=result.explanation, risk_reason=result.risk_reason,
     )
 
 
@@ -217,11 +205,7 @@ def relationship_statuses(*, session: Session, as_of: datetime, params: ScoringP
     customers = scored_customers(session=session, team_id=team_id)
     customers.sort(key=lambda c: (c.team.casefold(), c.revenue_rank is None, c.revenue_rank or 0, c.id))
     results = assess_customers(customers, session=session, as_of=as_of, params=params, history=False)
-    return [RelationshipStatus(
-        customer_id=c.id, customer=c.name, company=c.company, team=c.team, team_id=c.team_id, owner=c.owner,
-        owner_name=c.owner_name, revenue_rank=c.revenue_rank, score=r.score, stage=r.stage, hourglass=r.hourglass,
-        at_risk=r.at_risk, last_interaction_at=r.last_interaction_at, trend=r.trend, stage_since=r.stage_since,
-        components=r.components, explanation=r.explanation, risk_reason=r.risk_reason) for c, r in results]
+    return [_status(customer, result) for customer, result in results]
 
 
 def score_job(runtime: Runtime, *, as_of: datetime | None = None) -> ScoreSummary:

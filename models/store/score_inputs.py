@@ -71,6 +71,14 @@ class ScoredCustomer(NamedTuple):
     cadence_override_days: int | None
     cadence_override_base: int | None
 
+    @classmethod
+    def of(cls, customer: Customer) -> ScoredCustomer:
+        """The same values from an ORM customer (its team and owner loaded)."""
+        owner = customer.owner
+        return cls(customer.id, customer.name, customer.company, customer.team.name, customer.team_id,
+                   owner.slack_user if owner else None, owner.name if owner else None, customer.revenue_rank,
+                   customer.cadence_days, customer.cadence_override_days, customer.cadence_override_base)
+
 
 def scored_customers(*, session: Session, team_id: int | None = None) -> list[ScoredCustomer]:
     """The customers :func:`models.store.customers.tracked_customers` gives, in its order, as
